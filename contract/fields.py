@@ -1,0 +1,112 @@
+"""Field definitions: the standard fields of each record kind and the field types Flexie knows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Every field type a Flexie field can have, with the JSON type its values take on the wire.
+FIELD_TYPES: dict[str, dict] = {
+    "text": {"type": "string", "maxLength": 255},
+    "textarea": {"type": "string"},
+    "number": {"type": "number"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "select": {"type": "string"},
+    "multiselect": {"type": "array", "items": {"type": "string"}},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+    "url": {"type": "string", "format": "uri"},
+    "email": {"type": "string", "format": "email"},
+    "phone": {"type": "string"},
+    "country": {"type": "string"},
+    "region": {"type": "string"},
+    "timezone": {"type": "string"},
+    "lookup": {"type": "integer", "minimum": 1},
+}
+
+#: The filter `type` (filter-input) a field of each type is filtered with.
+FILTER_TYPE: dict[str, str] = {
+    "text": "text", "textarea": "text", "phone": "text", "email": "text", "url": "url",
+    "number": "number", "integer": "number", "boolean": "boolean", "select": "select",
+    "multiselect": "selectIn", "date": "date", "datetime": "datetime", "time": "time",
+    "country": "country", "region": "region", "timezone": "timezone", "lookup": "lookup",
+}
+
+_TEXT_OPS = ("eq", "neq", "contains", "not_contains", "starts_with", "ends_with", "like",
+             "isNull", "isNotNull", "in", "notIn")
+_ORDERED_OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "isNull", "isNotNull", "in", "notIn")
+_CHOICE_OPS = ("eq", "neq", "in", "notIn", "isNull", "isNotNull")
+
+#: The operators a filter or search rule may apply to a field of each type.
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "text": _TEXT_OPS, "textarea": _TEXT_OPS, "phone": _TEXT_OPS, "email": _TEXT_OPS,
+    "url": _TEXT_OPS, "region": _TEXT_OPS, "number": _ORDERED_OPS, "integer": _ORDERED_OPS,
+    "date": _ORDERED_OPS, "datetime": _ORDERED_OPS, "time": _ORDERED_OPS,
+    "boolean": ("eq", "neq", "isNull", "isNotNull"), "select": _CHOICE_OPS,
+    "multiselect": ("in", "notIn", "isNull", "isNotNull"), "country": _CHOICE_OPS,
+    "timezone": _CHOICE_OPS, "lookup": _CHOICE_OPS,
+}
+
+#: Every operator of the contract; `like` comes from the API page, the rest from the spec.
+ALL_OPERATORS: tuple[str, ...] = (
+    "eq", "neq", "gt", "gte", "lt", "lte", "contains", "not_contains", "starts_with",
+    "ends_with", "like", "isNull", "isNotNull", "in", "notIn",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record kind, standard or custom."""
+
+    alias: str
+    type: str
+    label: str = ""
+    options: tuple[str, ...] = ()
+    required: bool = False
+    unique: bool = False
+    read_only: bool = False
+    category: str = "core"
+    custom: bool = False
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"field {self.alias!r}: unknown field type {self.type!r}")
+
+    def describe(self) -> dict:
+        """The field as the list/fields endpoint publishes it."""
+        return {
+            "alias": self.alias,
+            "label": self.label or self.alias.replace("_", " ").capitalize(),
+            "type": self.type,
+            "options": list(self.options),
+            "required": self.required,
+            "unique": self.unique,
+            "readOnly": self.read_only,
+            "custom": self.custom,
+            "category": self.category,
+            "field": self.alias,
+            "operators": list(OPERATORS[self.type]),
+        }
+
+
+def text(alias: str, **kw) -> Field:
+    return Field(alias, "text", **kw)
+
+
+def person_fields() -> tuple[Field, ...]:
+    """Contacts and leads share the person fields of the page's examples."""
+    return (
+        text("title"),
+        text("first_name"),
+        text("last_name"),
+        Field("email", "email", unique=True),
+        Field("phone", "phone"),
+        text("company"),
+        text("city"),
+        Field("country", "country", category="address"),
+        text("status"),
+        text("source"),
+        Field("owner_id", "lookup"),
+    )
