@@ -1,0 +1,214 @@
+"""Strategies for Flexie list-filter bodies and nested search rule sets.
+
+Each filter/rule pairs a field with an operator that makes sense for its type and an input
+drawn from the same valid-value strategies used for writes, so a conforming server must answer
+200: any other status is a server bug, never a test-data artefact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from strategies.fields import (
+    Field,
+    field_alias,
+    field_type,
+    options_of,
+    tokens,
+    unknown_type,
+    value_for,
+)
+
+OPERATORS: tuple[str, ...] = (
+    "eq", "neq", "gt", "gte", "lt", "lte", "contains", "not_contains", "starts_with",
+    "ends_with", "isNull", "isNotNull", "in", "notIn",
+)  # fmt: skip
+"""The published operator enum."""
+
+FILTER_TYPES: dict[str, str] = {
+    "text": "text",
+    "textarea": "text",
+    "email": "text",
+    "phone": "text",
+    "number": "number",
+    "integer": "number",
+    "boolean": "boolean",
+    "select": "select",
+    "multiselect": "selectIn",
+    "country": "country",
+    "region": "region",
+    "timezone": "timezone",
+    "datetime": "datetime",
+    "date": "date",
+    "time": "time",
+    "url": "url",
+    "lookup": "lookup",
+}
+"""Field type -> the filter `type` the API expects for it."""
+
+_NULL = ("isNull", "isNotNull")
+_SET = ("in", "notIn")
+_EQ = ("eq", "neq")
+_ORDER = ("gt", "gte", "lt", "lte")
+_LIKE = ("contains", "not_contains", "starts_with", "ends_with")
+
+OPERATORS_BY_FILTER_TYPE: dict[str, tuple[str, ...]] = {
+    "text": _EQ + _LIKE + _SET + _NULL,
+    "url": _EQ + _LIKE + _NULL,
+    "number": _EQ + _ORDER + _SET + _NULL,
+    "boolean": _EQ + _NULL,
+    "select": _EQ + _SET + _NULL,
+    "selectIn": _SET + _NULL,
+    "country": _EQ + _SET + _NULL,
+    "region": _EQ + _SET + _NULL,
+    "timezone": _EQ + _SET + _NULL,
+    "datetime": _EQ + _ORDER + _NULL,
+    "date": _EQ + _ORDER + _NULL,
+    "time": _EQ + _ORDER + _NULL,
+    "lookup": _EQ + _SET + _NULL,
+}
+"""Operators that make sense per filter type; every other choice is narrowed to these."""
+
+OperatorsByType = Mapping[str, Sequence[str]]
+
+
+def filter_type_for(field: Field) -> str:
+    """The filter `type` for a field (ValueError naming type and alias if unknown)."""
+    try:
+        return FILTER_TYPES[field_type(field)]
+    except KeyError:
+        raise unknown_type(field) from None
+
+
+def operators_for(field: Field, operators_by_type: OperatorsByType | None = None) -> list[str]:
+    """Operators to use for `field`, in enum order (eq first, so examples shrink to it).
+
+    Source: the field's own "operators" list if present, else `operators_by_type` (keyed by
+    field type, then filter type), else all sensible ones; always narrowed to the operators
+    that are sensible for the type, so every drawn input is valid for it.
+    """
+    ftype = filter_type_for(field)
+    sensible = OPERATORS_BY_FILTER_TYPE[ftype]
+    chosen: Sequence[str] | None = field.get("operators")
+    if chosen is None and operators_by_type is not None:
+        chosen = operators_by_type.get(field_type(field), operators_by_type.get(ftype))
+    allowed = sensible if chosen is None else set(chosen)
+    return [op for op in OPERATORS if op in sensible and op in allowed]
+
+
+def _scalar(field: Field) -> SearchStrategy[Any]:
+    # A multiselect is filtered by single options, not by whole option lists.
+    if field_type(field) == "multiselect":
+        return st.sampled_from(options_of(field))
+    return value_for(field)
+
+
+def operator_input(field: Field, operator: str) -> SearchStrategy[Any]:
+    """Strategy for the operand of `operator` on `field`: null, a list, a fragment or a value."""
+    if operator in _NULL:
+        return st.none()
+    if operator in _SET:
+        return st.lists(_scalar(field), min_size=1, max_size=5, unique_by=repr)
+    if operator in _LIKE:
+        return tokens(1, 8)
+    return _scalar(field)
+
+
+def _filterable(
+    fields: Sequence[Field], operators_by_type: OperatorsByType | None
+) -> list[tuple[Field, list[str]]]:
+    pairs = [(f, operators_for(f, operators_by_type)) for f in fields]
+    usable = [(f, ops) for f, ops in pairs if ops]
+    if not usable:
+        raise ValueError("no field has a usable filter operator")
+    return usable
+
+
+def _filter_item(field: Field, operator: str) -> SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {
+            "type": st.just(filter_type_for(field)),
+            "alias": st.just(field_alias(field)),
+            "value": st.fixed_dictionaries(
+                {"operator": st.just(operator), "input": operator_input(field, operator)}
+            ),
+            "strict": st.booleans(),
+            "starts": st.booleans(),
+            "ends": st.booleans(),
+        }
+    )
+
+
+def filter_input(
+    fields: Sequence[Field], operators_by_type: OperatorsByType | None = None
+) -> SearchStrategy[dict[str, Any]]:
+    """Strategy for the filter-input body of a list request (filters, paging, ordering)."""
+    usable = _filterable(fields, operators_by_type)
+    item = st.one_of([_filter_item(f, op) for f, ops in usable for op in ops])
+    return st.fixed_dictionaries(
+        {
+            "filters": st.lists(item, min_size=1, max_size=3),
+            "start": st.integers(0, 10_000),
+            "limit": st.integers(5, 100),
+            "orderBy": st.sampled_from([field_alias(f) for f in fields]),
+            "orderByDir": st.sampled_from(("ASC", "DESC")),
+        }
+    )
+
+
+def _rule(field: Field, operator: str) -> SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {
+            "field": st.just(field_alias(field)),
+            "operator": st.just(operator),
+            "value": operator_input(field, operator),
+        }
+    )
+
+
+def _group(rules: SearchStrategy[dict[str, Any]]) -> SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {
+            "condition": st.sampled_from(("AND", "OR")),
+            "rules": st.lists(rules, min_size=1, max_size=3),
+        }
+    )
+
+
+def rule_group(
+    fields: Sequence[Field],
+    max_depth: int = 2,
+    operators_by_type: OperatorsByType | None = None,
+) -> SearchStrategy[dict[str, Any]]:
+    """Strategy for a {"condition", "rules"} group nested at most `max_depth` groups deep.
+
+    Nesting is unrolled by hand (what st.recursive does internally) because st.recursive
+    bounds leaves, not depth; leaves come first in each one_of so examples shrink flat.
+    """
+    if max_depth < 1:
+        raise ValueError(f"max_depth must be >= 1, got {max_depth}")
+    usable = _filterable(fields, operators_by_type)
+    leaf = st.one_of([_rule(f, op) for f, ops in usable for op in ops])
+    rule = leaf
+    for _ in range(max_depth - 1):
+        rule = st.one_of(leaf, _group(rule))
+    return _group(rule)
+
+
+def search_rule_set(
+    fields: Sequence[Field],
+    max_depth: int = 2,
+    operators_by_type: OperatorsByType | None = None,
+) -> SearchStrategy[dict[str, Any]]:
+    """Strategy for the search body: a nested rule group plus page (>= 1) and limit (1..100)."""
+    return st.fixed_dictionaries(
+        {
+            "filters": rule_group(fields, max_depth, operators_by_type),
+            "page": st.integers(1, 1000),
+            "limit": st.integers(1, 100),
+        }
+    )
