@@ -70,7 +70,7 @@ CONTACTS = RecordKind(
 LEADS = RecordKind(
     name="leads", path="/leads", list_path="/lead", singular="lead", plural="leads",
     word="Lead", tag="Leads", note_type="lead", create_status=200,
-    fields=person_fields() + (text("state", category="address"),),
+    fields=(*person_fields(), text("state", category="address")),
     create_example={
         "title": "Mr.", "first_name": "Maria", "last_name": "Hernandez",
         "email": "maria.hernandez@example.com", "phone": "+15125550148",

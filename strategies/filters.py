@@ -58,17 +58,17 @@ _LIKE = ("contains", "not_contains", "starts_with", "ends_with")
 
 OPERATORS_BY_FILTER_TYPE: dict[str, tuple[str, ...]] = {
     "text": _EQ + _LIKE + _SET + _NULL,
-    "url": _EQ + _LIKE + _NULL,
+    "url": _EQ + _LIKE + _SET + _NULL,
+    "region": _EQ + _LIKE + _SET + _NULL,
     "number": _EQ + _ORDER + _SET + _NULL,
+    "datetime": _EQ + _ORDER + _SET + _NULL,
+    "date": _EQ + _ORDER + _SET + _NULL,
+    "time": _EQ + _ORDER + _SET + _NULL,
     "boolean": _EQ + _NULL,
     "select": _EQ + _SET + _NULL,
     "selectIn": _SET + _NULL,
     "country": _EQ + _SET + _NULL,
-    "region": _EQ + _SET + _NULL,
     "timezone": _EQ + _SET + _NULL,
-    "datetime": _EQ + _ORDER + _NULL,
-    "date": _EQ + _ORDER + _NULL,
-    "time": _EQ + _ORDER + _NULL,
     "lookup": _EQ + _SET + _NULL,
 }
 """Operators that make sense per filter type; every other choice is narrowed to these."""
@@ -87,17 +87,23 @@ def filter_type_for(field: Field) -> str:
 def operators_for(field: Field, operators_by_type: OperatorsByType | None = None) -> list[str]:
     """Operators to use for `field`, in enum order (eq first, so examples shrink to it).
 
-    Source: the field's own "operators" list if present, else `operators_by_type` (keyed by
-    field type, then filter type), else all sensible ones; always narrowed to the operators
-    that are sensible for the type, so every drawn input is valid for it.
+    Source: the field's own "operators" list (names, or {"operator": name} objects as the spec
+    publishes them), else `operators_by_type` (keyed by field type, then filter type), else
+    all sensible ones; always narrowed to the operators that are sensible for the type, so
+    every drawn input is valid for it. Operators outside the enum (e.g. "like") are ignored.
     """
     ftype = filter_type_for(field)
     sensible = OPERATORS_BY_FILTER_TYPE[ftype]
-    chosen: Sequence[str] | None = field.get("operators")
+    chosen: Sequence[Any] | None = field.get("operators")
     if chosen is None and operators_by_type is not None:
         chosen = operators_by_type.get(field_type(field), operators_by_type.get(ftype))
-    allowed = sensible if chosen is None else set(chosen)
+    allowed = sensible if chosen is None else {_operator_name(op) for op in chosen}
     return [op for op in OPERATORS if op in sensible and op in allowed]
+
+
+def _operator_name(entry: Any) -> str:
+    # list/fields may publish operators as names or as {"operator": name, "value": shape}.
+    return str(entry.get("operator")) if isinstance(entry, Mapping) else str(entry)
 
 
 def _scalar(field: Field) -> SearchStrategy[Any]:
@@ -112,7 +118,7 @@ def operator_input(field: Field, operator: str) -> SearchStrategy[Any]:
     if operator in _NULL:
         return st.none()
     if operator in _SET:
-        return st.lists(_scalar(field), min_size=1, max_size=5, unique_by=repr)
+        return st.lists(_scalar(field), min_size=1, max_size=5)
     if operator in _LIKE:
         return tokens(1, 8)
     return _scalar(field)
