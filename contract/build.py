@@ -16,11 +16,13 @@ from contract.resources import GROUPS, TAGS
 from contract.schemas import definitions, ref
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "flexie-api.json"
+MAX_ID = 2_147_483_647  # ids are 32-bit in Flexie's database
 SECURITY = [{"apikeyHeader": []}, {"apikeyQuery": []}, {"oauth2": []}]
 
 _PATH_PARAMS = {
-    "id": {"type": "integer", "minimum": 1, "description": "The record's id."},
-    "entityId": {"type": "integer", "minimum": 1, "description": "The id of the record."},
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The record's id."},
+    "entityId": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
+                 "description": "The id of the record."},
     "tableName": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$",
                   "description": "The custom-entity table, as named in the account."},
     "entityType": {"type": "string", "enum": ["contact", "lead", "account", "deal", "case"],
@@ -33,11 +35,12 @@ _QUERY_SETS = {"paging": _PAGING, "listing": [*_PAGING, "entityList"]}
 _QUERY_PARAMS = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 100,
               "description": "Records per page (at most 100)."},
-    "start": {"type": "integer", "minimum": 0, "description": "How many records to skip."},
+    "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID,
+              "description": "How many records to skip."},
     "search": {"type": "string", "description": "Free text matched against the records."},
     "orderBy": {"type": "string", "description": "The field to order by."},
     "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]},
-    "entityList": {"type": "integer", "minimum": 1,
+    "entityList": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                    "description": "Only the members of this static list."},
 }
 _ERRORS = {

@@ -15,7 +15,7 @@ FIELD_TYPES: dict[str, dict] = {
     "multiselect": {"type": "array", "items": {"type": "string"}},
     "date": {"type": "string", "format": "date"},
     "datetime": {"type": "string", "format": "date-time"},
-    "time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+    "time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
     "url": {"type": "string", "format": "uri"},
     "email": {"type": "string", "format": "email"},
     "phone": {"type": "string"},
@@ -23,6 +23,29 @@ FIELD_TYPES: dict[str, dict] = {
     "region": {"type": "string"},
     "timezone": {"type": "string"},
     "lookup": {"type": "integer", "minimum": 1},
+}
+
+#: Input values the contract promises to accept, for the types whose wire form is looser than
+#: what a server takes: requests are generated from these, answers are validated without them.
+COUNTRY_EXAMPLES: tuple[str, ...] = (
+    "Albania", "Austria", "Belgium", "Brazil", "Canada", "France", "Germany", "India", "Ireland",
+    "Italy", "Japan", "Kosovo", "Mexico", "Netherlands", "Spain", "Sweden", "Switzerland",
+    "United Kingdom", "United States",
+)
+TIMEZONE_EXAMPLES: tuple[str, ...] = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Tirane", "Europe/Paris", "America/New_York",
+    "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Tokyo",
+    "Asia/Kolkata", "Australia/Sydney",
+)
+INPUT_CONSTRAINTS: dict[str, dict] = {
+    "phone": {"pattern": "^\\+[1-9][0-9]{7,14}$"},
+    "url": {"pattern": "^https?://[a-z0-9-]+(\\.[a-z0-9-]+)+(/[A-Za-z0-9._~-]*)*$"},
+    "email": {"pattern": "^[a-z0-9._-]{1,40}@[a-z0-9-]{1,30}(\\.[a-z]{2,6}){1,2}$"},
+    "country": {"enum": list(COUNTRY_EXAMPLES)},
+    "timezone": {"enum": list(TIMEZONE_EXAMPLES)},
+    "number": {"minimum": -1e12, "maximum": 1e12},
+    "integer": {"minimum": -2147483648, "maximum": 2147483647},
+    "lookup": {"maximum": 2147483647},
 }
 
 #: The filter `type` (filter-input) a field of each type is filtered with.

@@ -7,7 +7,7 @@ allowed on records).
 
 from __future__ import annotations
 
-from contract.fields import ALL_OPERATORS, FIELD_TYPES, Field
+from contract.fields import ALL_OPERATORS, FIELD_TYPES, INPUT_CONSTRAINTS, Field
 from contract.resources import COLLECTIONS, RECORD_KINDS, Collection, RecordKind
 
 REF = "#/definitions/"
@@ -21,8 +21,11 @@ def nullable(schema: dict) -> dict:
     return {**schema, "x-nullable": True}
 
 
-def field_schema(f: Field) -> dict:
+def field_schema(f: Field, *, for_input: bool = False) -> dict:
+    """The JSON schema of a field's value; inputs add what a server is promised to accept."""
     schema = dict(FIELD_TYPES[f.type])
+    if for_input:
+        schema.update(INPUT_CONSTRAINTS.get(f.type, {}))
     if f.options and f.type == "select":
         schema["enum"] = list(f.options)
     if f.options and f.type == "multiselect":
@@ -91,9 +94,16 @@ def record_schema(resource: RecordKind | Collection) -> dict:
 def input_schema(resource: RecordKind | Collection, *, required: list[str] | None = None,
                  example: dict | None = None) -> dict:
     """A create or update body: the standard fields typed, custom aliases allowed."""
-    props = {f.alias: field_schema(f) for f in resource.fields if not f.read_only}
-    schema: dict = {"type": "object", "properties": props, "description": _OPEN,
-                    "x-custom-fields": True}
+    props = {f.alias: field_schema(f, for_input=True) for f in resource.fields
+             if not f.read_only}
+    for f in resource.fields:  # a required field is never emptied, on create or update
+        if f.required and props.get(f.alias, {}).get("type") == "string":
+            props[f.alias]["minLength"] = 1
+    schema: dict = {"type": "object", "properties": props}
+    if isinstance(resource, RecordKind):
+        schema.update({"description": _OPEN, "x-custom-fields": True})
+    else:
+        schema["additionalProperties"] = False
     if required:
         schema["required"] = required
     if example is not None:
@@ -132,7 +142,8 @@ def _resource_definitions(res: RecordKind | Collection) -> dict:
 def _filter_definitions() -> dict:
     return {
         "filter-value": {"type": "object", "properties": {
-            "input": {"description": "The value to compare with; its type follows the field."},
+            "input": {"type": "string", "description": "The value to compare with, as text "
+                                                       "(numbers and dates in their text form)."},
             "operator": {"type": "string", "enum": list(ALL_OPERATORS)},
             "from": {"type": "string"}, "to": {"type": "string"},
             "id": {"type": "integer", "minimum": 1}, "label": {"type": "string"}}},
@@ -149,8 +160,8 @@ def _filter_definitions() -> dict:
             "orderBy": {"type": "string"},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]},
             "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-            "start": {"type": "integer", "minimum": 0},
-            "entityList": {"type": "integer", "minimum": 1},
+            "start": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+            "entityList": {"type": "integer", "minimum": 1, "maximum": 2147483647},
             "search": {"type": "string"}},
             "example": {"filters": [{"type": "text", "alias": "email", "value": {
                 "operator": "like", "input": "acme.com"}, "strict": False, "starts": False,
@@ -170,7 +181,7 @@ def _filter_definitions() -> dict:
             "filters": {"type": "object", "required": ["condition", "rules"], "properties": {
                 "condition": {"type": "string", "enum": ["AND", "OR"]},
                 "rules": {"type": "array", "items": ref("search-rule")}}},
-            "page": {"type": "integer", "minimum": 1},
+            "page": {"type": "integer", "minimum": 1, "maximum": 2147483647},
             "limit": {"type": "integer", "minimum": 1, "maximum": 100}},
             "example": {"filters": {"condition": "AND", "rules": [
                 {"field": "email", "operator": "ends_with", "value": "@example.com"},
@@ -231,12 +242,13 @@ def _misc_definitions() -> dict:
         "list-replies": {"type": "object", "required": ["total", "replies"], "properties": {
             "total": {"type": "integer", "minimum": 0},
             "replies": {"type": "array", "items": ref("record-reply")}}},
-        "reply-input": {"type": "object", "minProperties": 1, "properties": {
+        "reply-input": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                        "properties": {
             "text": {"type": "string", "minLength": 1},
             "template_id": {"type": "integer", "minimum": 1}},
             "example": {"text": "Thanks for reaching out. We have reset your account."}},
         "associations-input": {"type": "object", "required": ["associations"], "properties": {
-            "associations": {"type": "object", "properties": {
+            "associations": {"type": "object", "additionalProperties": False, "properties": {
                 "leads": ids, "contacts": ids, "accounts": ids}}},
             "example": {"associations": {"contacts": [17], "accounts": [4]}}},
         "deal-associations": {"type": "object", "required": ["success", "associations"],
@@ -251,7 +263,7 @@ def _misc_definitions() -> dict:
                                        "unique_field_value": "david.okafor@example.com"}},
         "paging-input": {"type": "object", "properties": {
             "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-            "start": {"type": "integer", "minimum": 0},
+            "start": {"type": "integer", "minimum": 0, "maximum": 2147483647},
             "orderBy": {"type": "string"},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]}}},
         "permission-input": {"type": "object", "required": ["permissions"], "properties": {

@@ -1,0 +1,115 @@
+"""Probes sent once per operation: unknown ids, foreign keys, other accounts, broken JSON."""
+
+from __future__ import annotations
+
+from contract.operations import READS
+from conformance.checks.errors import error_problem
+from conformance.checks.registry import CheckContext, probe
+from conformance.checks.shapes import envelope, render
+from conformance.owned import UNKNOWN_ID
+
+
+def _params_for(ctx: CheckContext, record_id: int) -> dict:
+    params = {"id": record_id}
+    if "entityId" in ctx.op.path_params:
+        pool = ctx.owned.ids.get(ctx.op.resource) or [UNKNOWN_ID]
+        params["entityId"] = pool[0]
+        if ctx.op.action in ("list_add", "list_remove"):
+            params["id"] = record_id
+    return params
+
+
+@probe
+def unknown_id_is_404(ctx: CheckContext) -> None:
+    op = ctx.op
+    if "id" not in op.path_params or op.resource in ("reports",) and op.action == "data" \
+            and False:
+        return
+    path = render(op.path, ctx.owned.ce_table, **_params_for(ctx, UNKNOWN_ID + 7))
+    if ctx.read_only and op.effect != READS:
+        return
+    body = {} if op.body else None
+    reply = ctx.target.request(op.method, path, json_body=body)
+    if reply.status != 404:
+        raise ctx.fail("unknown_id_is_404", f"{op.method} {path} answered {reply.status}, "
+                                            "expected 404 for an id that does not exist", reply)
+    if problem := error_problem(reply):
+        raise ctx.fail("unknown_id_is_404", problem, reply)
+
+
+@probe
+def other_account_cannot_read(ctx: CheckContext) -> None:
+    op = ctx.op
+    if op.method != "GET" or op.path_params != ["id"] and op.path_params != ["tableName", "id"]:
+        return
+    if not ctx.other_apikey or op.action != "get":
+        return
+    record_id = ctx.owned.pick(op.resource, 0)
+    if record_id is None:
+        return
+    path = render(op.path, ctx.owned.ce_table, id=record_id)
+    reply = ctx.target.request("GET", path, key=ctx.other_apikey)
+    singular, _ = envelope(op.resource)
+    leaked = isinstance(reply.json, dict) and isinstance(reply.json.get(singular), dict)
+    if reply.status < 400 or leaked:
+        raise ctx.fail("other_account_cannot_read",
+                       f"another account's key read {path} (HTTP {reply.status}); records of "
+                       "one account must answer 404 to every other", reply)
+
+
+@probe
+def unknown_key_is_refused(ctx: CheckContext) -> None:
+    op = ctx.op
+    if op.effect != READS or op.path_params:
+        return
+    path = render(op.path, ctx.owned.ce_table)
+    reply = ctx.target.request(op.method, path, key="invalid-" + ctx.owned.run_id,
+                               json_body={} if op.body else None)
+    if reply.status != 401:
+        raise ctx.fail("unknown_key_is_refused",
+                       f"an unknown API key got HTTP {reply.status}, expected 401", reply)
+    if problem := error_problem(reply):
+        raise ctx.fail("unknown_key_is_refused", problem, reply)
+
+
+@probe
+def malformed_json_is_400(ctx: CheckContext) -> None:
+    op = ctx.op
+    if op.body is None or (ctx.read_only and op.effect != READS):
+        return
+    params = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
+    if "entityType" in op.path_params:
+        params["entityType"] = "contact"
+    if "identifier" in op.path_params:
+        params["identifier"] = f"ZZ-{UNKNOWN_ID}"
+    path = render(op.path, ctx.owned.ce_table, **params)
+    reply = ctx.target.request(op.method, path, raw_body=b'{"broken": ')
+    if reply.status != 400:
+        raise ctx.fail("malformed_json_is_400",
+                       f"a body that is not JSON got HTTP {reply.status}, expected 400", reply)
+    if problem := error_problem(reply):
+        raise ctx.fail("malformed_json_is_400", problem, reply)
+
+
+@probe
+def edit_never_creates(ctx: CheckContext) -> None:
+    op = ctx.op
+    if op.action != "edit" or ctx.read_only:
+        return
+    unique = {"contacts": "email", "leads": "email", "accounts": "email",
+              "deals": "external_id", "cases": "identifier", "custom_entities": "code"}
+    alias = unique.get(op.resource)
+    if alias is None:
+        return
+    value = ctx.owned.unique_email() if alias == "email" else f"ZZ-{UNKNOWN_ID}"
+    path = render(op.path, ctx.owned.ce_table)
+    reply = ctx.target.request(op.method, path, json_body={alias: value})
+    if reply.status != 404:
+        singular, _ = envelope(op.resource)
+        created = (reply.json or {}).get(singular) if isinstance(reply.json, dict) else None
+        if isinstance(created, dict) and isinstance(created.get("id"), int):
+            ctx.owned.ledger.created(op.resource, render(op.path.replace("/edit", "/{id}"),
+                                                         ctx.owned.ce_table, id=created["id"]))
+        raise ctx.fail("edit_never_creates",
+                       f"{op.method} {path} with {alias}={value!r}, which no record has, "
+                       f"answered {reply.status}; expected 404", reply)

@@ -1,0 +1,39 @@
+"""Where records sit in answers and how paths are rendered, from the contract's data."""
+
+from __future__ import annotations
+
+from contract.operations import Operation
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME
+
+
+def envelope(resource: str) -> tuple[str, str]:
+    """(key of one record, key of a listing) for the resource."""
+    res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME[resource]
+    return res.singular, res.plural
+
+
+def render(path: str, ce_table: str | None, **params: object) -> str:
+    out = path.replace("{tableName}", ce_table or "unknown_table")
+    for name, value in params.items():
+        out = out.replace("{" + name + "}", str(value))
+    return out
+
+
+def record_path(op: Operation, ce_table: str | None, record_id: int) -> str:
+    """GET path of one record of the operation's resource."""
+    if op.resource in KINDS_BY_NAME:
+        return render(KINDS_BY_NAME[op.resource].path + "/{id}", ce_table, id=record_id)
+    return f"/{op.resource}/{record_id}"
+
+
+def listing_path(op: Operation, ce_table: str | None) -> str:
+    if op.resource in KINDS_BY_NAME:
+        return render(KINDS_BY_NAME[op.resource].path, ce_table)
+    return f"/{op.resource}"
+
+
+def fields_by_alias(resource: str, custom: list[dict]) -> dict[str, dict]:
+    res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
+    fields = {f.alias: f.describe() for f in getattr(res, "fields", ())}
+    fields.update({f["alias"]: f for f in custom if isinstance(f, dict) and "alias" in f})
+    return fields

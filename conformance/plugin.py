@@ -1,0 +1,265 @@
+"""The pytest plugin of the conformance suite: one place for the machinery.
+
+Options (group "flexie"), markers per resource group, the session's target, the pool of owned
+records, cleanup at the end (also after failures and Ctrl-C) and the reports. Test modules
+only declare what to test.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract.operations import OPERATIONS_BY_KEY
+from contract.resources import GROUPS
+from conformance import profiles
+from conformance.settings import DEMO_KEY, DEMO_OTHER_KEY, Settings, env
+
+_OPTIONS = [
+    # (option, env var, help, extra argparse kwargs)
+    ("--flexie-url", "FLEXIE_URL", "base URL of a live workspace, e.g. https://x.flexie.io/api;"
+     " without it the embedded mock workspace is started", {}),
+    ("--flexie-apikey", "FLEXIE_API_KEY", "API key of the workspace under test", {}),
+    ("--flexie-other-apikey", "FLEXIE_OTHER_API_KEY",
+     "key of a second account, to prove no account reads another's records", {}),
+    ("--flexie-auth", "FLEXIE_AUTH", "send the key in the apikey header or ?apikey= query",
+     {"choices": ["header", "query"]}),
+    ("--flexie-oauth-token", "FLEXIE_OAUTH_TOKEN", "an OAuth 2.0 access token instead of a key",
+     {}),
+    ("--flexie-oauth-client-id", "FLEXIE_OAUTH_CLIENT_ID",
+     "OAuth client id; the suite obtains tokens itself (client credentials)", {}),
+    ("--flexie-oauth-client-secret", "FLEXIE_OAUTH_CLIENT_SECRET", "OAuth client secret", {}),
+    ("--flexie-transport", None, "embedded mock: in-process (WSGI) or http (a real server on a "
+     "free loopback port)", {"choices": ["in-process", "http"]}),
+    ("--spec", "FLEXIE_SPEC", "the spec to test against (default: flexie-api.json)", {}),
+    ("--flexie-profile", "FLEXIE_PROFILE", "quick (CI) or thorough (release QA)",
+     {"choices": sorted(profiles.PROFILES)}),
+    ("--flexie-seed", "FLEXIE_SEED", "Hypothesis seed; printed on every run for replay", {}),
+    ("--flexie-read-only", None, "send only requests that change nothing",
+     {"action": "store_true"}),
+    ("--flexie-rate-limit", "FLEXIE_RATE_LIMIT", "at most N requests per second", {}),
+    ("--flexie-allow-send", None, "allow POST /emails/{id}/send on a live workspace",
+     {"action": "store_true"}),
+    ("--flexie-reports", None, "folder for reports and the ledger (default: reports/)", {}),
+    ("--flexie-baseline", None, "an earlier run's conformance.json to compare with", {}),
+    ("--flexie-accounts", "FLEXIE_ACCOUNTS", "accounts TOML with expected custom fields", {}),
+    ("--flexie-ce-table", "FLEXIE_CE_TABLE", "custom-entity table to test (embedded mock: "
+     "projects)", {}),
+    ("--flexie-mock-fault", None, "embedded mock only: inject a fault (repeatable)",
+     {"action": "append", "default": []}),
+]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("flexie", "Flexie conformance")
+    for option, env_var, help_text, kwargs in _OPTIONS:
+        suffix = f" [env {env_var}]" if env_var else ""
+        group.addoption(option, help=help_text + suffix, **kwargs)
+
+
+def _opt(config: pytest.Config, option: str, env_var: str | None) -> Any:
+    value = config.getoption(option)
+    if value in (None, False, []) and env_var:
+        value = env(env_var)
+    return value
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    get = {opt: _opt(config, opt, env_var) for opt, env_var, _, _ in _OPTIONS}
+    s = Settings()
+    s.url = get["--flexie-url"]
+    s.apikey = get["--flexie-apikey"]
+    s.other_apikey = get["--flexie-other-apikey"]
+    s.auth = get["--flexie-auth"] or "header"
+    s.oauth_token = get["--flexie-oauth-token"]
+    s.oauth_client_id = get["--flexie-oauth-client-id"]
+    s.oauth_client_secret = get["--flexie-oauth-client-secret"]
+    s.transport = get["--flexie-transport"] or "in-process"
+    if get["--spec"]:
+        s.spec = Path(get["--spec"])
+    s.profile = get["--flexie-profile"] or "quick"
+    try:
+        s.seed = int(get["--flexie-seed"]) if get["--flexie-seed"] else random.randrange(2**31)
+        s.rate_limit = float(get["--flexie-rate-limit"]) if get["--flexie-rate-limit"] else None
+    except ValueError as exc:
+        raise pytest.UsageError(f"--flexie-seed and --flexie-rate-limit take numbers: {exc}")
+    s.read_only = bool(get["--flexie-read-only"])
+    s.allow_send = bool(get["--flexie-allow-send"]) or s.embedded
+    if get["--flexie-reports"]:
+        s.reports = Path(get["--flexie-reports"])
+    s.baseline = Path(get["--flexie-baseline"]) if get["--flexie-baseline"] else None
+    s.accounts_file = Path(get["--flexie-accounts"]) if get["--flexie-accounts"] else None
+    s.mock_faults = tuple(get["--flexie-mock-fault"] or ())
+    s.ce_table = get["--flexie-ce-table"] or ("projects" if s.embedded else None)
+    if s.embedded:
+        s.apikey = s.apikey or DEMO_KEY
+        s.other_apikey = s.other_apikey or DEMO_OTHER_KEY
+    elif not (s.apikey or s.oauth_token or s.oauth_client_id):
+        raise pytest.UsageError("--flexie-url needs --flexie-apikey (or FLEXIE_API_KEY), "
+                                "--flexie-oauth-token or an OAuth client")
+    return s
+
+
+@dataclass
+class Session:
+    """Everything the run shares: settings, the loaded schema, the target, results."""
+
+    settings: Settings
+    schema: Any = None
+    spec_problems: list = field(default_factory=list)
+    target: Any = None
+    app: Any = None
+    stop_server: Any = None
+    runner: Any = None
+    started: float = field(default_factory=time.time)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    scenario_outcomes: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+
+
+SESSION: Session | None = None
+
+
+def current() -> Session:
+    if SESSION is None:
+        raise RuntimeError("the flexie plugin is not configured")
+    return SESSION
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global SESSION
+    for group in GROUPS:
+        config.addinivalue_line("markers", f"{group}: operations of the {group} group")
+    config.addinivalue_line("markers", "scenario: hand-written stateful scenarios")
+    profiles.register()
+    settings = read_settings(config)
+    from hypothesis import settings as hypothesis_settings
+
+    hypothesis_settings.load_profile(f"flexie-{settings.profile}")
+    from conformance.session_setup import load_schema, start_target
+
+    SESSION = Session(settings)
+    start_target(SESSION)
+    SESSION.schema, SESSION.spec_problems = load_schema(SESSION)
+    _default_outputs(config, settings.reports)
+
+
+def _default_outputs(config: pytest.Config, reports: Path) -> None:
+    """The pytest-html report and JUnit XML go beside conformance.html unless asked elsewhere.
+
+    Both plugins read their option in their own pytest_configure, which has already run when
+    this conftest plugin is configured, so they are configured again with the default set.
+    """
+    reports.mkdir(parents=True, exist_ok=True)
+    if not config.getoption("htmlpath", None):
+        import pytest_html.plugin
+
+        config.option.htmlpath = str(reports / "pytest-report.html")
+        config.option.self_contained_html = True
+        pytest_html.plugin.pytest_configure(config)
+    if not config.option.xmlpath:
+        from _pytest import junitxml
+
+        config.option.xmlpath = str(reports / "junit.xml")
+        junitxml.pytest_configure(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if SESSION is None:
+        return []
+    s = SESSION.settings
+    where = s.url or f"embedded mock workspace ({s.transport})"
+    return [f"flexie: target {where}; spec {s.spec.name}; profile {s.profile}; seed {s.seed}"
+            + (f"; faults {', '.join(s.mock_faults)}" if s.mock_faults else "")]
+
+
+def operation_key(item: pytest.Item) -> str | None:
+    name = item.name
+    if "[" not in name:
+        return None
+    return name[name.index("[") + 1:-1]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
+        if op is not None:
+            item.add_marker(getattr(pytest.mark, op.group))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    if SESSION is None or report.when not in ("setup", "call"):
+        return
+    key = operation_key(item) or item.nodeid
+    if report.failed or report.when == "call" or report.skipped:
+        state = "failed" if report.failed else "skipped" if report.skipped else "passed"
+        previous = SESSION.outcomes.get(item.nodeid)
+        if previous != "failed":
+            SESSION.outcomes[item.nodeid] = state
+        if report.failed:
+            report.sections.append(("flexie replay", replay_command(SESSION.settings, item)))
+        item.user_properties.append(("flexie_operation", key))
+
+
+def replay_command(settings: Settings, item: pytest.Item) -> str:
+    parts = [f"pytest {item.nodeid.split('::')[0]}", f"-k '{_k_expression(item)}'",
+             f"--flexie-seed {settings.seed}", f"--flexie-profile {settings.profile}"]
+    if settings.url:
+        parts.append(f"--flexie-url {settings.url}")
+        parts.append("--flexie-apikey \"$FLEXIE_API_KEY\"")
+    if settings.transport != "in-process":
+        parts.append(f"--flexie-transport {settings.transport}")
+    if str(settings.spec) != str(Settings().spec):
+        parts.append(f"--spec {settings.spec}")
+    parts += [f"--flexie-mock-fault {f}" for f in settings.mock_faults]
+    return " ".join(parts)
+
+
+def _k_expression(item: pytest.Item) -> str:
+    # -k cannot take braces or slashes, so select by the test function and safe words.
+    key = operation_key(item) or item.name
+    words = [w for w in key.replace("/", " ").replace("{", " ").replace("}", " ").split() if w]
+    return " and ".join([item.originalname if hasattr(item, "originalname") else item.name,
+                         *words])
+
+
+@pytest.fixture(scope="session")
+def flexie() -> Any:
+    """The runner, with the pool of owned records created on first use."""
+    from conformance.session_setup import ensure_runner
+
+    return ensure_runner(current())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if SESSION is None:
+        return
+    from conformance.session_setup import finish
+
+    finish(SESSION, session, exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if SESSION is not None and SESSION.stop_server is not None:
+        SESSION.stop_server()
+
+
+def now_iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+
+
+def print_line(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+__all__ = ["Session", "current", "json"]

@@ -1,0 +1,26 @@
+"""Named effort levels, mapped onto Hypothesis settings."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, Phase, settings
+
+PROFILES: dict[str, dict] = {
+    # CI default: the whole suite against the mock in well under two minutes on 2 cores.
+    "quick": {"max_examples": 12},
+    # Release QA: many more examples per operation, with shrinking.
+    "thorough": {"max_examples": 150},
+}
+
+
+def register() -> None:
+    for name, options in PROFILES.items():
+        settings.register_profile(
+            f"flexie-{name}",
+            deadline=None,
+            derandomize=False,
+            database=None,
+            print_blob=False,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            **options,
+        )

@@ -1,0 +1,218 @@
+"""Shape the (redacted) report document for the HTML template.
+
+Ordering, grouping and anchors live here rather than in Jinja so the template stays declarative
+and this logic stays testable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from .coverage import STATUSES, alias_finding
+
+GROUP_ORDER = (
+    "contacts", "leads", "accounts", "deals", "cases", "tasks", "notes", "emails",
+    "custom_entities", "workflows", "forms", "pages", "reports", "users", "roles", "pipelines",
+    "stages", "dynamic_endpoints",
+)
+METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
+KINDS = (("property", "Property tests"), ("scenarios", "Scenarios"), ("aliases", "Aliases"))
+STATUS_RANK = {"failed": 0, "passed": 1, "skipped": 2, "not-run": 3}
+FINDING_LABELS = {
+    "ok": "OK", "missing": "Missing", "unexpected": "Unexpected",
+    "type-mismatch": "Type mismatch", "round-trip-failed": "Round trip failed",
+}
+
+
+def group_key(name: str) -> tuple[int, str]:
+    """Spec order for known resource groups, then any others alphabetically."""
+    return (GROUP_ORDER.index(name), "") if name in GROUP_ORDER else (len(GROUP_ORDER), name)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    method, _, path = key.partition(" ")
+    return method, path
+
+
+def method_rank(method: str) -> int:
+    return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
+
+
+def anchor_ids(ids: list[str]) -> dict[str, str]:
+    """HTML ids for failure ids: readable, unique, safe in an attribute and a URL fragment."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for fid in ids:
+        if fid in out:
+            continue
+        base = "f-" + (re.sub(r"[^a-z0-9]+", "-", fid.lower()).strip("-") or "failure")
+        anchor, n = base, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        out[fid] = anchor
+    return out
+
+
+def human_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def human_time(started: str) -> str:
+    when = dt.datetime.fromisoformat(started)
+    text = when.isoformat(sep=" ", timespec="seconds")
+    return text.removesuffix("+00:00") + " UTC" if text.endswith("+00:00") else text
+
+
+def _maybe_time(value: Any) -> str | None:
+    """A baseline's start time, readable if it parses; it comes from an older file."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return human_time(value)
+    except ValueError:
+        return value
+
+
+def status_counts(statuses: list[str]) -> dict[str, int]:
+    return {s: statuses.count(s) for s in STATUSES}
+
+
+def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the template needs, precomputed."""
+    anchors = anchor_ids([f["id"] for f in doc["failures"]])
+    baseline = doc.get("baseline")
+    return {
+        "doc": doc,
+        "started": human_time(doc["started"]),
+        "duration": human_duration(doc["duration_s"]),
+        "kinds": KINDS,
+        "groups": _groups(doc, anchors),
+        "failures": _failures(doc, anchors, baseline),
+        "failure_index": _failure_index(doc, anchors),
+        "scenarios": sorted(
+            doc["scenarios"],
+            key=lambda s: (STATUS_RANK[s["status"]], group_key(s["group"]), s["name"]),
+        ),
+        "accounts": _accounts(doc["aliases"]),
+        "baseline": _baseline(baseline, anchors) if baseline else None,
+        "baseline_started": _maybe_time(baseline.get("started")) if baseline else None,
+        "undocumented": _undocumented(doc),
+        "finding_labels": FINDING_LABELS,
+    }
+
+
+def _groups(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, Any]]:
+    failures_by_op: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for failure in doc["failures"]:
+        if failure["operation"]:
+            failures_by_op[failure["operation"]].append(
+                {"anchor": anchors[failure["id"]], "check": failure["check"]}
+            )
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for op in doc["operations"]:
+        method, path = split_key(op["key"])
+        documented = set(op["documented_status_codes"])
+        grouped[op["group"]].append({
+            **op,
+            "method": method,
+            "path": path,
+            "codes": [{"code": c, "documented": c in documented}
+                      for c in sorted(set(op["seen_status_codes"]))],
+            "failure_links": failures_by_op.get(op["key"], []),
+            "ok": "failed" not in op["statuses"].values() and op["key"] not in failures_by_op,
+        })
+    groups = []
+    for name in sorted(grouped, key=group_key):
+        ops = sorted(grouped[name], key=lambda o: (o["path"], method_rank(o["method"])))
+        counts = {k: status_counts([o["statuses"][k] for o in ops]) for k, _ in KINDS}
+        groups.append({
+            "name": name,
+            "anchor": "g-" + re.sub(r"[^a-z0-9]+", "-", name.lower()),
+            "ops": ops,
+            "counts": counts,
+            "ok": all(o["ok"] for o in ops),
+        })
+    return groups
+
+
+def _failures(doc: Mapping[str, Any], anchors: dict[str, str],
+              baseline: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Cards in index order (biggest check first), new before unchanged, then by operation."""
+    new = set(baseline["new"]) if baseline else set()
+    check_rank = {(r["check"], r["kind"]): i for i, r in enumerate(_failure_index(doc, anchors))}
+    op_rank = _operation_order(doc)
+    rows = [
+        {**f, "anchor": anchors[f["id"]],
+         "tag": ("new" if f["id"] in new else "unchanged") if baseline else None}
+        for f in doc["failures"]
+    ]
+    return sorted(rows, key=lambda f: (f["tag"] == "unchanged", check_rank[(f["check"], f["kind"])],
+                                       op_rank.get(f["operation"], len(op_rank)), f["id"]))
+
+
+def _operation_order(doc: Mapping[str, Any]) -> dict[str, int]:
+    """Operation keys in the order the matrix shows them (group, path, method)."""
+    def key(op: Mapping[str, Any]) -> tuple[Any, ...]:
+        method, path = split_key(op["key"])
+        return (group_key(op["group"]), path, method_rank(method))
+
+    return {op["key"]: i for i, op in enumerate(sorted(doc["operations"], key=key))}
+
+
+def _failure_index(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, Any]]:
+    """Failures grouped by check: a broken behaviour usually fails on many operations at once."""
+    by_check: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for f in doc["failures"]:
+        by_check[(f["check"], f["kind"])].append(
+            {"label": f["operation"] or f["check"], "anchor": anchors[f["id"]]}
+        )
+    rows = [{"check": c, "kind": k, "where": items} for (c, k), items in by_check.items()]
+    return sorted(rows, key=lambda r: (-len(r["where"]), r["check"]))
+
+
+def _accounts(aliases: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for alias in aliases:
+        by_account[alias["account"]].append({**alias, "finding": alias_finding(alias)})
+    accounts = []
+    for account in sorted(by_account):
+        rows = sorted(by_account[account], key=lambda a: (a["entity"], a["alias"]))
+        findings = [r["finding"] for r in rows]
+        accounts.append({
+            "name": account,
+            "rows": rows,
+            "problems": sum(f != "ok" for f in findings),
+            "missing": findings.count("missing"),
+            "unexpected": findings.count("unexpected"),
+        })
+    return accounts
+
+
+def _undocumented(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    documented = {o["key"]: sorted(set(o["documented_status_codes"])) for o in doc["operations"]}
+    rows = [{**u, "documented": documented.get(u["operation"], [])}
+            for u in doc["coverage"]["undocumented"]]
+    return sorted(rows, key=lambda u: (group_key(u["group"]), u["operation"]))
+
+
+def _baseline(baseline: Mapping[str, Any], anchors: dict[str, str]) -> dict[str, Any]:
+    records = {f["id"]: f for f in baseline.get("fixed_failures", [])}
+    not_rerun = set(baseline.get("not_rerun", []))
+    return {
+        **baseline,
+        "new_rows": [{"id": i, "anchor": anchors.get(i)} for i in baseline["new"]],
+        "unchanged_rows": [{"id": i, "anchor": anchors.get(i)} for i in baseline["unchanged"]],
+        "fixed_rows": [{"id": i, "record": records.get(i), "not_rerun": i in not_rerun}
+                       for i in baseline["fixed"]],
+    }

@@ -1,0 +1,177 @@
+"""Runs one generated case: bind it to owned records, send it, validate the answer.
+
+The test module stays declarative; everything a case goes through lives here: binding
+(live safety), auth, the call through Schemathesis, the ledger for creates, Schemathesis's own
+checks, the Flexie case checks and, once per operation, the probes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.operations import CREATES, OPERATIONS_BY_KEY, Operation
+from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
+from conformance.checks.shapes import envelope, record_path, render
+from conformance.owned import OwnedRecords
+from conformance.safety import assert_safe, bind
+from conformance.settings import Settings
+from conformance.target import Reply, Target
+
+
+@dataclass
+class Observed:
+    """What the run saw per operation: for coverage and the report."""
+
+    statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failures: list[dict] = field(default_factory=list)
+
+
+class Runner:
+    def __init__(self, settings: Settings, target: Target, owned: OwnedRecords) -> None:
+        self.settings = settings
+        self.target = target
+        self.owned = owned
+        self.observed = Observed()
+        self._probed: set[str] = set()
+        self._lock = threading.Lock()
+
+    # --- one case -----------------------------------------------------------------------
+    def run(self, case: Any) -> None:
+        op = OPERATIONS_BY_KEY.get(f"{case.operation.method.upper()} {case.operation.path}")
+        if op is None:
+            self._run_unknown(case)
+            return
+        self._probe_once(op)
+        disposable = None
+        if op.action == "delete" and op.resource in self.owned.ids and case.path_parameters \
+                and isinstance(case.path_parameters.get("id"), int) \
+                and case.path_parameters["id"] >= 1:
+            disposable = self.owned.create(op.resource)["id"]
+        bind(case, op, self.owned, disposable=disposable, ce_table=self.owned.ce_table)
+        assert_safe(op, case.path_parameters or {}, self.owned,
+                    read_only=self.settings.read_only)
+        before = self._before(op, case)
+        response = case.call(**self._call_kwargs())
+        reply = Reply(response.status_code, {k.lower(): v[0] if isinstance(v, list) else v
+                                             for k, v in response.headers.items()},
+                      response.text if hasattr(response, "text") else "")
+        self._journal(op, case, reply)
+        self._observe(op, reply)
+        try:
+            case.validate_response(response, **self._validate_kwargs(reply))
+        except Exception:
+            self._remember_schemathesis_failure(op, case, reply)
+            raise
+        ctx = self._context(op, before)
+        for check in CASE_CHECKS.values():
+            try:
+                check(ctx, case, reply)
+            except CheckFailure as failure:
+                self._remember(failure, case)
+                raise
+
+    def _run_unknown(self, case: Any) -> None:
+        """An operation our contract does not know (from another --spec): reads only."""
+        if case.operation.method.upper() != "GET":
+            import pytest
+
+            pytest.skip("not in the Flexie contract and not a read: not sent, for safety")
+        response = case.call(**self._call_kwargs())
+        case.validate_response(response)
+
+    # --- plumbing -----------------------------------------------------------------------
+    def _call_kwargs(self) -> dict:
+        self.target.limiter.wait()
+        return {} if self.target.app is not None else {"base_url": self.target.base_url}
+
+    def _validate_kwargs(self, reply: Reply | None = None) -> dict:
+        """Swagger 2.0 names media types per operation, not per answer, so Schemathesis
+        expects a Content-Type even on an empty 204; an empty 204 rightly has none."""
+        if reply is not None and reply.status == 204 and not reply.text:
+            from schemathesis.specs.openapi.checks import content_type_conformance
+
+            return {"excluded_checks": [content_type_conformance]}
+        return {}
+
+    def _before(self, op: Operation, case: Any) -> dict | None:
+        if op.action != "update" or not case.path_parameters:
+            return None
+        record_id = case.path_parameters.get("id")
+        if not isinstance(record_id, int):
+            return None
+        reply = self.target.request("GET", record_path(op, self.owned.ce_table, record_id))
+        singular, _ = envelope(op.resource)
+        body = reply.json if isinstance(reply.json, dict) else {}
+        return body.get(singular) if reply.status == 200 else None
+
+    def _journal(self, op: Operation, case: Any, reply: Reply) -> None:
+        if op.effect != CREATES or reply.status >= 300 or op.action == "add_reply":
+            return
+        body = reply.json if isinstance(reply.json, dict) else {}
+        singular, _ = envelope(op.resource)
+        record = body.get(singular) or body.get("data")
+        if isinstance(record, dict) and record.get("id") is not None:
+            delete = record_path(op, self.owned.ce_table, record["id"])
+            if op.resource == "notes":
+                delete = f"/notes/{record['id']}"
+            self.owned.ledger.created(op.resource, delete)
+        elif reply.status < 300:
+            # A create that answered success without a record id: nothing to clean up by.
+            self.owned.ledger.created(op.resource, render(op.path, self.owned.ce_table,
+                                                          **(case.path_parameters or {})))
+
+    def _observe(self, op: Operation, reply: Reply) -> None:
+        with self._lock:
+            self.observed.statuses[op.key].add(reply.status)
+            self.observed.cases[op.key] += 1
+
+    def _context(self, op: Operation, before: dict | None = None) -> CheckContext:
+        return CheckContext(self.target, self.owned, op,
+                            other_apikey=self.settings.other_apikey,
+                            read_only=self.settings.read_only, before=before)
+
+    def _probe_once(self, op: Operation) -> None:
+        with self._lock:
+            if op.key in self._probed:
+                return
+            self._probed.add(op.key)
+        ctx = self._context(op)
+        for probe in PROBES.values():
+            try:
+                probe(ctx)
+            except CheckFailure as failure:
+                self._remember(failure, None)
+                raise
+
+    # --- failures -----------------------------------------------------------------------
+    def _remember(self, failure: CheckFailure, case: Any) -> None:
+        reply = failure.reply
+        self.observed.failures.append({
+            "operation": failure.operation, "check": failure.check,
+            "message": failure.message, "status": reply.status if reply else None,
+            "response_excerpt": reply.text[:500] if reply else None,
+            "curl": self._curl(case) if case is not None else failure.request,
+        })
+
+    def _remember_schemathesis_failure(self, op: Operation, case: Any, reply: Reply) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        names = []
+        for sub in getattr(exc, "exceptions", [exc]):
+            names.append(type(sub).__name__)
+        self.observed.failures.append({
+            "operation": op.key, "check": ", ".join(sorted(set(names))) or "schemathesis",
+            "message": str(exc).split("\n\n")[0][:500], "status": reply.status,
+            "response_excerpt": reply.text[:500], "curl": self._curl(case),
+        })
+
+    def _curl(self, case: Any) -> str:
+        try:
+            return case.as_curl_command(base_url=self.target.base_url)
+        except Exception:  # a curl line is a courtesy; never let it hide the failure
+            return ""

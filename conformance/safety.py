@@ -1,0 +1,161 @@
+"""Live safety: bind generated cases to records this run owns, and refuse anything else.
+
+`bind` rewrites a Schemathesis case before it is sent: ids of records to change or delete
+become ids the run created, unique fields become run-scoped values, and writes to records
+the suite can never own (workflows, emails) aim at an id no workspace assigns. `assert_safe`
+is the last line of defence: it refuses a write whose target the ledger does not own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
+from contract.resources import KINDS_BY_NAME, NOTE_TYPES
+from conformance.owned import UNKNOWN_ID, OwnedRecords
+
+
+class UnsafeRequest(Exception):
+    """A write would have touched a record this run did not create."""
+
+
+#: Resources whose records the API cannot create, so writes to them only ever aim at UNKNOWN_ID.
+UNOWNABLE = {"workflows", "emails", "reports", "forms", "pages", "roles", "stages",
+             "dynamic_endpoints"}
+_SEND = "emails"
+
+
+def operation_for(method: str, path: str) -> Operation | None:
+    return OPERATIONS_BY_KEY.get(f"{method.upper()} {path}")
+
+
+def _negated(case: Any, location: str) -> bool:
+    meta = getattr(case, "meta", None)
+    if meta is None:
+        return False
+    try:
+        from schemathesis.core.parameters import ParameterLocation
+
+        return bool(meta.is_negative(ParameterLocation[location.upper()]))
+    except (AttributeError, KeyError, ImportError):
+        return bool(meta.generation.mode.is_negative)
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | None = None,
+         ce_table: str | None = None) -> None:
+    """Make `case` aim only at owned records (or ones that cannot exist)."""
+    params = case.path_parameters if case.path_parameters is not None else {}
+    if "tableName" in params and ce_table and not _negated(case, "path"):
+        params["tableName"] = ce_table
+    writes = op.effect not in (READS, CREATES)
+    resource = op.resource
+    if "id" in params and _is_positive_int(params["id"]):
+        if op.action in ("list_add", "list_remove"):
+            lists = owned.lists.get(resource) or [UNKNOWN_ID]
+            params["id"] = lists[params["id"] % len(lists)]
+        elif resource in UNOWNABLE or op.resource == "stages":
+            if writes or op.action == "send":
+                params["id"] = UNKNOWN_ID + params["id"] % 1000
+        elif disposable is not None:
+            params["id"] = disposable
+        elif writes or op.effect == CREATES or params["id"] % 4:
+            picked = owned.pick(_owner_resource(op), params["id"])
+            params["id"] = picked if picked is not None else UNKNOWN_ID
+    if "entityId" in params and _is_positive_int(params["entityId"]):
+        kind = _entity_kind(op, params)
+        picked = owned.pick(kind, params["entityId"]) if kind else None
+        params["entityId"] = picked if picked is not None else UNKNOWN_ID
+    if "identifier" in params and op.effect != READS and not _negated(case, "path"):
+        case_id = owned.pick("cases", params["identifier"])
+        record = owned.record("cases", case_id) if case_id else None
+        if record and record.get("identifier"):
+            params["identifier"] = record["identifier"]
+        else:
+            params["identifier"] = "ZZ-" + str(UNKNOWN_ID)
+    if isinstance(case.body, dict):
+        _bind_body(case.body, op, owned)
+
+
+def _owner_resource(op: Operation) -> str:
+    return op.resource
+
+
+def _entity_kind(op: Operation, params: dict) -> str | None:
+    if "entityType" in params:
+        kind = NOTE_TYPES.get(params["entityType"])
+        return kind.name if kind else None
+    return op.resource if op.resource in KINDS_BY_NAME else None
+
+
+def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
+    resource = op.resource
+    if resource in KINDS_BY_NAME:
+        kind = KINDS_BY_NAME[resource]
+        unique = set(kind.unique_fields) | {f["alias"] for f in owned.custom_fields.get(
+            resource, []) if f.get("unique")}
+        for alias in unique & set(body):
+            if op.action == "edit":
+                body[alias] = _owned_unique_value(owned, resource, alias, body[alias])
+            elif op.effect != READS and isinstance(body[alias], str):
+                body[alias] = (owned.unique_email() if "@" in body[alias] or alias == "email"
+                               else owned.unique())
+        if op.action == "edit" and "unique_field_value" in body:
+            field = body.get("unique_field")
+            body["unique_field_value"] = _owned_unique_value(owned, resource, field,
+                                                             body["unique_field_value"])
+    if resource == "users" and op.effect == CREATES:
+        for alias in ("username", "email"):
+            if isinstance(body.get(alias), str):
+                body[alias] = owned.unique_email() if alias == "email" else owned.unique("u")
+    if op.action in ("associate", "dissociate") and isinstance(body.get("associations"), dict):
+        for group, ids in body["associations"].items():
+            if isinstance(ids, list) and group in KINDS_BY_NAME:
+                body["associations"][group] = [
+                    owned.pick(group, i) or UNKNOWN_ID if _is_positive_int(i) else i for i in ids]
+    if resource == "tasks" and _is_positive_int(body.get("association_id")):
+        kind = NOTE_TYPES.get(str(body.get("association_type")))
+        body["association_id"] = (owned.pick(kind.name, body["association_id"]) if kind
+                                  else None) or UNKNOWN_ID
+    if op.action == "send":
+        body.pop("contactIds", None)
+
+
+def _owned_unique_value(owned: OwnedRecords, resource: str, alias: Any, value: Any) -> Any:
+    """An owned record's value of the unique field 3 times in 4, else one nobody has."""
+    if not isinstance(value, str):
+        return value
+    picked = owned.pick(resource, value)
+    record = owned.record(resource, picked) if picked else None
+    if record and isinstance(record.get(alias), str) and len(value) % 4:
+        return record[alias]
+    return owned.unique_email() if "@" in value or alias == "email" else owned.unique("none")
+
+
+def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: bool) -> None:
+    """Refuse a request that could change a record this run does not own."""
+    if op.effect == READS:
+        return
+    if read_only:
+        raise UnsafeRequest(f"{op.key} writes, and the run is read-only")
+    if op.action == "send" and not owned.allow_send:
+        raise UnsafeRequest(f"{op.key} sends email; pass --flexie-allow-send to allow it")
+    targets = []
+    if "id" in params and op.action not in ("list_add", "list_remove"):
+        targets.append((op.resource, params["id"]))
+    if "entityId" in params:
+        targets.append((_entity_kind(op, params), params["entityId"]))
+    if "identifier" in params:
+        owned_identifiers = {r.get("identifier") for (res, _), r in owned.records.items()
+                             if res == "cases"}
+        if params["identifier"] not in owned_identifiers and not str(
+                params["identifier"]).startswith("ZZ-"):
+            raise UnsafeRequest(f"{op.key}: case {params['identifier']} is not this run's")
+    for resource, value in targets:
+        if not _is_positive_int(value) or value >= UNKNOWN_ID:
+            continue  # invalid or unassignable: the target must refuse it untouched
+        if resource is None or not owned.owns(resource, value):
+            raise UnsafeRequest(f"{op.key}: {resource} {value} is not a record this run created")

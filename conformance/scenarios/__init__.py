@@ -1,0 +1,1 @@
+"""Building blocks of the hand-written scenarios and the model-based state machine."""

@@ -1,0 +1,126 @@
+"""The workspace under test, reached in process (WSGI) or over HTTP, with auth applied.
+
+Every request the suite makes itself (fixtures, follow-up reads, probes) goes through
+`Target.request`, which refuses unsafe writes (see `conformance.safety`) and paces requests
+when a rate limit is set.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+
+class TargetError(Exception):
+    """The target cannot be tested: unreachable, refusing the key, or not a Flexie API."""
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    @property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text) if self.text else None
+        except json.JSONDecodeError:
+            return None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip()
+
+
+class RateLimiter:
+    """At most `per_second` requests per second across threads."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            time.sleep(delay)
+
+
+class Target:
+    """A Flexie workspace: base URL (ending in /api), credentials and a transport."""
+
+    def __init__(self, base_url: str, *, apikey: str | None, auth: str = "header",
+                 bearer: str | None = None, app: Any = None,
+                 rate_limit: float | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.apikey = apikey
+        self.auth = auth
+        self.bearer = bearer
+        self.app = app
+        self.limiter = RateLimiter(rate_limit)
+        self._session = requests.Session()
+        self._client = None
+        if app is not None:
+            from werkzeug.test import Client
+
+            self._client = Client(app)
+        self.requests_sent = 0
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path
+
+    def credentials(self, key: str | None = None) -> tuple[dict, dict]:
+        """(headers, query) that authenticate as `key` (default: the run's key)."""
+        if key is None and self.bearer:
+            return {"Authorization": f"Bearer {self.bearer}"}, {}
+        key = key if key is not None else self.apikey
+        if key is None:
+            return {}, {}
+        return ({}, {"apikey": key}) if self.auth == "query" else ({"apikey": key}, {})
+
+    def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
+                params: dict | None = None, key: str | None = None,
+                anonymous: bool = False) -> Reply:
+        headers, query = ({}, {}) if anonymous else self.credentials(key)
+        query = {**query, **(params or {})}
+        body = raw_body
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        self.limiter.wait()
+        self.requests_sent += 1
+        if self._client is not None:
+            resp = self._client.open(self.base_path + path, method=method, query_string=query,
+                                     data=body, headers=headers)
+            return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
+                         resp.get_data(as_text=True))
+        try:
+            resp = self._session.request(method, self.base_url + path, params=query, data=body,
+                                         headers=headers, timeout=30)
+        except requests.RequestException as exc:
+            raise TargetError(f"cannot reach {self.base_url}: {type(exc).__name__}") from exc
+        return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, resp.text)
+
+    def preflight(self) -> None:
+        """Fail fast, with one line, when the target cannot be tested at all."""
+        reply = self.request("GET", "/users/self")
+        if reply.status in (401, 403):
+            raise TargetError(f"{self.base_url} refused the API key or token "
+                              f"(HTTP {reply.status})")
+        if reply.status != 200 or not isinstance(reply.json, dict):
+            raise TargetError(f"{self.base_url} does not answer like a Flexie API "
+                              f"(GET /users/self gave HTTP {reply.status})")

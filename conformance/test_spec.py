@@ -1,0 +1,10 @@
+"""The spec under test is itself checked: a defective spec is reported, not a crash."""
+
+from __future__ import annotations
+
+from conformance.plugin import current
+
+
+def test_spec_lint():
+    problems = current().spec_problems
+    assert not problems, "the spec has defects:\n" + "\n".join(str(p) for p in problems)

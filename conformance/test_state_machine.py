@@ -1,0 +1,129 @@
+"""Model-based sequences: a Hypothesis state machine interleaves creates, updates (by id and
+by unique field), deletes, list membership changes and listings across kinds, and checks
+every answer against an in-memory model. A failure shrinks to a short list of calls."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from contract.resources import RECORD_KINDS
+from conformance.scenarios.steps import Steps, kind, unique_alias
+
+pytestmark = pytest.mark.scenario
+
+#: The text field the model writes, per kind (also where the run's marker goes).
+TEXT = {"contacts": "company", "leads": "company", "accounts": "name", "deals": "name",
+        "cases": "title", "custom_entities": "name"}
+WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+
+
+def machine_for(steps: Steps):
+    kinds = [k.name for k in RECORD_KINDS
+             if not (k.is_custom_entity and not steps.owned.ce_table)]
+
+    class WorkspaceModel(RuleBasedStateMachine):
+        """What the workspace should hold: {(kind, id): text}, and list memberships."""
+
+        records = Bundle("records")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.marker = steps.owned.unique("sm")
+            self.text: dict[tuple[str, int], str] = {}
+            self.unique: dict[tuple[str, int], str] = {}
+            self.members: dict[tuple[str, int], set[int]] = {}
+
+        def _label(self, word: str) -> str:
+            return f"{self.marker} {word}"
+
+        @rule(target=records, kind_name=st.sampled_from(kinds), word=WORDS)
+        def create(self, kind_name: str, word: str):
+            k = kind(kind_name)
+            record = steps.create(k, **{TEXT[kind_name]: self._label(word)})
+            key = (kind_name, record["id"])
+            self.text[key] = self._label(word)
+            self.unique[key] = record[unique_alias(k)]
+            self.members[key] = set()
+            return key
+
+        @rule(key=records, word=WORDS, method=st.sampled_from(["PUT", "PATCH"]))
+        def update_by_id(self, key, word, method):
+            if key not in self.text:
+                return
+            k = kind(key[0])
+            steps.update(k, key[1], {TEXT[key[0]]: self._label(word)}, method=method)
+            self.text[key] = self._label(word)
+
+        @rule(key=records, word=WORDS)
+        def update_by_unique_field(self, key, word):
+            if key not in self.text:
+                return
+            k = kind(key[0])
+            edited = steps.edit(k, {unique_alias(k): self.unique[key],
+                                    TEXT[key[0]]: self._label(word)})
+            steps.check(edited["id"] == key[1],
+                        f"/edit by {unique_alias(k)} changed record {edited['id']}, "
+                        f"expected {key[1]}")
+            self.text[key] = self._label(word)
+
+        @rule(key=consumes(records))
+        def delete(self, key):
+            if key not in self.text:
+                return
+            steps.delete(kind(key[0]), key[1])
+            del self.text[key], self.unique[key], self.members[key]
+
+        @rule(key=records, add=st.booleans())
+        def change_membership(self, key, add):
+            if key not in self.text:
+                return
+            k = kind(key[0])
+            list_id = steps.a_list(k)
+            if add:
+                steps.add_to_list(k, list_id, key[1])
+                self.members[key].add(list_id)
+            else:
+                steps.remove_from_list(k, list_id, key[1])
+                self.members[key].discard(list_id)
+
+        @rule(kind_name=st.sampled_from(kinds))
+        def listing_matches_model(self, kind_name):
+            k = kind(kind_name)
+            total, items = steps.listing(k, search=self.marker)
+            expected = {i: t for (n, i), t in self.text.items() if n == kind_name}
+            got = {r.get("id"): r.get(TEXT[kind_name]) for r in items}
+            steps.check(got == expected and total == len(expected),
+                        f"listing {k.plural} by the run's marker: expected {expected} "
+                        f"(total {len(expected)}), got {got} (total {total})")
+
+        @invariant()
+        def memberships_match_model(self):
+            for (kind_name, rid), lists in list(self.members.items())[-2:]:
+                k = kind(kind_name)
+                got = steps.lists_of(k, rid) & set(steps.owned.lists.get(kind_name, []))
+                steps.check(got == lists, f"{k.singular} {rid} is in lists {sorted(got)}, "
+                                          f"the model says {sorted(lists)}")
+
+    return WorkspaceModel
+
+
+def test_model_based_sequences(flexie):
+    if flexie.settings.read_only:
+        pytest.skip("the state machine writes, and the run is read-only")
+    thorough = flexie.settings.profile == "thorough"
+    run_state_machine_as_test(
+        machine_for(Steps(flexie)),
+        settings=settings(max_examples=40 if thorough else 6,
+                          stateful_step_count=30 if thorough else 12, deadline=None,
+                          database=None, suppress_health_check=list(HealthCheck)),
+    )

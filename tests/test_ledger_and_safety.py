@@ -1,0 +1,130 @@
+"""The ledger journals and cleans up exactly this run's records; binding never aims a write
+at a record the run does not own."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from contract.operations import OPERATIONS_BY_KEY
+from conformance.ledger import Ledger, read_outstanding, sweep
+from conformance.owned import UNKNOWN_ID, OwnedRecords
+from conformance.safety import UnsafeRequest, assert_safe, bind
+
+
+def test_cleanup_deletes_newest_first_and_records_it(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.jsonl", "run1", "http://t/api")
+    ledger.created("contacts", "/contacts/1")
+    ledger.created("notes", "/notes/5")
+    deleted_paths = []
+    done, failed = ledger.cleanup(lambda p: deleted_paths.append(p) or 204)
+    assert (done, failed, deleted_paths) == (2, [], ["/notes/5", "/contacts/1"])
+    assert read_outstanding(tmp_path / "ledger.jsonl") == []
+
+
+def test_cleanup_reports_what_resisted_and_sweep_finishes_it(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    ledger = Ledger(path, "run1", "http://t/api")
+    ledger.created("contacts", "/contacts/1")
+    ledger.created("contacts", "/contacts/2")
+    done, failed = ledger.cleanup(lambda p: 500 if p.endswith("/2") else 404)
+    assert done == 0 and failed == ["/contacts/2 (HTTP 500)"]
+    assert [e.path for e in read_outstanding(path)] == ["/contacts/2"]
+    assert read_outstanding(path, "http://other/api") == []
+    assert sweep(path, "http://t/api", lambda p: 204) == (1, [])
+    assert read_outstanding(path) == []
+
+
+def test_a_line_cut_short_by_a_killed_run_is_skipped(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    Ledger(path, "r", "t").created("leads", "/leads/9")
+    with path.open("a") as fh:
+        fh.write('{"event": "created", "pa')
+    assert [e.path for e in read_outstanding(path)] == ["/leads/9"]
+    assert json.loads(path.read_text().splitlines()[0])["run"] == "r"
+
+
+@pytest.fixture()
+def owned(tmp_path):
+    ledger = Ledger(tmp_path / "l.jsonl", "fcTEST", "t")
+    records = OwnedRecords(target=None, ledger=ledger, run_id="fcTEST", ce_table="projects")
+    records.ids = {"contacts": [101, 102, 103], "deals": [201], "cases": [301]}
+    records.records = {("contacts", 101): {"id": 101, "email": "fcTEST-a@example.test"},
+                       ("cases", 301): {"id": 301, "identifier": "REF-9"}}
+    records.lists = {"contacts": [7, 8]}
+    return records
+
+
+def case(path_parameters=None, body=None):
+    return SimpleNamespace(path_parameters=path_parameters or {}, body=body, meta=None)
+
+
+@pytest.mark.parametrize("key", ["PUT /contacts/{id}", "PATCH /contacts/{id}",
+                                 "DELETE /contacts/{id}"])
+@pytest.mark.parametrize("generated", [1, 17, 999_999])
+def test_writes_are_bound_to_owned_records(owned, key, generated):
+    op = OPERATIONS_BY_KEY[key]
+    c = case({"id": generated})
+    bind(c, op, owned)
+    assert c.path_parameters["id"] in owned.ids["contacts"]
+    assert_safe(op, c.path_parameters, owned, read_only=False)
+
+
+def test_writes_to_unownable_records_aim_at_ids_that_cannot_exist(owned):
+    op = OPERATIONS_BY_KEY["PUT /workflows/{id}"]
+    c = case({"id": 3})
+    bind(c, op, owned)
+    assert c.path_parameters["id"] >= UNKNOWN_ID
+    assert_safe(op, c.path_parameters, owned, read_only=False)
+
+
+def test_guard_refuses_a_foreign_record_and_read_only_writes(owned):
+    op = OPERATIONS_BY_KEY["DELETE /contacts/{id}"]
+    with pytest.raises(UnsafeRequest, match="not a record this run created"):
+        assert_safe(op, {"id": 5}, owned, read_only=False)
+    with pytest.raises(UnsafeRequest, match="read-only"):
+        assert_safe(op, {"id": 101}, owned, read_only=True)
+    assert_safe(OPERATIONS_BY_KEY["GET /contacts/{id}"], {"id": 5}, owned, read_only=True)
+
+
+def test_list_membership_changes_only_owned_records(owned):
+    op = OPERATIONS_BY_KEY["POST /contact/lists/{id}/add/{entityId}"]
+    c = case({"id": 3, "entityId": 55})
+    bind(c, op, owned)
+    assert c.path_parameters["id"] in (7, 8)
+    assert c.path_parameters["entityId"] in owned.ids["contacts"]
+    with pytest.raises(UnsafeRequest):
+        assert_safe(op, {"id": 7, "entityId": 55}, owned, read_only=False)
+
+
+def test_unique_fields_never_match_pre_existing_records(owned):
+    create = OPERATIONS_BY_KEY["POST /contacts/new"]
+    c = case(body={"email": "david.okafor@example.com", "first_name": "D"})
+    bind(c, create, owned)
+    assert c.body["email"].startswith("fcTEST-") and c.body["first_name"] == "D"
+    edit = OPERATIONS_BY_KEY["PUT /contacts/edit"]
+    for value in ("a@b.c", "ab@b.c", "abc@b.c", "abcd@b.c"):
+        c = case(body={"email": value})
+        bind(c, edit, owned)
+        assert c.body["email"].startswith("fcTEST-")
+
+
+def test_notes_and_replies_attach_only_to_owned_records(owned):
+    note = OPERATIONS_BY_KEY["POST /notes/{entityType}/{entityId}"]
+    c = case({"entityType": "contact", "entityId": 4})
+    bind(c, note, owned)
+    assert c.path_parameters["entityId"] in owned.ids["contacts"]
+    reply = OPERATIONS_BY_KEY["POST /cases/replies/{identifier}"]
+    c = case({"identifier": "REF-1042"})
+    bind(c, reply, owned)
+    assert c.path_parameters["identifier"] in ("REF-9", f"ZZ-{UNKNOWN_ID}")
+    with pytest.raises(UnsafeRequest):
+        assert_safe(reply, {"identifier": "REF-1042"}, owned, read_only=False)
+
+
+def test_sending_email_needs_permission(owned):
+    op = OPERATIONS_BY_KEY["POST /emails/{id}/send"]
+    with pytest.raises(UnsafeRequest, match="allow-send"):
+        assert_safe(op, {"id": UNKNOWN_ID}, owned, read_only=False)
