@@ -53,6 +53,7 @@ _OPTIONS = [
     ("--flexie-accounts", "FLEXIE_ACCOUNTS", "accounts TOML with expected custom fields", {}),
     ("--flexie-ce-table", "FLEXIE_CE_TABLE", "custom-entity table to test (embedded mock: "
      "projects)", {}),
+    ("--flexie-account", "FLEXIE_ACCOUNT", "verify only this account of the accounts file", {}),
     ("--flexie-mock-fault", None, "embedded mock only: inject a fault (repeatable)",
      {"action": "append", "default": []}),
 ]
@@ -122,6 +123,7 @@ class Session:
     started: float = field(default_factory=time.time)
     outcomes: dict[str, str] = field(default_factory=dict)
     scenario_outcomes: dict[str, tuple[str, str, float]] = field(default_factory=dict)
+    alias_plan: Any = None
 
 
 SESSION: Session | None = None
@@ -138,6 +140,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for group in GROUPS:
         config.addinivalue_line("markers", f"{group}: operations of the {group} group")
     config.addinivalue_line("markers", "scenario: hand-written stateful scenarios")
+    config.addinivalue_line("markers", "aliases: custom-field aliases per account")
     profiles.register()
     settings = read_settings(config)
     from hypothesis import settings as hypothesis_settings
@@ -146,6 +149,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance.session_setup import load_schema, start_target
 
     SESSION = Session(settings)
+    from conformance.accounts import AccountsFileError
+    from conformance.aliases import build_plan
+
+    try:
+        SESSION.alias_plan = build_plan(settings, _opt(config, "--flexie-account",
+                                                       "FLEXIE_ACCOUNT"))
+    except AccountsFileError as exc:
+        raise pytest.UsageError(str(exc)) from None
     start_target(SESSION)
     SESSION.schema, SESSION.spec_problems = load_schema(SESSION)
     _default_outputs(config, settings.reports)
@@ -201,6 +212,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if SESSION is None or report.when not in ("setup", "call"):
         return
     key = operation_key(item) or item.nodeid
+    if item.get_closest_marker("scenario") and (report.when == "call" or report.failed
+                                                 or report.skipped):
+        state = "failed" if report.failed else "skipped" if report.skipped else "passed"
+        group = next((m.name for m in item.iter_markers() if m.name in GROUPS), "scenarios")
+        previous = SESSION.scenario_outcomes.get(item.name, (group, "passed", 0.0))
+        if previous[1] != "failed":
+            SESSION.scenario_outcomes[item.name] = (group, state, report.duration)
     if report.failed or report.when == "call" or report.skipped:
         state = "failed" if report.failed else "skipped" if report.skipped else "passed"
         previous = SESSION.outcomes.get(item.nodeid)

@@ -11,7 +11,7 @@ import pytest
 
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
-from contract.resources import TAGS
+from contract.resources import GROUPS, TAGS
 
 _TAG_TO_GROUP = {tag: group for group, tag in TAGS.items()}
 
@@ -94,12 +94,23 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
         "verdict": verdict, "operations": operations, "failures": failures,
         "scenarios": [{"name": n, "group": g, "status": st, "duration_s": round(d, 3)}
                       for n, (g, st, d) in session.scenario_outcomes.items()],
-        "aliases": [], "baseline": None,
+        "aliases": _aliases(session), "baseline": None,
     }
 
 
 def _scenario_operations(name: str) -> list[str]:
+    """Operations a scenario exercises, by the resource group its name carries."""
+    for group in sorted(GROUPS, key=len, reverse=True):
+        if f"[{group}]" in name or name.endswith(f"_{group}"):
+            return [op.key for op in OPERATIONS_BY_KEY.values() if op.group == group]
     return []
+
+
+def _aliases(session: Any) -> list[dict]:
+    plan = session.alias_plan
+    if plan is None:
+        return []
+    return [dict(row) for _, row in sorted(plan.results.items())]
 
 
 def _replay(settings: Any, operation: str) -> str:
