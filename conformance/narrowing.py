@@ -12,12 +12,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from contract.fields import Field
+from contract.fields import FIELD_TYPES, FILTER_TYPE, OPERATORS, Field
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import KINDS_BY_NAME, RECORD_KINDS
 from contract.schemas import field_schema
-
-_STAMPS = ("id", "date_added", "date_modified")
 
 
 def account_fields(target: Any, ce_table: str | None) -> dict[str, list[dict]]:
@@ -44,6 +42,8 @@ def narrow(raw: dict, custom: dict[str, list[dict]]) -> dict:
             if known is None or not isinstance(op, dict):
                 continue
             listed = _listed_resource(definitions, known.response)
+            if listed is None and known.action == "identify":
+                listed = f"record-{known.resource}"
             if listed is None:
                 continue
             fields = _fields_of(definitions, listed, custom)
@@ -78,70 +78,156 @@ def _listed_resource(definitions: dict, response: str | None) -> str | None:
     return None
 
 
-def _fields_of(definitions: dict, item: str, custom: dict[str, list[dict]]) -> list[str]:
-    record = definitions.get(item, {})
+_JSON_TO_FIELD = {"string": "text", "integer": "integer", "number": "number",
+                  "boolean": "boolean"}
+
+
+def _fields_of(definitions: dict, item: str, custom: dict[str, list[dict]]) -> list[dict]:
+    """The fields one may order and filter the listed records by, typed as Flexie types.
+
+    A record kind's fields come from the contract (standard) and the account (custom);
+    other resources' from the properties of their record schema.
+    """
     resource = item.removeprefix("record-")
-    # Order and filter by scalar fields only: a list or an object has no order.
-    names = [n for n, schema in record.get("properties", {}).items()
-             if n != "password" and schema.get("type") not in ("array", "object")]
-    names += [f["alias"] for f in custom.get(resource, [])
-              if f["alias"] not in names and f.get("type") != "multiselect"]
-    return sorted(set(names) | set(_STAMPS)) if names else []
+    kind = KINDS_BY_NAME.get(resource)
+    if kind is not None:
+        fields = [{**f.describe(), "unique": f.unique} for f in kind.fields]
+        fields += [{"alias": a, "type": "datetime"} for a in ("date_added", "date_modified")]
+        fields.append({"alias": "id", "type": "lookup", "sort_only": True})
+        fields += [f for f in custom.get(resource, []) if f.get("type") in FIELD_TYPES]
+        return fields
+    fields = []
+    for alias, schema in definitions.get(item, {}).get("properties", {}).items():
+        json_type = schema.get("type")
+        if alias != "password" and json_type in _JSON_TO_FIELD:
+            fields.append({"alias": alias, "type": _JSON_TO_FIELD[json_type]})
+    return fields
 
 
-def _narrow_order_by(raw: dict, op: dict, fields: list[str]) -> None:
+def _narrow_order_by(raw: dict, op: dict, fields: list[dict]) -> None:
     params = op.get("parameters", [])
     for index, param in enumerate(params):
         resolved = param
         if "$ref" in param:
             resolved = raw.get("parameters", {}).get(param["$ref"].rsplit("/", 1)[-1], {})
         if resolved.get("in") == "query" and resolved.get("name") == "orderBy":
-            params[index] = {**resolved, "enum": fields}
+            sortable = [f["alias"] for f in fields if f.get("type") != "multiselect"]
+            params[index] = {**resolved, "enum": sortable}
 
 
-def _narrow_bodies(definitions: dict, op: dict, resource: str, fields: list[str]) -> None:
+def _narrow_bodies(definitions: dict, op: dict, item: str, fields: list[dict]) -> None:
     for param in op.get("parameters", []):
         if param.get("in") != "body" or "$ref" not in param.get("schema", {}):
             continue
         name = param["schema"]["$ref"].rsplit("/", 1)[-1]
-        if name == "filter-input":
-            param["schema"] = {"$ref": "#/definitions/" + _filter_input_for(
-                definitions, resource, fields)}
-        elif name == "search-input":
-            param["schema"] = {"$ref": "#/definitions/" + _search_input_for(
-                definitions, resource, fields)}
+        builder = {"filter-input": _filter_input_for, "search-input": _search_input_for,
+                   "identify-input": _identify_input_for}.get(name)
+        if builder is not None:
+            param["schema"] = {"$ref": "#/definitions/" + builder(definitions, item, fields)}
 
 
-def _filter_input_for(definitions: dict, item: str, fields: list[str]) -> str:
-    resource = item.removeprefix("record-")
-    name = f"filter-input--{resource}"
+_NULL_OPS = {"isNull", "isNotNull"}
+_SET_OPS = {"in", "notIn"}
+_TEXT_OPS = {"contains", "not_contains", "starts_with", "ends_with", "like"}
+
+
+def _value_shapes(field: dict) -> list[tuple[list[str], dict | None]]:
+    """(operators, schema of the value they take) for one field: the contract's table."""
+    try:
+        typed = Field(field["alias"], field["type"], options=tuple(field.get("options") or ()))
+    except ValueError:
+        return []
+    ops = OPERATORS[typed.type]
+    scalar = field_schema(typed, for_input=True)
+    if typed.type == "multiselect":
+        scalar = scalar["items"]
+    shapes: list[tuple[list[str], dict | None]] = []
+    plain = [o for o in ops if o not in _NULL_OPS | _SET_OPS | _TEXT_OPS]
+    if plain:
+        shapes.append((plain, scalar))
+    if text := [o for o in ops if o in _TEXT_OPS and o != "like"]:
+        shapes.append((text, {"type": "string", "minLength": 1, "maxLength": 40}))
+    if sets := [o for o in ops if o in _SET_OPS]:
+        shapes.append((sets, {"type": "array", "items": scalar, "minItems": 1, "maxItems": 4}))
+    if nulls := [o for o in ops if o in _NULL_OPS]:
+        shapes.append((nulls, None))
+    return shapes
+
+
+def _filter_variants(field: dict) -> list[dict]:
+    variants = []
+    for ops, value in _value_shapes(field):
+        value_schema = {"type": "object", "additionalProperties": False,
+                        "required": ["operator"] + (["input"] if value else []),
+                        "properties": {"operator": {"type": "string", "enum": ops}}}
+        if value:
+            value_schema["properties"]["input"] = value
+        variants.append({
+            "type": "object", "additionalProperties": False,
+            "required": ["type", "alias", "value"],
+            "properties": {"type": {"type": "string", "enum": [FILTER_TYPE[field["type"]]]},
+                           "alias": {"type": "string", "enum": [field["alias"]]},
+                           "value": value_schema, "strict": {"type": "boolean"},
+                           "starts": {"type": "boolean"}, "ends": {"type": "boolean"}}})
+    return variants
+
+
+def _rule_variants(field: dict) -> list[dict]:
+    variants = []
+    for ops, value in _value_shapes(field):
+        rule = {"type": "object", "additionalProperties": False,
+                "required": ["field", "operator"] + (["value"] if value else []),
+                "properties": {"field": {"type": "string", "enum": [field["alias"]]},
+                               "operator": {"type": "string", "enum": ops}}}
+        if value:
+            rule["properties"]["value"] = value
+        variants.append(rule)
+    return variants
+
+
+def _filter_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+    name = f"filter-input--{item}"
     if name not in definitions:
-        item = copy.deepcopy(definitions["filter"])
-        item["properties"]["alias"] = {"type": "string", "enum": fields}
-        definitions[f"filter--{resource}"] = item
+        variants = [v for f in fields if not f.get("sort_only") for v in _filter_variants(f)]
         body = copy.deepcopy(definitions["filter-input"])
-        body["properties"]["filters"]["items"] = {"$ref": f"#/definitions/filter--{resource}"}
-        body["properties"]["orderBy"] = {"type": "string", "enum": fields}
+        body["properties"]["filters"] = {"type": "array", "maxItems": 3,
+                                         "items": {"anyOf": variants}}
+        body["properties"]["orderBy"] = {"type": "string",
+                                         "enum": [f["alias"] for f in fields]}
+        body["additionalProperties"] = False
         body.pop("example", None)
         definitions[name] = body
     return name
 
 
-def _search_input_for(definitions: dict, item: str, fields: list[str]) -> str:
-    resource = item.removeprefix("record-")
-    name = f"search-input--{resource}"
+def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+    name = f"search-input--{item}"
     if name not in definitions:
-        rule = copy.deepcopy(definitions["search-rule"])
-        rule["properties"]["field"] = {"type": "string", "enum": fields}
-        rule["properties"]["rules"]["items"] = {"$ref": f"#/definitions/search-rule--{resource}"}
-        definitions[f"search-rule--{resource}"] = rule
+        rule_name = f"search-rule--{item}"
+        group = {"type": "object", "additionalProperties": False,
+                 "required": ["condition", "rules"],
+                 "properties": {"condition": {"type": "string", "enum": ["AND", "OR"]},
+                                "rules": {"type": "array", "maxItems": 3,
+                                          "items": {"$ref": f"#/definitions/{rule_name}"}}}}
+        definitions[rule_name] = {"anyOf": [v for f in fields if not f.get("sort_only")
+                                            for v in _rule_variants(f)] + [group]}
         body = copy.deepcopy(definitions["search-input"])
-        body["properties"]["filters"]["properties"]["rules"]["items"] = {
-            "$ref": f"#/definitions/search-rule--{resource}"}
+        body["properties"]["filters"] = {**group, "properties": {
+            **group["properties"], "rules": {"type": "array", "minItems": 1, "maxItems": 3,
+                                             "items": {"$ref": f"#/definitions/{rule_name}"}}}}
+        body["additionalProperties"] = False
         body.pop("example", None)
         definitions[name] = body
     return name
 
 
-def is_record_kind(resource: str) -> bool:
-    return resource in KINDS_BY_NAME
+def _identify_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+    name = f"identify-input--{item}"
+    unique = [f["alias"] for f in fields if f.get("unique")]
+    if name not in definitions and unique:
+        body = copy.deepcopy(definitions["identify-input"])
+        body["properties"]["unique_field"] = {"type": "string", "enum": unique}
+        body["additionalProperties"] = False
+        body.pop("example", None)
+        definitions[name] = body
+    return name if name in definitions else "identify-input"

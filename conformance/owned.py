@@ -8,18 +8,20 @@ each DELETE so deletes always have a real target and the pool stays intact.
 from __future__ import annotations
 
 import itertools
-import zlib
 import threading
+import zlib
 from dataclasses import dataclass, field
 
-from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 from conformance.ledger import Ledger
 from conformance.target import Reply, Target
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 
 #: Ids at and above this are never assigned by a workspace the suite tests; writes aimed at
 #: records the suite cannot own (workflows, emails) go there and must answer 404.
 UNKNOWN_ID = 2_000_000_000
 POOL_SIZE = 3
+#: One counter per process, shared by every pool, so run-scoped values never repeat.
+_COUNTER = itertools.count()
 
 
 class SetupError(Exception):
@@ -37,13 +39,12 @@ class OwnedRecords:
     records: dict[tuple[str, int], dict] = field(default_factory=dict)
     lists: dict[str, list[int]] = field(default_factory=dict)
     custom_fields: dict[str, list[dict]] = field(default_factory=dict)
-    _counter: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- naming -------------------------------------------------------------------------
     def unique(self, stem: str = "") -> str:
         """A value no pre-existing record has: it carries the run id."""
-        return f"{self.run_id}-{stem}{next(self._counter)}"
+        return f"{self.run_id}-{stem}{next(_COUNTER)}"
 
     def unique_email(self) -> str:
         return f"{self.unique('mail')}@example.test"

@@ -12,16 +12,16 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from contract.operations import OPERATIONS_BY_KEY
-from contract.resources import GROUPS
 from conformance import profiles
 from conformance.settings import DEMO_KEY, DEMO_OTHER_KEY, Settings, env
+from contract.operations import OPERATIONS_BY_KEY
+from contract.resources import GROUPS
 
 _OPTIONS = [
     # (option, env var, help, extra argparse kwargs)
@@ -91,7 +91,8 @@ def read_settings(config: pytest.Config) -> Settings:
         s.seed = int(get["--flexie-seed"]) if get["--flexie-seed"] else random.randrange(2**31)
         s.rate_limit = float(get["--flexie-rate-limit"]) if get["--flexie-rate-limit"] else None
     except ValueError as exc:
-        raise pytest.UsageError(f"--flexie-seed and --flexie-rate-limit take numbers: {exc}")
+        raise pytest.UsageError(
+            f"--flexie-seed and --flexie-rate-limit take numbers: {exc}") from None
     s.read_only = bool(get["--flexie-read-only"])
     s.allow_send = bool(get["--flexie-allow-send"]) or s.embedded
     if get["--flexie-reports"]:
@@ -135,8 +136,12 @@ def current() -> Session:
     return SESSION
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     global SESSION
+    # The terminal reporter registers itself in a plain pytest_configure: if it exists already,
+    # this conftest was loaded after configuration and the other plugins have run.
+    config._flexie_late = config.pluginmanager.get_plugin("terminalreporter") is not None
     for group in GROUPS:
         config.addinivalue_line("markers", f"{group}: operations of the {group} group")
     config.addinivalue_line("markers", "scenario: hand-written stateful scenarios")
@@ -165,21 +170,32 @@ def pytest_configure(config: pytest.Config) -> None:
 def _default_outputs(config: pytest.Config, reports: Path) -> None:
     """The pytest-html report and JUnit XML go beside conformance.html unless asked elsewhere.
 
-    Both plugins read their option in their own pytest_configure, which has already run when
-    this conftest plugin is configured, so they are configured again with the default set.
+    Both plugins act on their option in their own pytest_configure. This one runs first when
+    conformance/conftest.py is an initial conftest (tryfirst); otherwise they have already
+    run and are configured once more here, for the default paths only.
     """
     reports.mkdir(parents=True, exist_ok=True)
-    if not config.getoption("htmlpath", None):
-        import pytest_html.plugin
+    from _pytest import junitxml
+    from pytest_html import basereport
 
+    html_registered = any(isinstance(p, basereport.BaseReport)
+                          for p in config.pluginmanager.get_plugins())
+    if not config.getoption("htmlpath", None):
         config.option.htmlpath = str(reports / "pytest-report.html")
         config.option.self_contained_html = True
-        pytest_html.plugin.pytest_configure(config)
-    if not config.option.xmlpath:
-        from _pytest import junitxml
+        if not html_registered and _configured_already(config, "html"):
+            import pytest_html.plugin
 
+            pytest_html.plugin.pytest_configure(config)
+    if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")
-        junitxml.pytest_configure(config)
+        if _configured_already(config, "junitxml"):
+            junitxml.pytest_configure(config)
+
+
+def _configured_already(config: pytest.Config, name: str) -> bool:
+    """Whether the other plugins' pytest_configure ran before ours (a conftest loaded late)."""
+    return bool(getattr(config, "_flexie_late", False))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -191,6 +207,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             + (f"; faults {', '.join(s.mock_faults)}" if s.mock_faults else "")]
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Always say what was tested, with which seed and faults (also under -q)."""
+    if SESSION is None or hasattr(config, "workerinput"):
+        return
+    for line in pytest_report_header(config):
+        terminalreporter.write_line(line)
+    if exitstatus not in (0, 5):
+        terminalreporter.write_line(f"flexie: replay a failure with the command under "
+                                    f"'flexie replay' above, or rerun all with "
+                                    f"--flexie-seed {SESSION.settings.seed}")
+
+
 def operation_key(item: pytest.Item) -> str | None:
     name = item.name
     if "[" not in name:
@@ -198,7 +226,19 @@ def operation_key(item: pytest.Item) -> str | None:
     return name[name.index("[") + 1:-1]
 
 
+#: Run order: the property tests first (the heart, and the fastest to find most defects), then
+#: the stateful tests, then the per-account alias checks, then the spec's own lint.
+_ORDER = ("test_operations", "test_scenarios", "test_state_machine", "test_aliases",
+          "test_spec")
+
+
+def _rank(item: pytest.Item) -> int:
+    module = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    return _ORDER.index(module) if module in _ORDER else len(_ORDER)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: keeps the order within a module
     for item in items:
         op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
         if op is not None:
@@ -273,7 +313,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def now_iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="seconds")
 
 
 def print_line(text: str) -> None:

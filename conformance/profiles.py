@@ -6,14 +6,15 @@ from hypothesis import HealthCheck, Phase, settings
 
 PROFILES: dict[str, dict] = {
     # CI default: the whole suite against the mock in well under two minutes on 2 cores.
-    "quick": {"max_examples": 12},
+    "quick": {"max_examples": 12, "coverage": False},
     # Release QA: many more examples per operation, with shrinking.
-    "thorough": {"max_examples": 150},
+    "thorough": {"max_examples": 150, "coverage": True},
 }
 
 
 def register() -> None:
-    for name, options in PROFILES.items():
+    for name, profile in PROFILES.items():
+        options = {k: v for k, v in profile.items() if k != "coverage"}
         settings.register_profile(
             f"flexie-{name}",
             deadline=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -40,7 +40,7 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
         if key and "test_operation" in nodeid:
             if by_key.get(key) != "failed":
                 by_key[key] = state
-    for name, (group, state, _) in session.scenario_outcomes.items():
+    for name, (_group, state, _) in session.scenario_outcomes.items():
         for key in _scenario_operations(name):
             if scenarios_by_key.get(key) != "failed":
                 scenarios_by_key[key] = state
@@ -88,7 +88,7 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
         "spec": {"title": str(info.get("title", "")), "version": str(info.get("version", "")),
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
         "profile": s.profile, "seed": s.seed,
-        "started": datetime.fromtimestamp(session.started, tz=timezone.utc).isoformat(
+        "started": datetime.fromtimestamp(session.started, tz=UTC).isoformat(
             timespec="seconds"),
         "duration_s": round(time.time() - session.started, 2),
         "verdict": verdict, "operations": operations, "failures": failures,

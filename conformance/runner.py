@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.operations import CREATES, OPERATIONS_BY_KEY, Operation
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.owned import OwnedRecords
 from conformance.safety import assert_safe, bind
 from conformance.settings import Settings
 from conformance.target import Reply, Target
+from contract.operations import CREATES, OPERATIONS_BY_KEY, Operation
 
 
 @dataclass

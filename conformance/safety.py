@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
-from contract.resources import KINDS_BY_NAME, NOTE_TYPES
+import jsonschema
+
 from conformance.owned import UNKNOWN_ID, OwnedRecords
+from contract.fields import Field
+from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
+from contract.schemas import MAX_ID, field_schema
 
 
 class UnsafeRequest(Exception):
@@ -42,7 +46,26 @@ def _negated(case: Any, location: str) -> bool:
 
 
 def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    """A valid id: what a workspace could have assigned. Anything else is a negative test
+    value the target must refuse untouched, so binding leaves it as generated."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def _valid_value(resource: str, alias: str, value: Any, owned: OwnedRecords) -> bool:
+    """Whether `value` is a valid input for the field: only a valid value can match or collide
+    with an existing record, and an invalid one is a negative test to keep as generated."""
+    res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
+    field = next((f for f in getattr(res, "fields", ()) if f.alias == alias), None)
+    if field is None:
+        custom = next((f for f in owned.custom_fields.get(resource, [])
+                       if f.get("alias") == alias), None)
+        if custom is None:
+            return isinstance(value, str)
+        try:
+            field = Field(alias, custom.get("type", "text"))
+        except ValueError:
+            return isinstance(value, str)
+    return jsonschema.Draft4Validator(field_schema(field, for_input=True)).is_valid(value)
 
 
 def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | None = None,
@@ -98,6 +121,8 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
         unique = set(kind.unique_fields) | {f["alias"] for f in owned.custom_fields.get(
             resource, []) if f.get("unique")}
         for alias in unique & set(body):
+            if not _valid_value(resource, alias, body[alias], owned):
+                continue
             if op.action == "edit":
                 body[alias] = _owned_unique_value(owned, resource, alias, body[alias])
             elif op.effect != READS and isinstance(body[alias], str):
@@ -109,7 +134,8 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
                                                              body["unique_field_value"])
     if resource == "users" and op.effect == CREATES:
         for alias in ("username", "email"):
-            if isinstance(body.get(alias), str):
+            if isinstance(body.get(alias), str) and _valid_value(resource, alias, body[alias],
+                                                                 owned):
                 body[alias] = owned.unique_email() if alias == "email" else owned.unique("u")
     if op.action in ("associate", "dissociate") and isinstance(body.get("associations"), dict):
         for group, ids in body["associations"].items():

@@ -91,9 +91,9 @@ class Target:
             return {}, {}
         return ({}, {"apikey": key}) if self.auth == "query" else ({"apikey": key}, {})
 
-    def request(self, method: str, path: str, *, json_body: Any = None, raw_body: bytes | None = None,
-                params: dict | None = None, key: str | None = None,
-                anonymous: bool = False) -> Reply:
+    def request(self, method: str, path: str, *, json_body: Any = None,
+                raw_body: bytes | None = None, params: dict | None = None,
+                key: str | None = None, anonymous: bool = False) -> Reply:
         headers, query = ({}, {}) if anonymous else self.credentials(key)
         query = {**query, **(params or {})}
         body = raw_body

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from contract.resources import RECORD_KINDS
 from conformance.owned import UNKNOWN_ID
 from conformance.scenarios.steps import Steps, kind, unique_alias
+from contract.resources import RECORD_KINDS
 
 pytestmark = pytest.mark.scenario
 

@@ -16,8 +16,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from contract.resources import RECORD_KINDS
 from conformance.scenarios.steps import Steps, kind, unique_alias
+from contract.resources import RECORD_KINDS
 
 pytestmark = pytest.mark.scenario
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from contract.operations import OPERATIONS, Operation
 from contract.resources import GROUPS, TAGS
-from contract.schemas import definitions, ref
+from contract.schemas import MAX_ID, definitions, ref
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "flexie-api.json"
-MAX_ID = 2_147_483_647  # ids are 32-bit in Flexie's database
 SECURITY = [{"apikeyHeader": []}, {"apikeyQuery": []}, {"oauth2": []}]
 
 _PATH_PARAMS = {

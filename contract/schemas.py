@@ -11,6 +11,7 @@ from contract.fields import ALL_OPERATORS, FIELD_TYPES, INPUT_CONSTRAINTS, Field
 from contract.resources import COLLECTIONS, RECORD_KINDS, Collection, RecordKind
 
 REF = "#/definitions/"
+MAX_ID = 2_147_483_647  # ids are 32-bit in Flexie's database
 
 
 def ref(name: str) -> dict:
@@ -142,8 +143,9 @@ def _resource_definitions(res: RecordKind | Collection) -> dict:
 def _filter_definitions() -> dict:
     return {
         "filter-value": {"type": "object", "properties": {
-            "input": {"type": "string", "description": "The value to compare with, as text "
-                                                       "(numbers and dates in their text form)."},
+            "input": {"description": "The value to compare with, typed as the field (text, "
+                                      "number, boolean); a list for in and notIn; null or "
+                                      "absent for isNull and isNotNull."},
             "operator": {"type": "string", "enum": list(ALL_OPERATORS)},
             "from": {"type": "string"}, "to": {"type": "string"},
             "id": {"type": "integer", "minimum": 1}, "label": {"type": "string"}}},
@@ -160,8 +162,8 @@ def _filter_definitions() -> dict:
             "orderBy": {"type": "string"},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]},
             "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-            "start": {"type": "integer", "minimum": 0, "maximum": 2147483647},
-            "entityList": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+            "entityList": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "search": {"type": "string"}},
             "example": {"filters": [{"type": "text", "alias": "email", "value": {
                 "operator": "like", "input": "acme.com"}, "strict": False, "starts": False,
@@ -181,7 +183,7 @@ def _filter_definitions() -> dict:
             "filters": {"type": "object", "required": ["condition", "rules"], "properties": {
                 "condition": {"type": "string", "enum": ["AND", "OR"]},
                 "rules": {"type": "array", "items": ref("search-rule")}}},
-            "page": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "limit": {"type": "integer", "minimum": 1, "maximum": 100}},
             "example": {"filters": {"condition": "AND", "rules": [
                 {"field": "email", "operator": "ends_with", "value": "@example.com"},
@@ -193,7 +195,7 @@ def _filter_definitions() -> dict:
 
 
 def _misc_definitions() -> dict:
-    ids = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+    ids = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     operator_entry = {"type": "object", "required": ["operator"], "properties": {
         "operator": {"type": "string", "enum": list(ALL_OPERATORS)},
         "value": {"type": "string", "description": "The shape of value it wants."}}}
@@ -245,7 +247,7 @@ def _misc_definitions() -> dict:
         "reply-input": {"type": "object", "minProperties": 1, "additionalProperties": False,
                         "properties": {
             "text": {"type": "string", "minLength": 1},
-            "template_id": {"type": "integer", "minimum": 1}},
+            "template_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
             "example": {"text": "Thanks for reaching out. We have reset your account."}},
         "associations-input": {"type": "object", "required": ["associations"], "properties": {
             "associations": {"type": "object", "additionalProperties": False, "properties": {
@@ -263,7 +265,7 @@ def _misc_definitions() -> dict:
                                        "unique_field_value": "david.okafor@example.com"}},
         "paging-input": {"type": "object", "properties": {
             "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-            "start": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+            "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
             "orderBy": {"type": "string"},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]}}},
         "permission-input": {"type": "object", "required": ["permissions"], "properties": {
@@ -274,7 +276,8 @@ def _misc_definitions() -> dict:
             "permissions": {"type": "object", "additionalProperties": {"type": "boolean"}}}},
         "send-input": {"type": "object", "properties": {
             "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
-            "contactIds": {"type": "array", "items": {"type": "integer", "minimum": 1}}},
+            "contactIds": {"type": "array", "items": {"type": "integer", "minimum": 1,
+                                                      "maximum": MAX_ID}}},
             "example": {"limit": 100}},
         "send-result": {"type": "object", "required": ["success", "sent"], "properties": {
             "success": {"type": "integer", "enum": [0, 1]},

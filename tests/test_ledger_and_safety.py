@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from contract.operations import OPERATIONS_BY_KEY
 from conformance.ledger import Ledger, read_outstanding, sweep
 from conformance.owned import UNKNOWN_ID, OwnedRecords
 from conformance.safety import UnsafeRequest, assert_safe, bind
+from contract.operations import OPERATIONS_BY_KEY
 
 
 def test_cleanup_deletes_newest_first_and_records_it(tmp_path):
@@ -105,10 +105,20 @@ def test_unique_fields_never_match_pre_existing_records(owned):
     bind(c, create, owned)
     assert c.body["email"].startswith("fcTEST-") and c.body["first_name"] == "D"
     edit = OPERATIONS_BY_KEY["PUT /contacts/edit"]
-    for value in ("a@b.c", "ab@b.c", "abc@b.c", "abcd@b.c"):
+    for value in ("a@bb.cc", "ab@bb.cc", "abc@bb.cc", "abcd@bb.cc"):
         c = case(body={"email": value})
         bind(c, edit, owned)
         assert c.body["email"].startswith("fcTEST-")
+
+
+def test_invalid_unique_values_stay_negative_tests(owned):
+    create = OPERATIONS_BY_KEY["POST /contacts/new"]
+    c = case(body={"email": "useratexample.com"})
+    bind(c, create, owned)
+    assert c.body["email"] == "useratexample.com"
+    c = case({"id": 2**40})
+    bind(c, OPERATIONS_BY_KEY["DELETE /contacts/{id}"], owned)
+    assert c.path_parameters["id"] == 2**40
 
 
 def test_notes_and_replies_attach_only_to_owned_records(owned):

@@ -6,6 +6,7 @@ read the record back); `probes` run once per operation and send requests of thei
 the check and the operation, with a message that says what was expected and what came.
 """
 
+from conformance.checks import errors, listings, probes, records  # noqa: F401  (registers)
 from conformance.checks.registry import (
     CASE_CHECKS,
     PROBES,
@@ -14,6 +15,5 @@ from conformance.checks.registry import (
     case_check,
     probe,
 )
-from conformance.checks import errors, listings, records, probes  # noqa: F401  (registers)
 
 __all__ = ["CASE_CHECKS", "PROBES", "CheckContext", "CheckFailure", "case_check", "probe"]

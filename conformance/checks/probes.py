@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from contract.operations import READS
 from conformance.checks.errors import error_problem
 from conformance.checks.registry import CheckContext, probe
 from conformance.checks.shapes import envelope, render
 from conformance.owned import UNKNOWN_ID
+from contract.operations import READS
 
 
 def _params_for(ctx: CheckContext, record_id: int) -> dict:
@@ -22,8 +22,8 @@ def _params_for(ctx: CheckContext, record_id: int) -> dict:
 @probe
 def unknown_id_is_404(ctx: CheckContext) -> None:
     op = ctx.op
-    if "id" not in op.path_params or op.resource in ("reports",) and op.action == "data" \
-            and False:
+    if "id" not in op.path_params or (op.resource in ("reports",) and op.action == "data" \
+            and False):
         return
     path = render(op.path, ctx.owned.ce_table, **_params_for(ctx, UNKNOWN_ID + 7))
     if ctx.read_only and op.effect != READS:
@@ -40,7 +40,7 @@ def unknown_id_is_404(ctx: CheckContext) -> None:
 @probe
 def other_account_cannot_read(ctx: CheckContext) -> None:
     op = ctx.op
-    if op.method != "GET" or op.path_params != ["id"] and op.path_params != ["tableName", "id"]:
+    if op.method != "GET" or (op.path_params != ["id"] and op.path_params != ["tableName", "id"]):
         return
     if not ctx.other_apikey or op.action != "get":
         return

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from contract.operations import CREATES, Operation
 from conformance.checks.registry import CheckContext, case_check
 from conformance.checks.shapes import envelope, fields_by_alias, listing_path, record_path
 from conformance.target import Reply
+from contract.operations import CREATES, Operation
 
 _WRITES = {"create", "update", "edit"}
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.operations import Operation
 from conformance.owned import OwnedRecords
 from conformance.target import Reply, Target
+from contract.operations import Operation
 
 
 class CheckFailure(AssertionError):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract.resources import KINDS_BY_NAME, RecordKind
 from conformance.checks.errors import error_problem
 from conformance.checks.shapes import render
 from conformance.target import Reply
+from contract.resources import KINDS_BY_NAME, RecordKind
 
 
 class StepFailed(AssertionError):

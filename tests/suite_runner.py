@@ -1,0 +1,26 @@
+"""Run the conformance suite as a user would (a subprocess), for the self-tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class SuiteRun:
+    code: int
+    output: str
+
+
+def run_suite(*args: str, reports: Path, timeout: float = 600, env: dict | None = None,
+              seed: int = 20261127) -> SuiteRun:
+    cmd = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider",
+           "--flexie-reports", str(reports), "--flexie-seed", str(seed), *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    return SuiteRun(proc.returncode, proc.stdout + proc.stderr)
