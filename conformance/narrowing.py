@@ -14,7 +14,7 @@ from typing import Any
 
 from contract.fields import FIELD_TYPES, FILTER_TYPE, OPERATORS, Field
 from contract.operations import OPERATIONS_BY_KEY
-from contract.resources import KINDS_BY_NAME, RECORD_KINDS
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS
 from contract.schemas import field_schema
 
 
@@ -96,10 +96,14 @@ def _fields_of(definitions: dict, item: str, custom: dict[str, list[dict]]) -> l
         fields.append({"alias": "id", "type": "lookup", "sort_only": True})
         fields += [f for f in custom.get(resource, []) if f.get("type") in FIELD_TYPES]
         return fields
-    fields = []
+    collection = COLLECTIONS_BY_NAME.get(resource)
+    fields = [f.describe() for f in getattr(collection, "fields", ())]
+    known = {f["alias"] for f in fields} | {"password"}
     for alias, schema in definitions.get(item, {}).get("properties", {}).items():
         json_type = schema.get("type")
-        if alias != "password" and json_type in _JSON_TO_FIELD:
+        if alias in ("date_added", "date_modified"):
+            fields.append({"alias": alias, "type": "datetime"})
+        elif alias not in known and json_type in _JSON_TO_FIELD:
             fields.append({"alias": alias, "type": _JSON_TO_FIELD[json_type]})
     return fields
 
@@ -146,9 +150,9 @@ def _value_shapes(field: dict) -> list[tuple[list[str], dict | None]]:
     if plain:
         shapes.append((plain, scalar))
     if text := [o for o in ops if o in _TEXT_OPS and o != "like"]:
-        shapes.append((text, {"type": "string", "minLength": 1, "maxLength": 40}))
+        shapes.append((text, {"type": "string", "minLength": 1}))
     if sets := [o for o in ops if o in _SET_OPS]:
-        shapes.append((sets, {"type": "array", "items": scalar, "minItems": 1, "maxItems": 4}))
+        shapes.append((sets, {"type": "array", "items": scalar, "minItems": 1}))
     if nulls := [o for o in ops if o in _NULL_OPS]:
         shapes.append((nulls, None))
     return shapes
@@ -190,8 +194,7 @@ def _filter_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
     if name not in definitions:
         variants = [v for f in fields if not f.get("sort_only") for v in _filter_variants(f)]
         body = copy.deepcopy(definitions["filter-input"])
-        body["properties"]["filters"] = {"type": "array", "maxItems": 3,
-                                         "items": {"anyOf": variants}}
+        body["properties"]["filters"] = {"type": "array", "items": {"anyOf": variants}}
         body["properties"]["orderBy"] = {"type": "string",
                                          "enum": [f["alias"] for f in fields]}
         body["additionalProperties"] = False
@@ -207,13 +210,13 @@ def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
         group = {"type": "object", "additionalProperties": False,
                  "required": ["condition", "rules"],
                  "properties": {"condition": {"type": "string", "enum": ["AND", "OR"]},
-                                "rules": {"type": "array", "maxItems": 3,
+                                "rules": {"type": "array",
                                           "items": {"$ref": f"#/definitions/{rule_name}"}}}}
         definitions[rule_name] = {"anyOf": [v for f in fields if not f.get("sort_only")
                                             for v in _rule_variants(f)] + [group]}
         body = copy.deepcopy(definitions["search-input"])
         body["properties"]["filters"] = {**group, "properties": {
-            **group["properties"], "rules": {"type": "array", "minItems": 1, "maxItems": 3,
+            **group["properties"], "rules": {"type": "array", "minItems": 1,
                                              "items": {"$ref": f"#/definitions/{rule_name}"}}}}
         body["additionalProperties"] = False
         body.pop("example", None)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from conformance import profiles
+from conformance.observed import Observed
 from conformance.settings import DEMO_KEY, DEMO_OTHER_KEY, Settings, env
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
@@ -122,9 +123,8 @@ class Session:
     stop_server: Any = None
     runner: Any = None
     started: float = field(default_factory=time.time)
-    outcomes: dict[str, str] = field(default_factory=dict)
-    scenario_outcomes: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     alias_plan: Any = None
+    observed: Observed = field(default_factory=Observed)
 
 
 SESSION: Session | None = None
@@ -249,24 +249,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
-    if SESSION is None or report.when not in ("setup", "call"):
+    if SESSION is not None and report.failed and report.when == "call":
+        report.sections.append(("flexie replay", replay_command(SESSION.settings, item)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Outcomes per test, for the report (runs on the xdist controller too)."""
+    if SESSION is None or report.when == "teardown":
         return
-    key = operation_key(item) or item.nodeid
-    if item.get_closest_marker("scenario") and (report.when == "call" or report.failed
-                                                 or report.skipped):
-        state = "failed" if report.failed else "skipped" if report.skipped else "passed"
-        group = next((m.name for m in item.iter_markers() if m.name in GROUPS), "scenarios")
-        previous = SESSION.scenario_outcomes.get(item.name, (group, "passed", 0.0))
-        if previous[1] != "failed":
-            SESSION.scenario_outcomes[item.name] = (group, state, report.duration)
-    if report.failed or report.when == "call" or report.skipped:
-        state = "failed" if report.failed else "skipped" if report.skipped else "passed"
-        previous = SESSION.outcomes.get(item.nodeid)
-        if previous != "failed":
-            SESSION.outcomes[item.nodeid] = state
-        if report.failed:
-            report.sections.append(("flexie replay", replay_command(SESSION.settings, item)))
-        item.user_properties.append(("flexie_operation", key))
+    if report.when == "setup" and report.passed:
+        return
+    state = "failed" if report.failed else "skipped" if report.skipped else "passed"
+    SESSION.observed.outcome(report.nodeid, state)
+    if report.failed and "test_operation[" not in report.nodeid:
+        SESSION.observed.failures.append(_test_failure(report))
+    if "scenario" in report.keywords:
+        group = next((g for g in GROUPS if g in report.keywords), "scenarios")
+        name = report.nodeid.split("::")[-1]
+        SESSION.observed.scenario(name, group, state, report.duration)
+
+
+def _test_failure(report: pytest.TestReport) -> dict:
+    """A failed scenario, state machine, alias or spec test, as a report entry."""
+    name = report.nodeid.split("::")[-1]
+    kind = ("stateful" if "state_machine" in report.nodeid else
+            "alias" if "aliases" in report.keywords else
+            "scenario" if "scenario" in report.keywords else "property")
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = crash.message if crash is not None else str(report.longrepr)[-800:]
+    return {"operation": None, "check": name, "message": message[:1500], "status": None,
+            "response_excerpt": None, "curl": None, "kind": kind,
+            "replay": f"pytest {report.nodeid.split('::')[0]} -k '{name.split('[')[0]}'"}
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: merge what a worker observed."""
+    data = getattr(node, "workeroutput", {}).get("flexie")
+    if SESSION is not None and data:
+        SESSION.observed.absorb(json.loads(data))
 
 
 def replay_command(settings: Settings, item: pytest.Item) -> str:

@@ -31,16 +31,15 @@ def spec_operations(raw: dict) -> list[tuple[str, dict]]:
 
 def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int) -> dict:
     s = session.settings
-    runner = session.runner
-    observed = runner.observed if runner is not None else None
+    observed = session.observed
     by_key: dict[str, str] = {}
     scenarios_by_key: dict[str, str] = {}
-    for nodeid, state in session.outcomes.items():
+    for nodeid, state in observed.outcomes.items():
         key = nodeid[nodeid.index("[") + 1:-1] if nodeid.endswith("]") and "[" in nodeid else None
         if key and "test_operation" in nodeid:
             if by_key.get(key) != "failed":
                 by_key[key] = state
-    for name, (_group, state, _) in session.scenario_outcomes.items():
+    for name, (_, state, _duration) in observed.scenarios.items():
         for key in _scenario_operations(name):
             if scenarios_by_key.get(key) != "failed":
                 scenarios_by_key[key] = state
@@ -55,19 +54,19 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
                          "aliases": "not-run"},
             "documented_status_codes": sorted(int(c) for c in op.get("responses", {})
                                               if c.isdigit()),
-            "seen_status_codes": sorted(observed.statuses.get(key, ())) if observed else [],
-            "test_cases": observed.cases.get(key, 0) if observed else 0,
+            "seen_status_codes": sorted(observed.statuses.get(key, ())),
+            "test_cases": observed.cases.get(key, 0),
         })
     failures = []
-    for index, f in enumerate(observed.failures if observed else []):
+    for f in observed.failures:
+        kind = f.get("kind", "property")
         failures.append({
-            "id": f"property|{f['operation']}|{f['check']}", "kind": "property",
+            "id": f"{kind}|{f['operation'] or ''}|{f['check']}", "kind": kind,
             "operation": f["operation"], "check": f["check"], "message": f["message"],
             "curl": f.get("curl") or None, "status": f.get("status"),
             "response_excerpt": f.get("response_excerpt"),
-            "replay": _replay(s, f["operation"]),
+            "replay": f.get("replay") or _replay(s, f["operation"]),
         })
-        del index
     failures = list({f["id"]: f for f in failures}.values())
     for problem in session.spec_problems:
         failures.append({
@@ -93,7 +92,7 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
         "duration_s": round(time.time() - session.started, 2),
         "verdict": verdict, "operations": operations, "failures": failures,
         "scenarios": [{"name": n, "group": g, "status": st, "duration_s": round(d, 3)}
-                      for n, (g, st, d) in session.scenario_outcomes.items()],
+                      for n, (g, st, d) in observed.scenarios.items()],
         "aliases": _aliases(session), "baseline": None,
     }
 
@@ -107,10 +106,10 @@ def _scenario_operations(name: str) -> list[str]:
 
 
 def _aliases(session: Any) -> list[dict]:
-    plan = session.alias_plan
-    if plan is None:
-        return []
-    return [dict(row) for _, row in sorted(plan.results.items())]
+    rows = dict(session.observed.aliases)
+    if session.alias_plan is not None:
+        rows.update({"|".join(k): row for k, row in session.alias_plan.results.items()})
+    return [rows[k] for k in sorted(rows)]
 
 
 def _replay(settings: Any, operation: str) -> str:
@@ -125,8 +124,6 @@ def _replay(settings: Any, operation: str) -> str:
 
 
 def write_all(session: Any, pytest_session: pytest.Session, exitstatus: int) -> None:
-    if hasattr(pytest_session.config, "workerinput"):
-        return  # xdist workers: the controller writes the report
     from conformance.report import write_reports
 
     try:

@@ -7,13 +7,13 @@ checks, the Flexie case checks and, once per operation, the probes.
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.shapes import envelope, record_path, render
+from conformance.observed import Observed
 from conformance.owned import OwnedRecords
 from conformance.safety import assert_safe, bind
 from conformance.settings import Settings
@@ -21,21 +21,13 @@ from conformance.target import Reply, Target
 from contract.operations import CREATES, OPERATIONS_BY_KEY, Operation
 
 
-@dataclass
-class Observed:
-    """What the run saw per operation: for coverage and the report."""
-
-    statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    failures: list[dict] = field(default_factory=list)
-
-
 class Runner:
-    def __init__(self, settings: Settings, target: Target, owned: OwnedRecords) -> None:
+    def __init__(self, settings: Settings, target: Target, owned: OwnedRecords,
+                 observed: Observed) -> None:
         self.settings = settings
         self.target = target
         self.owned = owned
-        self.observed = Observed()
+        self.observed = observed
         self._probed: set[str] = set()
         self._lock = threading.Lock()
 
@@ -63,8 +55,9 @@ class Runner:
         self._observe(op, reply)
         try:
             case.validate_response(response, **self._validate_kwargs(reply))
-        except Exception:
-            self._remember_schemathesis_failure(op, case, reply)
+        except BaseException as exc:  # Schemathesis raises a BaseExceptionGroup of failures
+            if not isinstance(exc, KeyboardInterrupt):
+                self._remember_schemathesis_failure(op, case, reply)
             raise
         ctx = self._context(op, before)
         for check in CASE_CHECKS.values():
@@ -125,9 +118,7 @@ class Runner:
                                                           **(case.path_parameters or {})))
 
     def _observe(self, op: Operation, reply: Reply) -> None:
-        with self._lock:
-            self.observed.statuses[op.key].add(reply.status)
-            self.observed.cases[op.key] += 1
+        self.observed.response(op.key, reply.status)
 
     def _context(self, op: Operation, before: dict | None = None) -> CheckContext:
         return CheckContext(self.target, self.owned, op,
@@ -158,17 +149,17 @@ class Runner:
         })
 
     def _remember_schemathesis_failure(self, op: Operation, case: Any, reply: Reply) -> None:
-        import sys
-
+        """One entry per Schemathesis failure: its code and title, and its own message."""
         exc = sys.exc_info()[1]
-        names = []
-        for sub in getattr(exc, "exceptions", [exc]):
-            names.append(type(sub).__name__)
-        self.observed.failures.append({
-            "operation": op.key, "check": ", ".join(sorted(set(names))) or "schemathesis",
-            "message": str(exc).split("\n\n")[0][:500], "status": reply.status,
-            "response_excerpt": reply.text[:500], "curl": self._curl(case),
-        })
+        for failure in getattr(exc, "exceptions", None) or [exc]:
+            code = getattr(failure, "code", "") or ""
+            title = getattr(failure, "title", None) or type(failure).__name__
+            message = getattr(failure, "message", None) or str(failure)
+            self.observed.failures.append({
+                "operation": op.key, "check": f"{code} {title}".strip(),
+                "message": str(message).strip()[:800], "status": reply.status,
+                "response_excerpt": reply.text[:500], "curl": self._curl(case),
+            })
 
     def _curl(self, case: Any) -> str:
         try:

@@ -16,7 +16,7 @@ from conformance.owned import UNKNOWN_ID, OwnedRecords
 from contract.fields import Field
 from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
-from contract.schemas import MAX_ID, field_schema
+from contract.schemas import MAX_ID, field_schema, input_schema
 
 
 class UnsafeRequest(Exception):
@@ -55,16 +55,17 @@ def _valid_value(resource: str, alias: str, value: Any, owned: OwnedRecords) -> 
     """Whether `value` is a valid input for the field: only a valid value can match or collide
     with an existing record, and an invalid one is a negative test to keep as generated."""
     res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
-    field = next((f for f in getattr(res, "fields", ()) if f.alias == alias), None)
+    standard = input_schema(res)["properties"].get(alias) if res is not None else None
+    if standard is not None:
+        return jsonschema.Draft4Validator(standard).is_valid(value)
+    custom = next((f for f in owned.custom_fields.get(resource, [])
+                   if f.get("alias") == alias), None)
+    try:
+        field = Field(alias, custom.get("type", "text")) if custom else None
+    except ValueError:
+        field = None
     if field is None:
-        custom = next((f for f in owned.custom_fields.get(resource, [])
-                       if f.get("alias") == alias), None)
-        if custom is None:
-            return isinstance(value, str)
-        try:
-            field = Field(alias, custom.get("type", "text"))
-        except ValueError:
-            return isinstance(value, str)
+        return isinstance(value, str) and value != ""
     return jsonschema.Draft4Validator(field_schema(field, for_input=True)).is_valid(value)
 
 

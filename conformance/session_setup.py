@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -128,7 +129,7 @@ def ensure_runner(session: Any) -> Any:
     s = session.settings
     ledger = Ledger(s.reports / "ledger.jsonl", s.run_id, session.target.base_url)
     owned = OwnedRecords(session.target, ledger, s.run_id, s.ce_table, allow_send=s.allow_send)
-    session.runner = Runner(s, session.target, owned)
+    session.runner = Runner(s, session.target, owned, session.observed)
     _install_signal_cleanup(session)
     if not s.read_only:
         try:
@@ -163,6 +164,13 @@ def finish(session: Any, pytest_session: pytest.Session, exitstatus: int) -> Non
         sys.stderr.write(f"\nflexie: cleanup deleted {deleted} records created by run "
                          f"{session.settings.run_id}"
                          + (f"; could not delete {', '.join(failed)}" if failed else "") + "\n")
+    config = pytest_session.config
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the report
+        if session.alias_plan is not None:
+            session.observed.aliases.update(
+                {"|".join(k): row for k, row in session.alias_plan.results.items()})
+        config.workeroutput["flexie"] = json.dumps(session.observed.export())
+        return
     from conformance.results import write_all
 
     write_all(session, pytest_session, exitstatus)
