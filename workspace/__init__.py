@@ -1,0 +1,8 @@
+"""The mocked Flexie CRM workspace: the contract's 194 operations over SQLite, with faults.
+
+`create_app()` returns the WSGI app; `python -m workspace` (or `flexie-mock`) serves it.
+"""
+
+from workspace.app import WorkspaceApp, create_app
+
+__all__ = ["WorkspaceApp", "create_app"]

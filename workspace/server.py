@@ -1,0 +1,133 @@
+"""`flexie-mock`: serve the workspace over HTTP with waitress, and a helper for tests.
+
+    flexie-mock --host 127.0.0.1 --port 8080 [--db PATH] [--accounts FILE]
+                [--fault NAME]... [--list-faults] [--token-ttl N] [--threads N]
+
+Port 0 picks a free port; the chosen URL and the demo keys are printed. Ctrl-C or SIGTERM
+stops the server cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+from workspace.accounts import AccountsError
+from workspace.faults import describe_all
+
+DEFAULT_THREADS = 8
+
+
+def _server(app: Any, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
+    # clear_untrusted_proxy_headers silences a waitress warning; the mock trusts no proxy.
+    return create_server(app, host=host, port=port, threads=threads,
+                         clear_untrusted_proxy_headers=True, ident="flexie-mock",
+                         connection_limit=256, channel_timeout=30)
+
+
+def _base_url(server: Any) -> str:
+    host, port = server.effective_host, server.effective_port
+    host = f"[{host}]" if ":" in str(host) else host
+    return f"http://{host}:{port}"
+
+
+def shutdown(server: Any, loop_running: bool = True) -> None:
+    """Close the listener, every open (keep-alive) connection and the worker threads."""
+    server.flexie_stopping = True
+    closed = threading.Event()
+
+    def close_all() -> None:  # on the loop's thread, which then finds its map empty
+        wasyncore.close_all(server._map)
+        closed.set()
+    if loop_running:
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:
+            pass
+    if not closed.wait(2 if loop_running else 0):
+        close_all()
+    server.task_dispatcher.shutdown(timeout=5)
+
+
+def _run(server: Any) -> None:
+    try:
+        server.run()
+    except (OSError, ValueError):
+        if not getattr(server, "flexie_stopping", False):  # closed under select(): expected
+            raise
+
+
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0,
+                    threads: int = DEFAULT_THREADS) -> tuple[str, Callable[[], None]]:
+    """Serve `app` on a background thread; returns the base URL (no /api) and a stop()."""
+    server = _server(app, host, port, threads)
+    thread = threading.Thread(target=_run, args=(server,), name="flexie-mock", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        shutdown(server)
+        thread.join(timeout=5)
+    return _base_url(server), stop
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="flexie-mock", description="Serve a mocked Flexie CRM "
+                                "workspace (the contract's API under /api).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    p.add_argument("--db", help="SQLite file to keep state in (default: in memory)")
+    p.add_argument("--accounts", help="TOML file with more accounts (docs/workspace.md)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME",
+                   help="enable a fault (repeatable); see --list-faults")
+    p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    p.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS",
+                   help="lifetime of OAuth access tokens")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.list_faults:
+        print(describe_all())
+        return 0
+    from workspace.app import create_app
+    try:
+        app = create_app(accounts_file=args.accounts, db=args.db, faults=args.fault,
+                         token_ttl=args.token_ttl)
+    except (AccountsError, ValueError, OSError) as exc:
+        print(f"flexie-mock: error: {exc}", file=sys.stderr)
+        return 2
+    server = _server(app, args.host, args.port, args.threads)
+    url = _base_url(server)
+    print(f"Flexie mock workspace at {url}/api", flush=True)
+    for acc in app.registry.accounts.values():
+        print(f"  {acc.name}: apikey {acc.api_key} (admin), {acc.viewer_key} (viewer); "
+              f"OAuth client {acc.client_id} / {acc.client_secret}")
+    if app.faults:
+        print(f"  faults: {', '.join(sorted(app.faults))}")
+    print("Press Ctrl-C to stop.", flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown(server, loop_running=False)
+        app.backend.close()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
