@@ -63,15 +63,22 @@ class Ledger:
 
 def _delete_all(ledger: Ledger, entries: Iterable[Entry],
                 delete: Callable[[str], int]) -> tuple[int, list[str]]:
-    done, failed = 0, []
-    for entry in entries:
-        status = delete(entry.path)
-        if status in (200, 204, 404):  # 404: already gone (deleted by a test or cascade)
-            ledger.deleted(entry.path)
-            done += status != 404
-        else:
-            failed.append(f"{entry.path} (HTTP {status})")
-    return done, failed
+    """Delete each entry; what is refused (a pipeline deals still use) is retried once after
+    the rest are gone."""
+    done, pending = 0, list(entries)
+    for _ in range(2):
+        refused = []
+        for entry in pending:
+            status = delete(entry.path)
+            if status in (200, 204, 404):  # 404: already gone (deleted by a test or cascade)
+                ledger.deleted(entry.path)
+                done += status != 404
+            else:
+                refused.append((entry, status))
+        pending = [entry for entry, _ in refused]
+        if not pending:
+            break
+    return done, [f"{entry.path} (HTTP {status})" for entry, status in refused]
 
 
 def read_outstanding(path: Path, target: str | None = None) -> list[Entry]:

@@ -97,7 +97,7 @@ def _fields_of(definitions: dict, item: str, custom: dict[str, list[dict]]) -> l
         fields += [f for f in custom.get(resource, []) if f.get("type") in FIELD_TYPES]
         return fields
     collection = COLLECTIONS_BY_NAME.get(resource)
-    fields = [f.describe() for f in getattr(collection, "fields", ())]
+    fields = [f.describe() for f in getattr(collection, "fields", ()) if f.alias != "password"]
     known = {f["alias"] for f in fields} | {"password"}
     for alias, schema in definitions.get(item, {}).get("properties", {}).items():
         json_type = schema.get("type")
@@ -125,7 +125,8 @@ def _narrow_bodies(definitions: dict, op: dict, item: str, fields: list[dict]) -
             continue
         name = param["schema"]["$ref"].rsplit("/", 1)[-1]
         builder = {"filter-input": _filter_input_for, "search-input": _search_input_for,
-                   "identify-input": _identify_input_for}.get(name)
+                   "identify-input": _identify_input_for,
+                   "paging-input": _paging_input_for}.get(name)
         if builder is not None:
             param["schema"] = {"$ref": "#/definitions/" + builder(definitions, item, fields)}
 
@@ -220,6 +221,16 @@ def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
                                              "items": {"$ref": f"#/definitions/{rule_name}"}}}}
         body["additionalProperties"] = False
         body.pop("example", None)
+        definitions[name] = body
+    return name
+
+
+def _paging_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+    name = f"paging-input--{item}"
+    if name not in definitions:
+        body = copy.deepcopy(definitions["paging-input"])
+        body["properties"]["orderBy"] = {"type": "string", "enum": [
+            f["alias"] for f in fields if f.get("type") != "multiselect"]}
         definitions[name] = body
     return name
 

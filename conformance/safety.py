@@ -8,15 +8,20 @@ is the last line of defence: it refuses a write whose target the ledger does not
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
 
 from conformance.owned import UNKNOWN_ID, OwnedRecords
+from contract.build import PATH_PARAMS
 from contract.fields import Field
 from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
 from contract.schemas import MAX_ID, field_schema, input_schema
+
+#: A case identifier as the contract defines it; anything else names no case at all.
+IDENTIFIER = re.compile(PATH_PARAMS["identifier"]["pattern"])
 
 
 class UnsafeRequest(Exception):
@@ -40,7 +45,7 @@ def _negated(case: Any, location: str) -> bool:
     try:
         from schemathesis.core.parameters import ParameterLocation
 
-        return bool(meta.is_negative(ParameterLocation[location.upper()]))
+        return bool(meta.is_negative_at(ParameterLocation[location.upper()]))
     except (AttributeError, KeyError, ImportError):
         return bool(meta.generation.mode.is_negative)
 
@@ -121,18 +126,26 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
         kind = KINDS_BY_NAME[resource]
         unique = set(kind.unique_fields) | {f["alias"] for f in owned.custom_fields.get(
             resource, []) if f.get("unique")}
-        for alias in unique & set(body):
-            if not _valid_value(resource, alias, body[alias], owned):
-                continue
-            if op.action == "edit":
-                body[alias] = _owned_unique_value(owned, resource, alias, body[alias])
-            elif op.effect != READS and isinstance(body[alias], str):
+        present = sorted(a for a in unique & set(body)
+                         if _valid_value(resource, a, body[a], owned))
+        if op.action == "edit" and present:
+            # Every unique field of an /edit body names the same record: one owned record,
+            # picked by the first one, or (1 time in 4) values no record has.
+            target = _edit_target(owned, resource, body[present[0]])
+            for alias in present:
+                body[alias] = (target[alias] if target and isinstance(target.get(alias), str)
+                               else owned.unique_email() if alias == "email"
+                               else owned.unique("none"))
+        for alias in present:
+            if op.action != "edit" and op.effect != READS and isinstance(body[alias], str):
                 body[alias] = (owned.unique_email() if "@" in body[alias] or alias == "email"
                                else owned.unique())
         if op.action == "edit" and "unique_field_value" in body:
+            target = _edit_target(owned, resource, body["unique_field_value"])
             field = body.get("unique_field")
-            body["unique_field_value"] = _owned_unique_value(owned, resource, field,
-                                                             body["unique_field_value"])
+            body["unique_field_value"] = (
+                target[field] if target and isinstance(target.get(field), str)
+                else owned.unique("none"))
     if resource == "users" and op.effect == CREATES:
         for alias in ("username", "email"):
             if isinstance(body.get(alias), str) and _valid_value(resource, alias, body[alias],
@@ -151,15 +164,12 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
         body.pop("contactIds", None)
 
 
-def _owned_unique_value(owned: OwnedRecords, resource: str, alias: Any, value: Any) -> Any:
-    """An owned record's value of the unique field 3 times in 4, else one nobody has."""
-    if not isinstance(value, str):
-        return value
-    picked = owned.pick(resource, value)
-    record = owned.record(resource, picked) if picked else None
-    if record and isinstance(record.get(alias), str) and len(value) % 4:
-        return record[alias]
-    return owned.unique_email() if "@" in value or alias == "email" else owned.unique("none")
+def _edit_target(owned: OwnedRecords, resource: str, seed: Any) -> dict | None:
+    """The owned record an /edit aims at 3 times in 4; None (match nothing) otherwise."""
+    if not isinstance(seed, str) or not len(seed) % 4:
+        return None
+    picked = owned.pick(resource, seed)
+    return owned.record(resource, picked) if picked else None
 
 
 def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: bool) -> None:
@@ -175,7 +185,7 @@ def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: 
         targets.append((op.resource, params["id"]))
     if "entityId" in params:
         targets.append((_entity_kind(op, params), params["entityId"]))
-    if "identifier" in params:
+    if "identifier" in params and IDENTIFIER.match(str(params["identifier"])):
         owned_identifiers = {r.get("identifier") for (res, _), r in owned.records.items()
                              if res == "cases"}
         if params["identifier"] not in owned_identifiers and not str(

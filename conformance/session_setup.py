@@ -96,6 +96,11 @@ def load_schema(session: Any) -> tuple[Any, list]:
     # Unknown query parameters are ignored by the contract (as by most HTTP APIs), so adding
     # them is no negative test.
     schema.config.generation.update(allow_extra_parameters=False)
+    # Mask credentials in Schemathesis's own output, but not every field named "*key"
+    # (project_key is data, and a reproduction needs it).
+    schema.config.output.sanitization.sensitive_markers = (
+        "token", "secret", "password", "passwd", "auth", "apikey", "api_key", "api-key",
+        "cookie", "session")
     if session.app is not None:
         schema.app = session.app
     else:
@@ -135,7 +140,13 @@ def ensure_runner(session: Any) -> Any:
         try:
             owned.setup()
         except (SetupError, TargetError) as exc:
-            pytest.exit(f"cannot create the records the suite works on: {exc}", returncode=3)
+            # The target broke the contract before any test could run: that is a finding.
+            session.observed.failures.append({
+                "operation": None, "check": "setup", "kind": "property", "status": None,
+                "message": f"creating the records the suite works on failed: {exc}",
+                "response_excerpt": None, "curl": None})
+            pytest.exit(f"flexie: creating the records the suite works on failed: {exc}",
+                        returncode=1)
     return session.runner
 
 

@@ -18,7 +18,7 @@ from contract.schemas import MAX_ID, definitions, ref
 SPEC_PATH = Path(__file__).resolve().parent.parent / "flexie-api.json"
 SECURITY = [{"apikeyHeader": []}, {"apikeyQuery": []}, {"oauth2": []}]
 
-_PATH_PARAMS = {
+PATH_PARAMS = {
     "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The record's id."},
     "entityId": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                  "description": "The id of the record."},
@@ -122,7 +122,7 @@ def build_spec() -> dict:
         "tags": [{"name": TAGS[g]} for g in GROUPS],
         "parameters": {
             **{f"path-{n}": {"name": n, "in": "path", "required": True, **s}
-               for n, s in _PATH_PARAMS.items()},
+               for n, s in PATH_PARAMS.items()},
             **{f"query-{n}": {"name": n, "in": "query", "required": False, **s}
                for n, s in _QUERY_PARAMS.items()},
         },

@@ -37,15 +37,24 @@ TIMEZONE_EXAMPLES: tuple[str, ...] = (
     "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Tokyo",
     "Asia/Kolkata", "Australia/Sydney",
 )
+#: Text forms the API validates; a server refuses a value that does not match (400).
+EMAIL_PATTERN = (r"^[A-Za-z0-9_%+-]{1,64}(\.[A-Za-z0-9_%+-]{1,64})*"
+                 r"@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}$")
+PHONE_PATTERN = r"^\+?[0-9][0-9 ().-]{3,28}[0-9]$"
+URL_PATTERN = (r"^https?://[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*(:[0-9]{1,5})?"
+               r"(/[A-Za-z0-9._~%!$&'()*+,;=:@/?#-]*)?$")
+NUMBER_LIMIT = 1e12  # numbers are stored as DECIMAL: at most 12 integer digits
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # integers and ids are 32-bit
+
 INPUT_CONSTRAINTS: dict[str, dict] = {
-    "phone": {"pattern": "^\\+[1-9][0-9]{7,14}$"},
-    "url": {"pattern": "^https?://[a-z0-9-]+(\\.[a-z0-9-]+)+(/[A-Za-z0-9._~-]*)*$"},
-    "email": {"pattern": "^[a-z0-9._-]{1,40}@[a-z0-9-]{1,30}(\\.[a-z]{2,6}){1,2}$"},
+    "phone": {"pattern": PHONE_PATTERN},
+    "url": {"pattern": URL_PATTERN, "maxLength": 2048},
+    "email": {"pattern": EMAIL_PATTERN, "maxLength": 255},
     "country": {"enum": list(COUNTRY_EXAMPLES)},
     "timezone": {"enum": list(TIMEZONE_EXAMPLES)},
-    "number": {"minimum": -1e12, "maximum": 1e12},
-    "integer": {"minimum": -2147483648, "maximum": 2147483647},
-    "lookup": {"maximum": 2147483647},
+    "number": {"minimum": -NUMBER_LIMIT, "maximum": NUMBER_LIMIT},
+    "integer": {"minimum": INT_MIN, "maximum": INT_MAX},
+    "lookup": {"maximum": INT_MAX},
 }
 
 #: The filter `type` (filter-input) a field of each type is filtered with.

@@ -190,7 +190,7 @@ class Api:
             raise PayloadTooLarge(f"The body is larger than {MAX_BODY} bytes.")
         stream = environ.get("wsgi.input")
         raw = stream.read(length) if stream is not None and length > 0 else b""
-        if not raw.strip():
+        if not raw:  # whitespace is a body, and not JSON
             if op.body_required:
                 raise BadRequest("This operation needs a JSON object as its body.")
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract.resources import KINDS_BY_NAME
+from contract.schemas import definitions
 from workspace.accounts import KindSpec, Registry
 from workspace.exceptions import BadRequest, NotFound
 from workspace.filtering import (
@@ -39,7 +40,8 @@ from workspace.handlers.common import (
 from workspace.handlers.shapes import COLLECTION_SHAPES
 from workspace.state import Backend
 
-_LIST_ORDER = frozenset({"id", "name", "alias", "memberCount"})
+#: A static list can be ordered by any property the contract gives it.
+_LIST_ORDER = frozenset(definitions()["static-list"]["properties"])
 _OWNER_FIELDS = ("username", "email", "firstName", "lastName")
 _RELATED = {"contacts": ("email", "first_name", "last_name", "company", "city"),
             "leads": ("email", "first_name", "last_name", "company"),
@@ -306,6 +308,8 @@ class RecordHandlers:
         replies = COLLECTION_SHAPES["replies"]
         body = require_object(call)
         data = self.crud.clean(call, replies, body, creating=True)
+        if data.get("text") == "":
+            raise BadRequest("A reply's text cannot be empty.")
         if not data.get("text") and not data.get("template_id"):
             raise BadRequest("A reply needs a text or a template_id.")
         data = {"case_id": case.id, "text": data.get("text"),
