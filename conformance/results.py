@@ -36,7 +36,7 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
     scenarios_by_key: dict[str, str] = {}
     for nodeid, state in observed.outcomes.items():
         key = nodeid[nodeid.index("[") + 1:-1] if nodeid.endswith("]") and "[" in nodeid else None
-        if key and "test_operation" in nodeid:
+        if key and ("test_operation[" in nodeid or "test_probes[" in nodeid):
             if by_key.get(key) != "failed":
                 by_key[key] = state
     for name, (_, state, _duration) in observed.scenarios.items():

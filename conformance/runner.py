@@ -18,7 +18,7 @@ from conformance.owned import OwnedRecords
 from conformance.safety import UnsafeRequest, assert_safe, bind
 from conformance.settings import Settings
 from conformance.target import Reply, Target
-from contract.operations import CREATES, OPERATIONS_BY_KEY, Operation
+from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
 
 
 class Runner:
@@ -28,7 +28,6 @@ class Runner:
         self.target = target
         self.owned = owned
         self.observed = observed
-        self._probed: set[str] = set()
         self._lock = threading.Lock()
 
     # --- one case -----------------------------------------------------------------------
@@ -37,7 +36,7 @@ class Runner:
         if op is None:
             self._run_unknown(case)
             return
-        self._probe_once(op)
+        self._skip_if_not_allowed(op)
         disposable = None
         if op.action == "delete" and op.resource in self.owned.ids and case.path_parameters \
                 and isinstance(case.path_parameters.get("id"), int) \
@@ -58,19 +57,31 @@ class Runner:
                       response.text if hasattr(response, "text") else "")
         self._journal(op, case, reply)
         self._observe(op, reply)
+        # Every check sees every answer, so a report names all that broke, not just the first.
+        first: BaseException | None = None
         try:
             case.validate_response(response, **self._validate_kwargs(reply))
-        except BaseException as exc:  # Schemathesis raises a BaseExceptionGroup of failures
-            if not isinstance(exc, KeyboardInterrupt):
-                self._remember_schemathesis_failure(op, case, reply)
-            raise
+        except (Exception, BaseExceptionGroup) as exc:  # Schemathesis: a group of failures
+            self._remember_schemathesis_failure(op, case, reply)
+            first = exc
         ctx = self._context(op, before)
         for check in CASE_CHECKS.values():
             try:
                 check(ctx, case, reply)
             except CheckFailure as failure:
                 self._remember(failure, case)
-                raise
+                first = first or failure
+        if first is not None:
+            raise first
+
+    def _skip_if_not_allowed(self, op: Operation) -> None:
+        """Operations this run may not send at all are skipped, saying why."""
+        import pytest
+
+        if self.settings.read_only and op.effect != READS:
+            pytest.skip(f"{op.key} changes data and the run is read-only")
+        if op.action == "send" and not self.settings.allow_send:
+            pytest.skip(f"{op.key} sends email; pass --flexie-allow-send to include it")
 
     def _run_unknown(self, case: Any) -> None:
         """An operation our contract does not know (from another --spec): reads only."""
@@ -130,18 +141,19 @@ class Runner:
                             other_apikey=self.settings.other_apikey,
                             read_only=self.settings.read_only, before=before)
 
-    def _probe_once(self, op: Operation) -> None:
-        with self._lock:
-            if op.key in self._probed:
-                return
-            self._probed.add(op.key)
+    def probe(self, op: Operation) -> None:
+        """Run every probe on one operation; raise the first failure after all have run."""
+        self._skip_if_not_allowed(op)
         ctx = self._context(op)
+        first: CheckFailure | None = None
         for probe in PROBES.values():
             try:
                 probe(ctx)
             except CheckFailure as failure:
                 self._remember(failure, None)
-                raise
+                first = first or failure
+        if first is not None:
+            raise first
 
     # --- failures -----------------------------------------------------------------------
     def _remember(self, failure: CheckFailure, case: Any) -> None:

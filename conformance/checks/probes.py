@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.errors import error_problem
 from conformance.checks.registry import CheckContext, probe
-from conformance.checks.shapes import envelope, render
+from conformance.checks.shapes import envelope, fields_by_alias, render
 from conformance.owned import UNKNOWN_ID
 from contract.operations import READS
 
@@ -113,3 +113,62 @@ def edit_never_creates(ctx: CheckContext) -> None:
         raise ctx.fail("edit_never_creates",
                        f"{op.method} {path} with {alias}={value!r}, which no record has, "
                        f"answered {reply.status}; expected 404", reply)
+
+
+#: A value of the wrong type for each field type that has one, as a careless client sends it.
+WRONG_TYPE = {"number": "not-a-number", "integer": "not-an-integer", "boolean": "yes",
+              "date": "not-a-date", "datetime": "yesterday", "time": "noon",
+              "email": "no-at-sign", "url": "not a url", "lookup": "not-an-id",
+              "select": "not-an-option", "multiselect": "not-a-list",
+              "country": "Atlantis", "timezone": "Mars/Olympus"}
+
+
+def _owned_record_path(ctx: CheckContext) -> str | None:
+    record_id = ctx.owned.pick(ctx.op.resource, "probe")
+    if record_id is None:
+        return None
+    return render(ctx.op.path, ctx.owned.ce_table, id=record_id)
+
+
+@probe
+def unknown_alias_is_refused(ctx: CheckContext) -> None:
+    """An alias the account does not have answers 400 naming it, never a silent drop."""
+    op = ctx.op
+    if op.action != "update" or op.method != "PUT" or ctx.read_only or \
+            op.resource not in ctx.owned.custom_fields:
+        return
+    path = _owned_record_path(ctx)
+    if path is None:
+        return
+    alias = f"zz_{ctx.owned.run_id}_unknown"
+    reply = ctx.target.request("PUT", path, json_body={alias: "x"})
+    message = (reply.json or {}).get("error", {}).get("message", "") \
+        if isinstance(reply.json, dict) else ""
+    if reply.status != 400 or alias not in str(message):
+        raise ctx.fail("unknown_alias_is_refused",
+                       f"PUT {path} with unknown alias {alias!r} answered {reply.status}; "
+                       "expected 400 naming the alias", reply)
+
+
+@probe
+def invalid_values_are_refused(ctx: CheckContext) -> None:
+    """A value of the wrong type for a field answers 400 naming the field."""
+    op = ctx.op
+    if op.action != "update" or op.method != "PUT" or ctx.read_only or \
+            op.resource not in ctx.owned.custom_fields:
+        return
+    path = _owned_record_path(ctx)
+    if path is None:
+        return
+    fields = fields_by_alias(op.resource, ctx.owned.custom_fields.get(op.resource, []))
+    seen_types: set[str] = set()
+    for alias, field in fields.items():
+        kind = field.get("type")
+        if kind not in WRONG_TYPE or kind in seen_types or field.get("readOnly"):
+            continue
+        seen_types.add(kind)
+        reply = ctx.target.request("PUT", path, json_body={alias: WRONG_TYPE[kind]})
+        if reply.status != 400:
+            raise ctx.fail("invalid_values_are_refused",
+                           f"PUT {path} with {alias}={WRONG_TYPE[kind]!r} (a {kind} field) "
+                           f"answered {reply.status}; expected 400", reply)

@@ -1,0 +1,243 @@
+"""Detection power: does each fault of the mock's catalogue get caught, and how fast?
+
+    python bench/bench_power.py [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
+                                [--attribute] [--timeout 900]
+
+For every fault of `workspace.faults.FAULTS`, side by side:
+  ours  `pytest conformance --flexie-profile quick -x --flexie-mock-fault NAME` in process;
+        detected = exit code 1; time = the process wall time to the first failure (-x);
+        the first failing test comes from pytest's FAILED line, the check from conformance.json.
+  st    plain `schemathesis run` with its default checks and the same example budget (-n 12)
+        against a fresh `python -m workspace --fault NAME` on loopback, with --max-failures 1;
+        detected = failures found (errors alone are "errored", not a detection).
+Both also run once against the faithful mock, the false-positive check: ours must pass;
+whatever Schemathesis reports there is noise a QA engineer has to triage. Because that noise
+makes its first failure meaningless, --attribute also runs Schemathesis to completion per
+fault and counts failures (check code + operation) it does not report against the faithful
+mock: the findings that can be attributed to the fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    DEFAULT_TIMEOUT,
+    QUICK_EXAMPLES,
+    BenchError,
+    StRun,
+    SuiteRun,
+    fmt,
+    machine,
+    median,
+    mock_server,
+    progress,
+    run_schemathesis,
+    run_suite,
+    save_json,
+)
+from workspace.faults import FAULTS
+
+FAITHFUL = "(faithful)"
+
+
+@dataclass
+class FaultResult:
+    """Both tools against one mock (a fault, or the faithful one)."""
+
+    fault: str
+    ours: SuiteRun
+    st: StRun
+    st_full: StRun | None = None  # --attribute: Schemathesis run to completion
+    new_signatures: list[str] | None = None  # st_full's failures absent on the faithful mock
+
+
+def run_ours(fault: str | None, seed: int, timeout: float) -> SuiteRun:
+    """Our quick profile in process, stopping at the first failure."""
+    extra = ["-x"] + (["--flexie-mock-fault", fault] if fault else [])
+    return run_suite(extra, seed, timeout)
+
+
+def run_st(fault: str | None, seed: int, timeout: float, stop_first: bool) -> StRun:
+    """Plain Schemathesis against a fresh mock server with this fault."""
+    with mock_server([fault] if fault else []) as url:
+        return run_schemathesis(url, seed, QUICK_EXAMPLES, workers=1, stop_first=stop_first,
+                                timeout=timeout)
+
+
+def measure(fault: str | None, args: argparse.Namespace) -> FaultResult:
+    """Ours, then Schemathesis (first failure, and to completion with --attribute)."""
+    name = fault or FAITHFUL
+    progress(f"{name}: ours ...")
+    ours = run_ours(fault, args.seed, args.timeout)
+    progress(f"{name}: ours {verdict_ours(ours)} in {ours.wall_s:.1f}s; schemathesis ...")
+    st = run_st(fault, args.seed, args.timeout, stop_first=True)
+    progress(f"{name}: schemathesis {st.outcome} in {st.wall_s:.1f}s")
+    full = None
+    if args.attribute:
+        full = run_st(fault, args.seed, args.timeout, stop_first=False)
+        progress(f"{name}: schemathesis full run {full.outcome} in {full.wall_s:.1f}s, "
+                 f"{len(full.signatures())} failure signatures")
+    return FaultResult(name, ours, st, full)
+
+
+def verdict_ours(run: SuiteRun) -> str:
+    """detected / passed / an error, for our suite."""
+    if run.error:
+        return f"ERROR ({run.error})"
+    return "detected" if run.detected else "passed"
+
+
+def verdict_st(run: StRun) -> str:
+    """detected / errored / passed / crashed, for Schemathesis."""
+    if run.detected:
+        return "detected"
+    return {"errors": "errored", "passed": "passed"}.get(run.outcome, run.outcome)
+
+
+def attribute(results: list[FaultResult], faithful: FaultResult) -> None:
+    """Mark which full-run failures are new compared with the faithful mock."""
+    if faithful.st_full is None:
+        return
+    noise = faithful.st_full.signatures()
+    for r in results:
+        if r.st_full is not None:
+            r.new_signatures = sorted(r.st_full.signatures() - noise)
+
+
+def table(results: list[FaultResult], attributed: bool) -> str:
+    """The side-by-side table, one row per fault, the faithful mock first."""
+    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first failing test':<52} "
+            f"{'schemathesis':<12} {'time s':>7}")
+    if attributed:
+        head += f"  {'new vs faithful':>15}"
+    lines = [head, "-" * len(head)]
+    for r in results:
+        test = (r.ours.first_failed or "-")[:52]
+        line = (f"{r.fault:<26} {verdict_ours(r.ours)[:9]:<9} {r.ours.wall_s:>7.1f}  "
+                f"{test:<52} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}")
+        if attributed:
+            new = "-" if r.new_signatures is None else str(len(r.new_signatures))
+            line += f"  {new:>15}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def summary(faulty: list[FaultResult], faithful: FaultResult, attributed: bool) -> list[str]:
+    """Detection rates, total and median times, and the false-positive check."""
+    n = len(faulty)
+    ours_hit = sum(r.ours.detected for r in faulty)
+    st_hit = sum(r.st.detected for r in faulty)
+    lines = [
+        f"detection rate: ours {ours_hit}/{n} ({pct(ours_hit, n)}), "
+        f"schemathesis {st_hit}/{n} ({pct(st_hit, n)})",
+        f"total time over {n} faults: ours {sum(r.ours.wall_s for r in faulty):.1f}s, "
+        f"schemathesis {sum(r.st.wall_s for r in faulty):.1f}s; median per fault: ours "
+        f"{fmt(median([r.ours.wall_s for r in faulty]))}s, schemathesis "
+        f"{fmt(median([r.st.wall_s for r in faulty]))}s",
+        f"faithful mock: ours {verdict_ours(faithful.ours)} (exit {faithful.ours.rc}); "
+        f"schemathesis {verdict_st(faithful.st)} (exit {faithful.st.rc}), first failure: "
+        f"{faithful.st.first_failure() or '-'}",
+    ]
+    if attributed and faithful.st_full is not None:
+        full = faithful.st_full
+        lines.append(f"schemathesis noise on the faithful mock (full run): "
+                     f"{sum(f.get('count') or 0 for f in full.failures)} failures, "
+                     f"{len(full.signatures())} distinct signatures: "
+                     + ", ".join(f"{f['code']} {f['title']} x{len(f['operations'])} ops"
+                                 for f in full.failures))
+        hit = sum(bool(r.new_signatures) for r in faulty)
+        lines.append(f"schemathesis attributable detection (a failure absent on the faithful "
+                     f"mock): {hit}/{n} ({pct(hit, n)})")
+    errors = [f"{r.fault}: ours {r.ours.error}" for r in faulty if r.ours.error]
+    errors += [f"{r.fault}: schemathesis {r.st.error}" for r in faulty if r.st.error]
+    lines += [f"error: {e}" for e in errors]
+    return lines
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+
+
+def targets(faulty: list[FaultResult], faithful: FaultResult) -> list[str]:
+    """The project's target for detection, and that ours passes on the faithful mock."""
+    all_hit = all(r.ours.detected for r in faulty) and bool(faulty)
+    missed = [r.fault for r in faulty if not r.ours.detected]
+    clean = faithful.ours.rc == 0
+    return [f"target 100% of the catalogue detected by our suite: "
+            f"{'met' if all_hit else 'MISSED ' + ', '.join(missed)}",
+            f"false-positive check (ours passes on the faithful mock): "
+            f"{'met' if clean else 'MISSED, exit ' + str(faithful.ours.rc)}"]
+
+
+def choose_faults(spec: str | None) -> list[str]:
+    """The faults to run, checked against the catalogue."""
+    if not spec:
+        return list(FAULTS)
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown:
+        raise BenchError(f"unknown fault(s): {', '.join(unknown)}; see docs/faults.md")
+    return names
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--faults", help="comma-separated subset of the catalogue (default: all)")
+    p.add_argument("--jobs", type=int, default=1, choices=(1, 2),
+                   help="faults measured at a time (default 1: clean timings)")
+    p.add_argument("--seed", type=int, default=1, help="seed of both tools (default 1)")
+    p.add_argument("--json", type=Path, default=Path("/tmp/bench_power.json"),
+                   help="where to save the results (default /tmp/bench_power.json)")
+    p.add_argument("--attribute", action="store_true",
+                   help="also run Schemathesis to completion per fault and diff its failures "
+                        "with the faithful mock's (about 70 s more per fault)")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help=f"seconds per run before it is killed (default {DEFAULT_TIMEOUT:.0f})")
+    return p.parse_args(argv)
+
+
+def run_all(faults: list[str], args: argparse.Namespace) -> tuple[FaultResult, list[FaultResult]]:
+    """The faithful mock first, then the faults, `--jobs` at a time."""
+    faithful = measure(None, args)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        faulty = list(pool.map(lambda f: measure(f, args), faults))
+    attribute(faulty, faithful)
+    attribute([faithful], faithful)
+    return faithful, faulty
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        faults = choose_faults(args.faults)
+        progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
+                 f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1"
+                 + (", plus full runs (--attribute)" if args.attribute else ""))
+        started = time.time()
+        faithful, faulty = run_all(faults, args)
+    except BenchError as exc:
+        print(f"bench_power: error: {exc}", file=sys.stderr)
+        return 2
+    print(table([faithful, *faulty], args.attribute))
+    print()
+    for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):
+        print(line)
+    data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": machine(),
+                            "elapsed_s": round(time.time() - started, 1),
+                            "faithful": faithful, "faults": faulty}
+    save_json(args.json, data)
+    print(f"\nresults saved to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""Probes: deterministic checks per operation that send requests of their own (an unknown id,
+another account's key, an unknown key, malformed JSON, an unknown alias, wrong types, a filter
+and a search that must find what was written). See conformance/checks/."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.plugin import current
+from conformance.results import spec_operations
+from contract.operations import OPERATIONS_BY_KEY
+
+KEYS = [key for key, _ in spec_operations(current().schema.raw_schema)
+        if key in OPERATIONS_BY_KEY]
+
+
+@pytest.mark.parametrize("key", KEYS, ids=KEYS)
+def test_probes(key, flexie):
+    flexie.probe(OPERATIONS_BY_KEY[key])
