@@ -203,7 +203,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     s = SESSION.settings
     where = s.url or f"embedded mock workspace ({s.transport})"
-    return [f"flexie: target {where}; spec {s.spec.name}; profile {s.profile}; seed {s.seed}"
+    return [f"flexie: target {where}; spec {s.spec}; profile {s.profile}; seed {s.seed}"
             + (f"; faults {', '.join(s.mock_faults)}" if s.mock_faults else "")]
 
 
