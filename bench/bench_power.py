@@ -115,20 +115,34 @@ def attribute(results: list[FaultResult], faithful: FaultResult) -> None:
 
 def table(results: list[FaultResult], attributed: bool) -> str:
     """The side-by-side table, one row per fault, the faithful mock first."""
-    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first failing test':<52} "
-            f"{'schemathesis':<12} {'time s':>7}")
+    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first failing test':<46} "
+            f"{'schemathesis':<12} {'time s':>7}  {'its first failure':<34}")
     if attributed:
         head += f"  {'new vs faithful':>15}"
     lines = [head, "-" * len(head)]
     for r in results:
-        test = (r.ours.first_failed or "-")[:52]
+        test = short_test(r.ours.first_failed)[:46]
         line = (f"{r.fault:<26} {verdict_ours(r.ours)[:9]:<9} {r.ours.wall_s:>7.1f}  "
-                f"{test:<52} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}")
+                f"{test:<46} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}  "
+                f"{short_st(r.st)[:34]:<34}")
         if attributed:
             new = "-" if r.new_signatures is None else str(len(r.new_signatures))
             line += f"  {new:>15}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def short_test(test_id: str | None) -> str:
+    """A pytest id without its file, to fit the table (the JSON keeps the whole id)."""
+    return test_id.split("::", 1)[-1] if test_id else "-"
+
+
+def short_st(run: StRun) -> str:
+    """Schemathesis' first failure as "CODE METHOD /path"."""
+    if not run.failures:
+        return "-"
+    ops = run.failures[0].get("operations") or ["?"]
+    return f"{run.failures[0]['code']} {ops[0]}"
 
 
 def summary(faulty: list[FaultResult], faithful: FaultResult, attributed: bool) -> list[str]:

@@ -190,58 +190,61 @@ def _rule_variants(field: dict) -> list[dict]:
     return variants
 
 
-def _filter_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
-    name = f"filter-input--{item}"
+def _derive(definitions: dict, base: str, item: str, change) -> str:
+    """A copy of definition `base` narrowed for the listed `item`, made once, by name."""
+    name = f"{base}--{item}"
     if name not in definitions:
+        body = copy.deepcopy(definitions[base])
+        body.pop("example", None)  # the contract's example names fields this item may lack
+        change(body)
+        definitions[name] = body
+    return name
+
+
+def _filter_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+    def change(body: dict) -> None:
         variants = [v for f in fields if not f.get("sort_only") for v in _filter_variants(f)]
-        body = copy.deepcopy(definitions["filter-input"])
         body["properties"]["filters"] = {"type": "array", "items": {"anyOf": variants}}
         body["properties"]["orderBy"] = {"type": "string",
                                          "enum": [f["alias"] for f in fields]}
         body["additionalProperties"] = False
-        body.pop("example", None)
-        definitions[name] = body
-    return name
+
+    return _derive(definitions, "filter-input", item, change)
 
 
 def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
-    name = f"search-input--{item}"
-    if name not in definitions:
-        rule_name = f"search-rule--{item}"
-        group = {"type": "object", "additionalProperties": False,
-                 "required": ["condition", "rules"],
-                 "properties": {"condition": {"type": "string", "enum": ["AND", "OR"]},
-                                "rules": {"type": "array",
-                                          "items": {"$ref": f"#/definitions/{rule_name}"}}}}
+    rule_name = f"search-rule--{item}"
+    rules = {"type": "array", "items": {"$ref": f"#/definitions/{rule_name}"}}
+    group = {"type": "object", "additionalProperties": False,
+             "required": ["condition", "rules"],
+             "properties": {"condition": {"type": "string", "enum": ["AND", "OR"]},
+                            "rules": rules}}
+
+    def change(body: dict) -> None:
         definitions[rule_name] = {"anyOf": [v for f in fields if not f.get("sort_only")
                                             for v in _rule_variants(f)] + [group]}
-        body = copy.deepcopy(definitions["search-input"])
         body["properties"]["filters"] = {**group, "properties": {
-            **group["properties"], "rules": {"type": "array", "minItems": 1,
-                                             "items": {"$ref": f"#/definitions/{rule_name}"}}}}
+            **group["properties"], "rules": {**rules, "minItems": 1}}}
         body["additionalProperties"] = False
-        body.pop("example", None)
-        definitions[name] = body
-    return name
+
+    return _derive(definitions, "search-input", item, change)
 
 
 def _paging_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
-    name = f"paging-input--{item}"
-    if name not in definitions:
-        body = copy.deepcopy(definitions["paging-input"])
+    def change(body: dict) -> None:
         body["properties"]["orderBy"] = {"type": "string", "enum": [
             f["alias"] for f in fields if f.get("type") != "multiselect"]}
-        definitions[name] = body
-    return name
+
+    return _derive(definitions, "paging-input", item, change)
 
 
 def _identify_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
-    name = f"identify-input--{item}"
     unique = [f["alias"] for f in fields if f.get("unique")]
-    if name not in definitions and unique:
-        body = copy.deepcopy(definitions["identify-input"])
+    if not unique:
+        return "identify-input"
+
+    def change(body: dict) -> None:
         body["properties"]["unique_field"] = {"type": "string", "enum": unique}
         body["additionalProperties"] = False
-        body.pop("example", None)
-        definitions[name] = body
-    return name if name in definitions else "identify-input"
+
+    return _derive(definitions, "identify-input", item, change)

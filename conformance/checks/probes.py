@@ -9,6 +9,14 @@ from conformance.owned import UNKNOWN_ID
 from contract.operations import READS
 
 
+def _expect_error(ctx: CheckContext, check: str, reply, status: int, what: str) -> None:
+    """The probe's answer must be `status` with a proper JSON error."""
+    if reply.status != status:
+        raise ctx.fail(check, f"{what} got HTTP {reply.status}, expected {status}", reply)
+    if problem := error_problem(reply):
+        raise ctx.fail(check, problem, reply)
+
+
 def _params_for(ctx: CheckContext, record_id: int) -> dict:
     params = {"id": record_id}
     if "entityId" in ctx.op.path_params:
@@ -30,11 +38,8 @@ def unknown_id_is_404(ctx: CheckContext) -> None:
         return
     body = {} if op.body else None
     reply = ctx.target.request(op.method, path, json_body=body)
-    if reply.status != 404:
-        raise ctx.fail("unknown_id_is_404", f"{op.method} {path} answered {reply.status}, "
-                                            "expected 404 for an id that does not exist", reply)
-    if problem := error_problem(reply):
-        raise ctx.fail("unknown_id_is_404", problem, reply)
+    _expect_error(ctx, "unknown_id_is_404", reply, 404,
+                  f"{op.method} {path}, an id that does not exist")
 
 
 @probe
@@ -65,11 +70,7 @@ def unknown_key_is_refused(ctx: CheckContext) -> None:
     path = render(op.path, ctx.owned.ce_table)
     reply = ctx.target.request(op.method, path, key="invalid-" + ctx.owned.run_id,
                                json_body={} if op.body else None)
-    if reply.status != 401:
-        raise ctx.fail("unknown_key_is_refused",
-                       f"an unknown API key got HTTP {reply.status}, expected 401", reply)
-    if problem := error_problem(reply):
-        raise ctx.fail("unknown_key_is_refused", problem, reply)
+    _expect_error(ctx, "unknown_key_is_refused", reply, 401, "an unknown API key")
 
 
 @probe
@@ -84,11 +85,7 @@ def malformed_json_is_400(ctx: CheckContext) -> None:
         params["identifier"] = f"ZZ-{UNKNOWN_ID}"
     path = render(op.path, ctx.owned.ce_table, **params)
     reply = ctx.target.request(op.method, path, raw_body=b'{"broken": ')
-    if reply.status != 400:
-        raise ctx.fail("malformed_json_is_400",
-                       f"a body that is not JSON got HTTP {reply.status}, expected 400", reply)
-    if problem := error_problem(reply):
-        raise ctx.fail("malformed_json_is_400", problem, reply)
+    _expect_error(ctx, "malformed_json_is_400", reply, 400, "a body that is not JSON")
 
 
 @probe

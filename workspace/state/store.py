@@ -210,33 +210,16 @@ class Backend(RelationsMixin, TokensMixin):
     def list_records(self, account: str, resource: str, *, parent_id: int | None = None,
                      member_of: int | None = None, include_deleted: bool = False) -> list[Row]:
         """Every record of a resource in id order, optionally of one parent or list."""
-        sql = f"SELECT {_COLUMNS} FROM records WHERE account = ? AND resource = ?"
-        args: list[Any] = [account, resource]
-        if not include_deleted:
-            sql += " AND deleted_at IS NULL"
-        if parent_id is not None:
-            sql += " AND parent_id = ?"
-            args.append(parent_id)
-        if member_of is not None:
-            sql += " AND id IN (SELECT record_id FROM list_members WHERE list_id = ?)"
-            args.append(member_of)
-        return [_row(t) for t in self._query(sql + " ORDER BY id", args)]
+        where, args = _record_filter(account, resource, parent_id, member_of, include_deleted)
+        sql = f"SELECT {_COLUMNS} FROM records WHERE {where} ORDER BY id"
+        return [_row(t) for t in self._query(sql, args)]
 
     def page_records(self, account: str, resource: str, *, start: int, limit: int | None,
                      descending: bool = False, parent_id: int | None = None,
                      member_of: int | None = None, include_deleted: bool = False,
                      ) -> tuple[int, list[Row]]:
         """One page in id order and the number of all records, without reading the rest."""
-        where = "account = ? AND resource = ?"
-        args: list[Any] = [account, resource]
-        if not include_deleted:
-            where += " AND deleted_at IS NULL"
-        if parent_id is not None:
-            where += " AND parent_id = ?"
-            args.append(parent_id)
-        if member_of is not None:
-            where += " AND id IN (SELECT record_id FROM list_members WHERE list_id = ?)"
-            args.append(member_of)
+        where, args = _record_filter(account, resource, parent_id, member_of, include_deleted)
         order = "DESC" if descending else "ASC"
         with self._lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM records WHERE {where}",
@@ -311,3 +294,19 @@ class Backend(RelationsMixin, TokensMixin):
                 "workflow_id") if t[0] in ids]
         return {"account": account, "records": records, "lists": lists,
                 "associations": associations, "workflow_links": links}
+
+
+def _record_filter(account: str, resource: str, parent_id: int | None, member_of: int | None,
+                   include_deleted: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its arguments) selecting a resource's records."""
+    where = "account = ? AND resource = ?"
+    args: list[Any] = [account, resource]
+    if not include_deleted:
+        where += " AND deleted_at IS NULL"
+    if parent_id is not None:
+        where += " AND parent_id = ?"
+        args.append(parent_id)
+    if member_of is not None:
+        where += " AND id IN (SELECT record_id FROM list_members WHERE list_id = ?)"
+        args.append(member_of)
+    return where, args
