@@ -20,6 +20,7 @@ mock: the findings that can be attributed to the fault.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -115,15 +116,15 @@ def attribute(results: list[FaultResult], faithful: FaultResult) -> None:
 
 def table(results: list[FaultResult], attributed: bool) -> str:
     """The side-by-side table, one row per fault, the faithful mock first."""
-    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first failing test':<46} "
+    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first failing test':<56} "
             f"{'schemathesis':<12} {'time s':>7}  {'its first failure':<34}")
     if attributed:
         head += f"  {'new vs faithful':>15}"
     lines = [head, "-" * len(head)]
     for r in results:
-        test = short_test(r.ours.first_failed)[:46]
+        test = short_test(r.ours.first_failed)[:56]
         line = (f"{r.fault:<26} {verdict_ours(r.ours)[:9]:<9} {r.ours.wall_s:>7.1f}  "
-                f"{test:<46} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}  "
+                f"{test:<56} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}  "
                 f"{short_st(r.st)[:34]:<34}")
         if attributed:
             new = "-" if r.new_signatures is None else str(len(r.new_signatures))
@@ -134,7 +135,11 @@ def table(results: list[FaultResult], attributed: bool) -> str:
 
 def short_test(test_id: str | None) -> str:
     """A pytest id without its file, to fit the table (the JSON keeps the whole id)."""
-    return test_id.split("::", 1)[-1] if test_id else "-"
+    if not test_id:
+        return "-"
+    if test_id.startswith("exit: "):
+        return "setup aborted: " + test_id.split(" failed: ", 1)[-1]
+    return test_id.split("::", 1)[-1]
 
 
 def short_st(run: StRun) -> str:
@@ -171,6 +176,11 @@ def summary(faulty: list[FaultResult], faithful: FaultResult, attributed: bool) 
         hit = sum(bool(r.new_signatures) for r in faulty)
         lines.append(f"schemathesis attributable detection (a failure absent on the faithful "
                      f"mock): {hit}/{n} ({pct(hit, n)})")
+    broken = [f"{r.fault} ({r.ours.crash or 'no traceback'})"
+              for r in [faithful, *faulty] if not r.ours.report_written or r.ours.crash]
+    if broken:
+        lines.append(f"ours ended without conformance.json or with a traceback: "
+                     f"{'; '.join(broken)}")
     errors = [f"{r.fault}: ours {r.ours.error}" for r in faulty if r.ours.error]
     errors += [f"{r.fault}: schemathesis {r.st.error}" for r in faulty if r.st.error]
     lines += [f"error: {e}" for e in errors]
@@ -236,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
                  f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1"
                  + (", plus full runs (--attribute)" if args.attribute else ""))
-        started = time.time()
+        started, before = time.time(), machine()
         faithful, faulty = run_all(faults, args)
     except BenchError as exc:
         print(f"bench_power: error: {exc}", file=sys.stderr)
@@ -245,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):
         print(line)
-    data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": machine(),
+    data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": before,
+                            "loadavg_end": os.getloadavg(),
                             "elapsed_s": round(time.time() - started, 1),
                             "faithful": faithful, "faults": faulty}
     save_json(args.json, data)

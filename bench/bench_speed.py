@@ -18,6 +18,7 @@ ours to Schemathesis with one worker and with the same number of workers. Each v
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"{len(chosen)} variants x {args.repeat}, seed {args.seed}, "
                  f"schemathesis -n {QUICK_EXAMPLES}"
                  + (f" --phases {args.st_phases}" if args.st_phases else ""))
-        started = time.time()
+        started, before = time.time(), machine()
         measure(chosen, args.repeat, args.seed, args.timeout)
     except BenchError as exc:
         print(f"bench_speed: error: {exc}", file=sys.stderr)
@@ -205,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     data: dict[str, Any] = {
         "seed": args.seed, "repeat": args.repeat, "st_phases": args.st_phases,
-        "machine": machine(), "elapsed_s": round(time.time() - started, 1),
+        "machine": before, "loadavg_end": os.getloadavg(),
+        "elapsed_s": round(time.time() - started, 1),
         "variants": [{"name": v.name, "tool": v.tool, "workers": v.workers,
                       "median_wall_s": v.wall(), "median_test_cases": v.cases(),
                       "median_cases_per_s": v.rate(), "runs": v.runs} for v in chosen]}

@@ -41,7 +41,8 @@ class BenchError(Exception):
 def progress(message: str) -> None:
     """One timestamped progress line on stderr (these benchmarks take minutes)."""
     with _PRINT_LOCK:
-        print(f"[{time.monotonic() - _START:7.1f}s] {message}", file=sys.stderr, flush=True)
+        print(f"[{time.monotonic() - _START:7.1f}s load {os.getloadavg()[0]:4.1f}] {message}",
+              file=sys.stderr, flush=True)
 
 
 def _env() -> dict[str, str]:
@@ -100,6 +101,9 @@ class SuiteRun:
     first_failed: str | None  # the first FAILED/ERROR line's test id
     first_check: str | None  # the first failure of conformance.json: its check and operation
     error: str | None = None
+    report_written: bool = True  # False: the run ended without conformance.json
+    crash: str | None = None  # the last line of a Python traceback in the output, if any
+    tail: list[str] = field(default_factory=list)  # the output's last lines, to diagnose
 
     @property
     def detected(self) -> bool:
@@ -111,10 +115,26 @@ _FAILED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.MULTILINE)
 _PYTEST_TIME = re.compile(r"^=*\s*.*\bin ([0-9.]+)s\b", re.MULTILINE)
 
 
+_EXIT = re.compile(r"^!+ _pytest\.outcomes\.Exit: (.+?) !+$", re.MULTILINE)
+
+
 def first_failed(output: str) -> str | None:
-    """The id of the first test pytest's short summary names as FAILED or ERROR."""
+    """The id of the first test pytest's short summary names as FAILED or ERROR, else the
+    message of a pytest.exit() that ended the run (the suite aborts when its setup fails)."""
     match = _FAILED.search(output)
-    return match.group(1).removeprefix("conformance/") if match else None
+    if match:
+        return match.group(1).removeprefix("conformance/")
+    stopped = _EXIT.search(output)
+    return f"exit: {stopped.group(1)}" if stopped else None
+
+
+def crash_line(output: str) -> str | None:
+    """The exception line ending a traceback in the output, e.g. an INTERNALERROR."""
+    if "Traceback (most recent call last)" not in output:
+        return None
+    after = output.rsplit("Traceback (most recent call last)", 1)[1]
+    lines = [line for line in after.splitlines() if line and not line.startswith((" ", "^"))]
+    return lines[-1].strip() if lines else None
 
 
 def pytest_seconds(output: str) -> float | None:
@@ -152,7 +172,8 @@ def run_suite(extra: Sequence[str], seed: int, timeout: float = DEFAULT_TIMEOUT)
     elif proc.rc not in (0, 1):
         error = f"pytest exit {proc.rc}: {last_line(output)}"
     return SuiteRun(args, proc.rc, proc.wall_s, pytest_seconds(proc.stdout), cases, total,
-                    verdict, first_failed(proc.stdout), first, error)
+                    verdict, first_failed(output), first, error, report_written=bool(report),
+                    crash=crash_line(output), tail=output.splitlines()[-25:])
 
 
 # --- the mock over HTTP ---------------------------------------------------------------------
@@ -322,9 +343,22 @@ def _default(obj: Any) -> Any:
 
 
 def machine() -> dict[str, Any]:
-    """Where the figures come from: they only mean something beside this."""
+    """Where the figures come from: they only mean something beside this (the load average
+    shows how busy the shared machine was; the commit and dirty files, which tree ran)."""
     import platform
 
     import schemathesis
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "schemathesis": schemathesis.__version__}
+            "platform": platform.platform(), "schemathesis": schemathesis.__version__,
+            "loadavg": os.getloadavg(), "commit": _git("rev-parse", "HEAD"),
+            "dirty": _git("status", "--porcelain").splitlines()}
+
+
+def _git(*args: str) -> str:
+    """A read-only git query about the tree under test ("" if git is unavailable)."""
+    try:
+        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                             timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip()

@@ -63,6 +63,7 @@ def machine_for(steps: Steps):
             k = kind(key[0])
             steps.update(k, key[1], {TEXT[key[0]]: self._label(word)}, method=method)
             self.text[key] = self._label(word)
+            self._read_back(key)
 
         @rule(key=records, word=WORDS)
         def update_by_unique_field(self, key, word):
@@ -75,6 +76,7 @@ def machine_for(steps: Steps):
                         f"/edit by {unique_alias(k)} changed record {edited['id']}, "
                         f"expected {key[1]}")
             self.text[key] = self._label(word)
+            self._read_back(key)
 
         @rule(key=consumes(records))
         def delete(self, key):
@@ -82,6 +84,8 @@ def machine_for(steps: Steps):
                 return
             steps.delete(kind(key[0]), key[1])
             del self.text[key], self.unique[key], self.members[key]
+            steps.get(kind(key[0]), key[1], expect=404)
+            self.listing_matches_model(key[0])
 
         @rule(key=records, add=st.booleans())
         def change_membership(self, key, add):
@@ -95,6 +99,11 @@ def machine_for(steps: Steps):
             else:
                 steps.remove_from_list(k, list_id, key[1])
                 self.members[key].discard(list_id)
+
+        def _read_back(self, key) -> None:
+            got = steps.get(kind(key[0]), key[1])[TEXT[key[0]]]
+            steps.check(got == self.text[key], f"{key[0]} {key[1]} reads back {got!r}, the "
+                                               f"model says {self.text[key]!r}")
 
         @rule(kind_name=st.sampled_from(kinds))
         def listing_matches_model(self, kind_name):
