@@ -82,10 +82,11 @@ class Target:
     def base_path(self) -> str:
         return urlsplit(self.base_url).path
 
-    def credentials(self, key: str | None = None) -> tuple[dict, dict]:
-        """(headers, query) that authenticate as `key` (default: the run's key)."""
-        if key is None and self.bearer:
-            return {"Authorization": f"Bearer {self.bearer}"}, {}
+    def credentials(self, key: str | None = None,
+                    bearer: str | None = None) -> tuple[dict, dict]:
+        """(headers, query) that authenticate as `key` or `bearer` (default: the run's own)."""
+        if bearer is not None or (key is None and self.bearer):
+            return {"Authorization": f"Bearer {bearer or self.bearer}"}, {}
         key = key if key is not None else self.apikey
         if key is None:
             return {}, {}
@@ -93,8 +94,9 @@ class Target:
 
     def request(self, method: str, path: str, *, json_body: Any = None,
                 raw_body: bytes | None = None, params: dict | None = None,
-                key: str | None = None, anonymous: bool = False) -> Reply:
-        headers, query = ({}, {}) if anonymous else self.credentials(key)
+                key: str | None = None, bearer: str | None = None,
+                anonymous: bool = False) -> Reply:
+        headers, query = ({}, {}) if anonymous else self.credentials(key, bearer)
         query = {**query, **(params or {})}
         body = raw_body
         if json_body is not None:

@@ -68,9 +68,11 @@ def unknown_key_is_refused(ctx: CheckContext) -> None:
     if op.effect != READS or op.path_params:
         return
     path = render(op.path, ctx.owned.ce_table)
-    reply = ctx.target.request(op.method, path, key="invalid-" + ctx.owned.run_id,
-                               json_body={} if op.body else None)
-    _expect_error(ctx, "unknown_key_is_refused", reply, 401, "an unknown API key")
+    invalid = "invalid-" + ctx.owned.run_id
+    credential = {"bearer": invalid} if ctx.target.bearer else {"key": invalid}
+    reply = ctx.target.request(op.method, path, json_body={} if op.body else None, **credential)
+    _expect_error(ctx, "unknown_key_is_refused", reply, 401,
+                  "an unknown token" if ctx.target.bearer else "an unknown API key")
 
 
 @probe
