@@ -119,8 +119,19 @@ class Field:
             "custom": self.custom,
             "category": self.category,
             "field": self.alias,
-            "operators": list(OPERATORS[self.type]),
+            "operators": [{"operator": op, "value": operand_shape(self.type, op)}
+                          for op in OPERATORS[self.type]],
         }
+
+
+def operand_shape(field_type: str, operator: str) -> str:
+    """The shape of value an operator wants on a field of this type, as list/fields says."""
+    if operator in ("isNull", "isNotNull"):
+        return "none"
+    if operator in ("in", "notIn"):
+        return "array"
+    return {"number": "number", "integer": "integer", "lookup": "integer",
+            "boolean": "boolean"}.get(field_type, "string")
 
 
 def text(alias: str, **kw) -> Field:

@@ -13,6 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from contract.fields import ALL_OPERATORS, FILTER_TYPE
+from contract.fields import OPERATORS as CONTRACT_OPERATORS
 from strategies.fields import (
     Field,
     field_alias,
@@ -23,55 +25,15 @@ from strategies.fields import (
     value_for,
 )
 
-OPERATORS: tuple[str, ...] = (
-    "eq", "neq", "gt", "gte", "lt", "lte", "contains", "not_contains", "starts_with",
-    "ends_with", "isNull", "isNotNull", "in", "notIn",
-)  # fmt: skip
-"""The published operator enum."""
+OPERATORS: tuple[str, ...] = tuple(op for op in ALL_OPERATORS if op != "like")
+"""The published operator enum (the contract adds `like`, which is never generated)."""
 
-FILTER_TYPES: dict[str, str] = {
-    "text": "text",
-    "textarea": "text",
-    "email": "text",
-    "phone": "text",
-    "number": "number",
-    "integer": "number",
-    "boolean": "boolean",
-    "select": "select",
-    "multiselect": "selectIn",
-    "country": "country",
-    "region": "region",
-    "timezone": "timezone",
-    "datetime": "datetime",
-    "date": "date",
-    "time": "time",
-    "url": "url",
-    "lookup": "lookup",
-}
-"""Field type -> the filter `type` the API expects for it."""
+FILTER_TYPES: dict[str, str] = FILTER_TYPE
+"""Field type -> the filter `type` the API expects for it (the contract's table)."""
 
 _NULL = ("isNull", "isNotNull")
 _SET = ("in", "notIn")
-_EQ = ("eq", "neq")
-_ORDER = ("gt", "gte", "lt", "lte")
 _LIKE = ("contains", "not_contains", "starts_with", "ends_with")
-
-OPERATORS_BY_FILTER_TYPE: dict[str, tuple[str, ...]] = {
-    "text": _EQ + _LIKE + _SET + _NULL,
-    "url": _EQ + _LIKE + _SET + _NULL,
-    "region": _EQ + _LIKE + _SET + _NULL,
-    "number": _EQ + _ORDER + _SET + _NULL,
-    "datetime": _EQ + _ORDER + _SET + _NULL,
-    "date": _EQ + _ORDER + _SET + _NULL,
-    "time": _EQ + _ORDER + _SET + _NULL,
-    "boolean": _EQ + _NULL,
-    "select": _EQ + _SET + _NULL,
-    "selectIn": _SET + _NULL,
-    "country": _EQ + _SET + _NULL,
-    "timezone": _EQ + _SET + _NULL,
-    "lookup": _EQ + _SET + _NULL,
-}
-"""Operators that make sense per filter type; every other choice is narrowed to these."""
 
 OperatorsByType = Mapping[str, Sequence[str]]
 
@@ -93,7 +55,7 @@ def operators_for(field: Field, operators_by_type: OperatorsByType | None = None
     every drawn input is valid for it. Operators outside the enum (e.g. "like") are ignored.
     """
     ftype = filter_type_for(field)
-    sensible = OPERATORS_BY_FILTER_TYPE[ftype]
+    sensible = set(CONTRACT_OPERATORS[field_type(field)])
     chosen: Sequence[Any] | None = field.get("operators")
     if chosen is None and operators_by_type is not None:
         chosen = operators_by_type.get(field_type(field), operators_by_type.get(ftype))

@@ -16,7 +16,7 @@ from contract.fields import Field
 from contract.operations import Operation
 from workspace.accounts import Grant
 from workspace.exceptions import BadRequest, NotFound
-from workspace.filtering import Paging, Predicate, operators_of, order, paging, text_search
+from workspace.filtering import Paging, Predicate, order, paging, text_search
 from workspace.state import Backend, Row
 from workspace.validation import clean_body
 
@@ -105,21 +105,8 @@ def require_object(call: Call) -> dict[str, Any]:
 
 
 def describe(f: Field, **overrides: Any) -> dict[str, Any]:
-    """A field in the field-definition shape, operators as [{"operator", "value"}]."""
-    out = f.describe()
-    out["operators"] = [{"operator": op, "value": _operand_shape(f, op)}
-                        for op in operators_of(f)]
-    out.update(overrides)
-    return out
-
-
-def _operand_shape(f: Field, op: str) -> str:
-    if op in ("isNull", "isNotNull"):
-        return "none"
-    if op in ("in", "notIn"):
-        return "array"
-    return {"number": "number", "integer": "integer", "lookup": "integer",
-            "boolean": "boolean"}.get(f.type, "string")
+    """A field in the field-definition shape (contract.fields.Field.describe)."""
+    return {**f.describe(), **overrides}
 
 
 # --- the generic operations -----------------------------------------------------------------
