@@ -154,6 +154,7 @@ class Runner:
         """Run every probe on one operation; raise the first failure after all have run."""
         self._skip_if_not_allowed(op)
         ctx = self._context(op)
+        ctx.observe = lambda status: self.observed.response(op.key, status)
         first: CheckFailure | None = None
         for probe in PROBES.values():
             try:

@@ -18,6 +18,7 @@ from hypothesis.stateful import (
 
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import RECORD_KINDS
+from strategies import record_payload
 
 pytestmark = pytest.mark.scenario
 
@@ -46,10 +47,14 @@ def machine_for(steps: Steps):
         def _label(self, word: str) -> str:
             return f"{self.marker} {word}"
 
-        @rule(target=records, kind_name=st.sampled_from(kinds), word=WORDS)
-        def create(self, kind_name: str, word: str):
+        @rule(target=records, kind_name=st.sampled_from(kinds), word=WORDS, data=st.data())
+        def create(self, kind_name: str, word: str, data):
             k = kind(kind_name)
-            record = steps.create(k, **{TEXT[kind_name]: self._label(word)})
+            # The account's own custom fields, with values drawn for their types.
+            custom = [f for f in steps.owned.custom_fields.get(kind_name, [])
+                      if not f.get("unique")]
+            extra = data.draw(record_payload(custom), label="custom fields") if custom else {}
+            record = steps.create(k, **extra, **{TEXT[kind_name]: self._label(word)})
             key = (kind_name, record["id"])
             self.text[key] = self._label(word)
             self.unique[key] = record[unique_alias(k)]

@@ -11,6 +11,7 @@ from contract.operations import READS
 
 def _expect_error(ctx: CheckContext, check: str, reply, status: int, what: str) -> None:
     """The probe's answer must be `status` with a proper JSON error."""
+    ctx.observe(reply.status)
     if reply.status != status:
         raise ctx.fail(check, f"{what} got HTTP {reply.status}, expected {status}", reply)
     if problem := error_problem(reply):
@@ -141,6 +142,7 @@ def unknown_alias_is_refused(ctx: CheckContext) -> None:
         return
     alias = f"zz_{ctx.owned.run_id}_unknown"
     reply = ctx.target.request("PUT", path, json_body={alias: "x"})
+    ctx.observe(reply.status)
     message = (reply.json or {}).get("error", {}).get("message", "") \
         if isinstance(reply.json, dict) else ""
     if reply.status != 400 or alias not in str(message):
@@ -167,6 +169,7 @@ def invalid_values_are_refused(ctx: CheckContext) -> None:
             continue
         seen_types.add(kind)
         reply = ctx.target.request("PUT", path, json_body={alias: WRONG_TYPE[kind]})
+        ctx.observe(reply.status)
         if reply.status != 400:
             raise ctx.fail("invalid_values_are_refused",
                            f"PUT {path} with {alias}={WRONG_TYPE[kind]!r} (a {kind} field) "

@@ -33,6 +33,7 @@ class CheckContext:
     read_only: bool = False
     before: dict | None = None  # the record as it was before an update, when relevant
     extra: dict = field(default_factory=dict)
+    observe: Callable[[int], None] = lambda status: None  # a status this operation answered
 
     def fail(self, check: str, message: str, reply: Reply | None = None,
              request: str | None = None) -> CheckFailure:
