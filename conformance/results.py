@@ -112,10 +112,11 @@ def _aliases(session: Any) -> list[dict]:
     return [rows[k] for k in sorted(rows)]
 
 
-def _replay(settings: Any, operation: str) -> str:
-    words = " and ".join(w for w in operation.replace("/", " ").replace("{", " ")
+def _replay(settings: Any, operation: str | None) -> str:
+    words = " and ".join(w for w in (operation or "").replace("/", " ").replace("{", " ")
                          .replace("}", " ").split())
-    parts = [f"pytest conformance -k 'test_operation and {words}'",
+    parts = [f"pytest conformance -k 'test_operation and {words}'" if words
+             else "pytest conformance",
              f"--flexie-seed {settings.seed}", f"--flexie-profile {settings.profile}"]
     if settings.url:
         parts += [f"--flexie-url {settings.url}", "--flexie-apikey \"$FLEXIE_API_KEY\""]

@@ -65,10 +65,14 @@ class Runner:
             self._remember_schemathesis_failure(op, case, reply)
             first = exc
         ctx = self._context(op, before)
-        for check in CASE_CHECKS.values():
+        for name, check in CASE_CHECKS.items():
             try:
                 check(ctx, case, reply)
             except CheckFailure as failure:
+                self._remember(failure, case)
+                first = first or failure
+            except Exception as exc:  # the answer broke the check itself: still a finding
+                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply)
                 self._remember(failure, case)
                 first = first or failure
         if first is not None:
@@ -156,10 +160,14 @@ class Runner:
         ctx = self._context(op)
         ctx.observe = lambda status: self.observed.response(op.key, status)
         first: CheckFailure | None = None
-        for probe in PROBES.values():
+        for name, probe in PROBES.items():
             try:
                 probe(ctx)
             except CheckFailure as failure:
+                self._remember(failure, None)
+                first = first or failure
+            except Exception as exc:  # an answer the probe could not even read
+                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}")
                 self._remember(failure, None)
                 first = first or failure
         if first is not None:

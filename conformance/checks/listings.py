@@ -44,6 +44,8 @@ def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, li
     if found is None:
         raise ctx.fail("paging_is_consistent", f"GET {path} answered {reply.status}", reply)
     total, items = found
+    if not isinstance(total, int):
+        raise ctx.fail("paging_is_consistent", f"total is {total!r}, not a count", reply)
     return total, [i.get("id") for i in items if isinstance(i, dict)], reply
 
 
