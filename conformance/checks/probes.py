@@ -124,19 +124,20 @@ WRONG_TYPE = {"number": "not-a-number", "integer": "not-an-integer", "boolean": 
 
 
 def _owned_record_path(ctx: CheckContext) -> str | None:
-    record_id = ctx.owned.pick(ctx.op.resource, "probe")
+    """Where a write probe may PUT: an owned record of a record kind (None: do not probe)."""
+    op = ctx.op
+    if op.action != "update" or op.method != "PUT" or ctx.read_only or \
+            op.resource not in ctx.owned.custom_fields:
+        return None
+    record_id = ctx.owned.pick(op.resource, "probe")
     if record_id is None:
         return None
-    return render(ctx.op.path, ctx.owned.ce_table, id=record_id)
+    return render(op.path, ctx.owned.ce_table, id=record_id)
 
 
 @probe
 def unknown_alias_is_refused(ctx: CheckContext) -> None:
     """An alias the account does not have answers 400 naming it, never a silent drop."""
-    op = ctx.op
-    if op.action != "update" or op.method != "PUT" or ctx.read_only or \
-            op.resource not in ctx.owned.custom_fields:
-        return
     path = _owned_record_path(ctx)
     if path is None:
         return
@@ -154,14 +155,11 @@ def unknown_alias_is_refused(ctx: CheckContext) -> None:
 @probe
 def invalid_values_are_refused(ctx: CheckContext) -> None:
     """A value of the wrong type for a field answers 400 naming the field."""
-    op = ctx.op
-    if op.action != "update" or op.method != "PUT" or ctx.read_only or \
-            op.resource not in ctx.owned.custom_fields:
-        return
     path = _owned_record_path(ctx)
     if path is None:
         return
-    fields = fields_by_alias(op.resource, ctx.owned.custom_fields.get(op.resource, []))
+    resource = ctx.op.resource
+    fields = fields_by_alias(resource, ctx.owned.custom_fields.get(resource, []))
     seen_types: set[str] = set()
     for alias, field in fields.items():
         kind = field.get("type")
