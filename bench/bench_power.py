@@ -46,6 +46,7 @@ from bench.common import (
     run_schemathesis,
     run_suite,
     save_json,
+    snapshot,
 )
 from workspace.faults import FAULTS
 
@@ -232,6 +233,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--attribute", action="store_true",
                    help="also run Schemathesis to completion per fault and diff its failures "
                         "with the faithful mock's (about 70 s more per fault)")
+    p.add_argument("--live-tree", action="store_true",
+                   help="run the live tree, not a snapshot taken at start (others edit it)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help=f"seconds per run before it is killed (default {DEFAULT_TIMEOUT:.0f})")
     return p.parse_args(argv)
@@ -255,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
                  f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1"
                  + (", plus full runs (--attribute)" if args.attribute else ""))
         started, before = time.time(), machine()
-        faithful, faulty = run_all(faults, args)
+        with snapshot(not args.live_tree) as tree:
+            progress(f"running the tree at {tree}")
+            faithful, faulty = run_all(faults, args)
     except BenchError as exc:
         print(f"bench_power: error: {exc}", file=sys.stderr)
         return 2
@@ -264,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):
         print(line)
     data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": before,
+                            "snapshot": not args.live_tree,
                             "loadavg_end": os.getloadavg(),
                             "elapsed_s": round(time.time() - started, 1),
                             "faithful": faithful, "faults": faulty}

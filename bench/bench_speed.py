@@ -42,6 +42,7 @@ from bench.common import (
     run_schemathesis,
     run_suite,
     save_json,
+    snapshot,
 )
 
 QUICK_BUDGET_S = 120.0  # the project's target for the whole quick profile on 2 cores
@@ -167,6 +168,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--st-phases", help="Schemathesis --phases (default: its own default, all "
                    "four); e.g. examples,fuzzing to match our quick profile's phases")
     p.add_argument("--only", help="comma-separated variant names to run (default: all)")
+    p.add_argument("--live-tree", action="store_true",
+                   help="run the live tree, not a snapshot taken at start (others edit it)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help=f"seconds per run before it is killed (default {DEFAULT_TIMEOUT:.0f})")
     args = p.parse_args(argv)
@@ -196,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                  f"schemathesis -n {QUICK_EXAMPLES}"
                  + (f" --phases {args.st_phases}" if args.st_phases else ""))
         started, before = time.time(), machine()
-        measure(chosen, args.repeat, args.seed, args.timeout)
+        with snapshot(not args.live_tree) as tree:
+            progress(f"running the tree at {tree}")
+            measure(chosen, args.repeat, args.seed, args.timeout)
     except BenchError as exc:
         print(f"bench_speed: error: {exc}", file=sys.stderr)
         return 2
@@ -206,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     data: dict[str, Any] = {
         "seed": args.seed, "repeat": args.repeat, "st_phases": args.st_phases,
+        "snapshot": not args.live_tree,
         "machine": before, "loadavg_end": os.getloadavg(),
         "elapsed_s": round(time.time() - started, 1),
         "variants": [{"name": v.name, "tool": v.tool, "workers": v.workers,

@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+LIVE_REPO = Path(__file__).resolve().parent.parent
+REPO = LIVE_REPO  # where children run: the live tree, or a snapshot of it (see snapshot())
 SPEC = REPO / "flexie-api.json"
 API_KEY = "acme-demo-key"
 QUICK_EXAMPLES = 12  # max_examples of our quick profile (conformance/profiles.py)
@@ -77,6 +78,30 @@ def run_proc(cmd: Sequence[str], cwd: Path, timeout: float) -> Proc:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         return Proc(-9, time.perf_counter() - start, out, err, timed_out=True)
+
+
+_NOT_COPIED = (".git", "reports", ".hypothesis", ".schemathesis", ".benchmarks", ".ci",
+               "__pycache__", ".pytest_cache", ".ruff_cache", ".tox", ".venv", "*.egg-info")
+
+
+@contextmanager
+def snapshot(enabled: bool = True) -> Iterator[Path]:
+    """Run every child from a copy of the tree taken now: others edit it while a benchmark
+    runs for minutes, and a mid-run edit would make its runs incomparable. The copy is
+    deleted afterwards; `enabled=False` runs the live tree."""
+    global REPO, SPEC
+    if not enabled:
+        yield REPO
+        return
+    live = REPO
+    with tempfile.TemporaryDirectory(prefix="bench-tree-") as tmp:
+        copy = Path(tmp) / "tree"
+        shutil.copytree(live, copy, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+        REPO, SPEC = copy, copy / "flexie-api.json"
+        try:
+            yield copy
+        finally:
+            REPO, SPEC = live, live / "flexie-api.json"
 
 
 def last_line(text: str) -> str:
@@ -357,8 +382,8 @@ def machine() -> dict[str, Any]:
 def _git(*args: str) -> str:
     """A read-only git query about the tree under test ("" if git is unavailable)."""
     try:
-        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+        out = subprocess.run(["git", *args], cwd=LIVE_REPO, capture_output=True, text=True,
                              timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    return out.stdout.strip()
+    return out.stdout.rstrip()
