@@ -47,6 +47,7 @@ from bench.common import (
     run_suite,
     save_json,
     snapshot,
+    stop_all,
 )
 from workspace.faults import FAULTS
 
@@ -243,8 +244,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run_all(faults: list[str], args: argparse.Namespace) -> tuple[FaultResult, list[FaultResult]]:
     """The faithful mock first, then the faults, `--jobs` at a time."""
     faithful = measure(None, args)
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        faulty = list(pool.map(lambda f: measure(f, args), faults))
+    if args.jobs == 1:
+        faulty = [measure(f, args) for f in faults]
+    else:
+        pool = ThreadPoolExecutor(max_workers=args.jobs)
+        try:
+            faulty = list(pool.map(lambda f: measure(f, args), faults))
+        except BaseException:  # Ctrl-C or an error: end the other job's runs too
+            stop_all()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     attribute(faulty, faithful)
     attribute([faithful], faithful)
     return faithful, faulty
@@ -264,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"bench_power: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        stop_all()
+        print("bench_power: interrupted; every run it started was stopped", file=sys.stderr)
+        return 130
     print(table([faithful, *faulty], args.attribute))
     print()
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):

@@ -43,6 +43,7 @@ from bench.common import (
     run_suite,
     save_json,
     snapshot,
+    stop_all,
 )
 
 QUICK_BUDGET_S = 120.0  # the project's target for the whole quick profile on 2 cores
@@ -205,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"bench_speed: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        stop_all()
+        print("bench_speed: interrupted; every run it started was stopped", file=sys.stderr)
+        return 130
     print(table(chosen))
     print()
     for line in targets(chosen):

@@ -66,18 +66,56 @@ class Proc:
     timed_out: bool = False
 
 
+_CHILDREN: set[int] = set()  # process groups we started and that still run
+_STOPPING = threading.Event()
+
+
+def spawn(cmd: Sequence[str], cwd: Path | str, **kwargs: Any) -> subprocess.Popen[Any]:
+    """Start a child in its own process group (so its own children go with it) and track it,
+    so stop_all() can end it; refused once the benchmark is stopping."""
+    if _STOPPING.is_set():
+        raise BenchError("interrupted")
+    proc = subprocess.Popen(list(cmd), cwd=cwd, env=_env(), start_new_session=True, **kwargs)
+    _CHILDREN.add(proc.pid)
+    return proc
+
+
+def kill_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL one child's process group, by its id."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    _CHILDREN.discard(proc.pid)
+
+
+def stop_all() -> None:
+    """On Ctrl-C: end every process group this benchmark started, and start no more (the
+    children have their own sessions, so the terminal's SIGINT does not reach them)."""
+    _STOPPING.set()
+    for pid in list(_CHILDREN):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def run_proc(cmd: Sequence[str], cwd: Path, timeout: float) -> Proc:
-    """Run a command in its own process group, timed; on timeout kill the whole group."""
+    """Run a command, timed; on timeout kill its process group and say so."""
     start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), cwd=cwd, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = spawn(cmd, cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = proc.communicate(timeout=timeout)
         return Proc(proc.returncode, time.perf_counter() - start, out, err)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        kill_group(proc)
         out, err = proc.communicate()
         return Proc(-9, time.perf_counter() - start, out, err, timed_out=True)
+    finally:
+        if proc.poll() is None:  # interrupted while waiting
+            kill_group(proc)
+        _CHILDREN.discard(proc.pid)
 
 
 _NOT_COPIED = (".git", "reports", ".hypothesis", ".schemathesis", ".benchmarks", ".ci",
@@ -153,13 +191,19 @@ def first_failed(output: str) -> str | None:
     return f"exit: {stopped.group(1)}" if stopped else None
 
 
+_EXCEPTION = re.compile(r"^(?:INTERNALERROR> )?[A-Za-z_][\w.]*(?:Error|Exception): .*$")
+
+
 def crash_line(output: str) -> str | None:
-    """The exception line ending a traceback in the output, e.g. an INTERNALERROR."""
-    if "Traceback (most recent call last)" not in output:
-        return None
-    after = output.rsplit("Traceback (most recent call last)", 1)[1]
-    lines = [line for line in after.splitlines() if line and not line.startswith((" ", "^"))]
-    return lines[-1].strip() if lines else None
+    """The exception that ended the process: an INTERNALERROR, or an uncaught traceback whose
+    exception line is the output's last line (failing tests print tracebacks too)."""
+    internal = [line for line in output.splitlines() if line.startswith("INTERNALERROR>")]
+    if internal:
+        return internal[-1]
+    last = last_line(output)
+    if "Traceback (most recent call last)" in output and _EXCEPTION.match(last):
+        return last
+    return None
 
 
 def pytest_seconds(output: str) -> float | None:
@@ -216,8 +260,7 @@ def mock_server(faults: Sequence[str] = (), startup_s: float = 30.0) -> Iterator
         for fault in faults:
             cmd += ["--fault", fault]
         with log.open("w") as out:
-            proc = subprocess.Popen(cmd, cwd=tmp, env=_env(), stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = spawn(cmd, tmp, stdout=out, stderr=subprocess.STDOUT)
         try:
             yield _wait_for_url(proc, log, startup_s)
         finally:
@@ -239,14 +282,14 @@ def _wait_for_url(proc: subprocess.Popen[bytes], log: Path, startup_s: float) ->
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server we started, by its pid only."""
+    """Stop the server we started, by its pid only: SIGTERM lets it close cleanly."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            kill_group(proc)
+    _CHILDREN.discard(proc.pid)
 
 
 # --- plain Schemathesis ---------------------------------------------------------------------
