@@ -223,8 +223,7 @@ def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
     def change(body: dict) -> None:
         definitions[rule_name] = {"anyOf": [v for f in fields if not f.get("sort_only")
                                             for v in _rule_variants(f)] + [group]}
-        body["properties"]["filters"] = {**group, "properties": {
-            **group["properties"], "rules": {**rules, "minItems": 1}}}
+        body["properties"]["filters"] = group
         body["additionalProperties"] = False
 
     return _derive(definitions, "search-input", item, change)

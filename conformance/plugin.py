@@ -20,6 +20,7 @@ import pytest
 
 from conformance import profiles
 from conformance.observed import Observed
+from conformance.results import RUNNER_TESTS
 from conformance.settings import DEMO_KEY, DEMO_OTHER_KEY, Settings, env
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
@@ -43,6 +44,8 @@ _OPTIONS = [
     ("--spec", "FLEXIE_SPEC", "the spec to test against (default: flexie-api.json)", {}),
     ("--flexie-profile", "FLEXIE_PROFILE", "quick (CI) or thorough (release QA)",
      {"choices": sorted(profiles.PROFILES)}),
+    ("--flexie-coverage", "FLEXIE_COVERAGE", "run the boundary cases of Schemathesis's coverage "
+     "phase (default: on in both profiles)", {"choices": ["on", "off"]}),
     ("--flexie-seed", "FLEXIE_SEED", "Hypothesis seed; printed on every run for replay", {}),
     ("--flexie-read-only", None, "send only requests that change nothing",
      {"action": "store_true"}),
@@ -88,6 +91,8 @@ def read_settings(config: pytest.Config) -> Settings:
     if get["--spec"]:
         s.spec = Path(get["--spec"])
     s.profile = get["--flexie-profile"] or "quick"
+    coverage = get["--flexie-coverage"]
+    s.coverage = (coverage == "on") if coverage else profiles.PROFILES[s.profile]["coverage"]
     try:
         s.seed = int(get["--flexie-seed"]) if get["--flexie-seed"] else random.randrange(2**31)
         s.rate_limit = float(get["--flexie-rate-limit"]) if get["--flexie-rate-limit"] else None
@@ -227,9 +232,10 @@ def operation_key(item: pytest.Item) -> str | None:
 
 
 #: Run order: the probes first (deterministic, and the fastest to find most defects), then the
-#: property tests, the stateful tests, the per-account alias checks and the spec's own lint.
-_ORDER = ("test_probes", "test_operations", "test_scenarios", "test_state_machine", "test_aliases",
-          "test_spec")
+#: property tests and the boundary cases, the stateful tests, the per-account alias checks and
+#: the spec's own lint.
+_ORDER = ("test_probes", "test_operations", "test_coverage", "test_scenarios",
+          "test_state_machine", "test_aliases", "test_spec")
 
 
 def _rank(item: pytest.Item) -> int:
@@ -261,7 +267,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     state = "failed" if report.failed else "skipped" if report.skipped else "passed"
     SESSION.observed.outcome(report.nodeid, state)
-    recorded_by_runner = "test_operation[" in report.nodeid or "test_probes[" in report.nodeid
+    recorded_by_runner = any(f"{name}[" in report.nodeid for name in RUNNER_TESTS)
     if report.failed and not recorded_by_runner:
         SESSION.observed.failures.append(_test_failure(report))
     if "scenario" in report.keywords:

@@ -13,6 +13,9 @@ from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS, TAGS
 
+#: Tests whose failures the runner records itself, one per operation (the id is its key).
+RUNNER_TESTS = ("test_probes", "test_operation", "test_coverage")
+
 _TAG_TO_GROUP = {tag: group for group, tag in TAGS.items()}
 
 
@@ -36,7 +39,7 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
     scenarios_by_key: dict[str, str] = {}
     for nodeid, state in observed.outcomes.items():
         key = nodeid[nodeid.index("[") + 1:-1] if nodeid.endswith("]") and "[" in nodeid else None
-        if key and ("test_operation[" in nodeid or "test_probes[" in nodeid):
+        if key and any(f"{name}[" in nodeid for name in RUNNER_TESTS):
             if by_key.get(key) != "failed":
                 by_key[key] = state
     for name, (_, state, _duration) in observed.scenarios.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
@@ -19,6 +20,20 @@ from conformance.safety import UnsafeRequest, assert_safe, bind
 from conformance.settings import Settings
 from conformance.target import Reply, Target
 from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
+
+
+def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
+    """The coverage phase's cases of one operation, built as they are sent."""
+    from schemathesis.generation.drivers import CoverageGenerator
+    from schemathesis.generation.feedback import FeedbackSources
+    from schemathesis.generation.overrides import Override
+
+    method, path = key.split(" ", 1)
+    operation = schema[path][method.lower()]
+    generation = schema.config.generation_for(operation=operation, phase="coverage")
+    return iter(CoverageGenerator(operation=operation, generation_modes=generation.modes,
+                                  generation_config=generation, auth_storage=schema.auth,
+                                  override=Override(), feedback=FeedbackSources()))
 
 
 class Runner:
@@ -76,6 +91,23 @@ class Runner:
                 self._remember(failure, case)
                 first = first or failure
         if first is not None:
+            raise first
+
+    def run_coverage(self, schema: Any, key: str) -> None:
+        """Send every coverage-phase case of one operation; raise the first failure, after all
+        were sent, with how many failed."""
+        cases = coverage_cases(schema, key)
+        failures: list[BaseException] = []
+        for case in cases:
+            try:
+                self.run(case)
+            except (Exception, BaseExceptionGroup) as exc:
+                failures.append(exc)
+        if failures:
+            first = failures[0]
+            if len(failures) > 1:
+                first.add_note(f"{len(failures) - 1} more coverage cases of {key} failed; "
+                               "every failure is in the report")
             raise first
 
     def _skip_if_not_allowed(self, op: Operation) -> None:

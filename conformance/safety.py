@@ -8,10 +8,11 @@ is the last line of defence: it refuses a write whose target the ledger does not
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 
 from conformance.owned import UNKNOWN_ID, OwnedRecords
 from contract.build import PATH_PARAMS
@@ -56,22 +57,29 @@ def _is_positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
+@functools.cache
+def _field_validator(resource: str, alias: str, custom_type: str | None) -> Any:
+    """A compiled validator for one input field, formats included: Schemathesis marks a value
+    invalid by the same format rules, and the two must agree on what a negative test is."""
+    res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
+    standard = input_schema(res)["properties"].get(alias) if res is not None else None
+    if standard is None:
+        try:
+            standard = field_schema(Field(alias, custom_type or "text"), for_input=True)
+        except ValueError:
+            return None
+    return jsonschema_rs.validator_for(standard, validate_formats=True)
+
+
 def _valid_value(resource: str, alias: str, value: Any, owned: OwnedRecords) -> bool:
     """Whether `value` is a valid input for the field: only a valid value can match or collide
     with an existing record, and an invalid one is a negative test to keep as generated."""
-    res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
-    standard = input_schema(res)["properties"].get(alias) if res is not None else None
-    if standard is not None:
-        return jsonschema.Draft4Validator(standard).is_valid(value)
     custom = next((f for f in owned.custom_fields.get(resource, [])
                    if f.get("alias") == alias), None)
-    try:
-        field = Field(alias, custom.get("type", "text")) if custom else None
-    except ValueError:
-        field = None
-    if field is None:
+    validator = _field_validator(resource, alias, custom.get("type", "text") if custom else None)
+    if validator is None:
         return isinstance(value, str) and value != ""
-    return jsonschema.Draft4Validator(field_schema(field, for_input=True)).is_valid(value)
+    return validator.is_valid(value)
 
 
 def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | None = None,

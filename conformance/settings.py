@@ -29,6 +29,7 @@ class Settings:
     transport: str = "in-process"  # in-process | http (embedded mock only)
     spec: Path = DEFAULT_SPEC
     profile: str = "quick"
+    coverage: bool = True  # Schemathesis's coverage phase, as conformance/test_coverage.py
     seed: int | None = None
     read_only: bool = False
     rate_limit: float | None = None

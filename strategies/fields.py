@@ -236,7 +236,7 @@ INVALID_STRATEGIES: dict[str, Callable[[Field], SearchStrategy[Any] | None]] = {
     "date": _one_of("2026-13-45", "not-a-date"),
     "datetime": _one_of("yesterday", "2026-13-45T25:61:00+00:00"),
     "time": _one_of("25:61", "ab:cd"),
-    "url": _one_of("not a url", "https://"),
+    "url": _one_of("not a url", "example.com/no-scheme"),
     "email": _one_of("no-at-sign", "two@@example.com", "@example.com"),
     "phone": _one_of("abc", "phone-number"),
     "country": _one_of("Atlantis", "Narnia"),

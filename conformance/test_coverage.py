@@ -1,0 +1,23 @@
+"""Boundary cases: Schemathesis's coverage phase for every operation (each documented status,
+boundary and near-miss values, missing required parts), sent through the same runner and
+checks as the property tests.
+
+The cases are built when the test runs, not at collection as Schemathesis's pytest plugin
+builds them, so `-k`, `-x` and every xdist worker build only the operations they run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.plugin import current
+from conformance.results import spec_operations
+
+session = current()
+KEYS = [key for key, _ in spec_operations(session.schema.raw_schema)] \
+    if session.settings.coverage else []
+
+
+@pytest.mark.parametrize("key", KEYS, ids=KEYS)
+def test_coverage(key, flexie):
+    flexie.run_coverage(session.schema, key)
