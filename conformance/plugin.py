@@ -45,7 +45,8 @@ _OPTIONS = [
     ("--flexie-profile", "FLEXIE_PROFILE", "quick (CI) or thorough (release QA)",
      {"choices": sorted(profiles.PROFILES)}),
     ("--flexie-coverage", "FLEXIE_COVERAGE", "run the boundary cases of Schemathesis's coverage "
-     "phase (default: on in both profiles)", {"choices": ["on", "off"]}),
+     "phase (default: on, except for the quick profile against a live workspace)",
+     {"choices": ["on", "off"]}),
     ("--flexie-seed", "FLEXIE_SEED", "Hypothesis seed; printed on every run for replay", {}),
     ("--flexie-read-only", None, "send only requests that change nothing",
      {"action": "store_true"}),
@@ -91,8 +92,6 @@ def read_settings(config: pytest.Config) -> Settings:
     if get["--spec"]:
         s.spec = Path(get["--spec"])
     s.profile = get["--flexie-profile"] or "quick"
-    coverage = get["--flexie-coverage"]
-    s.coverage = (coverage == "on") if coverage else profiles.PROFILES[s.profile]["coverage"]
     try:
         s.seed = int(get["--flexie-seed"]) if get["--flexie-seed"] else random.randrange(2**31)
         s.rate_limit = float(get["--flexie-rate-limit"]) if get["--flexie-rate-limit"] else None
@@ -107,6 +106,9 @@ def read_settings(config: pytest.Config) -> Settings:
     s.accounts_file = Path(get["--flexie-accounts"]) if get["--flexie-accounts"] else None
     s.mock_faults = tuple(get["--flexie-mock-fault"] or ())
     s.ce_table = get["--flexie-ce-table"] or ("projects" if s.embedded else None)
+    default = profiles.PROFILES[s.profile]["coverage"]
+    s.coverage = (get["--flexie-coverage"] == "on") if get["--flexie-coverage"] else (
+        default is True or (default == "embedded" and s.embedded))
     if s.embedded:
         s.apikey = s.apikey or DEMO_KEY
         s.other_apikey = s.other_apikey or DEMO_OTHER_KEY
@@ -208,7 +210,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     s = SESSION.settings
     where = s.url or f"embedded mock workspace ({s.transport})"
-    return [f"flexie: target {where}; spec {s.spec}; profile {s.profile}; seed {s.seed}"
+    return [f"flexie: target {where}; spec {s.spec}; profile {s.profile} "
+            f"(coverage {'on' if s.coverage else 'off'}); seed {s.seed}"
             + (f"; faults {', '.join(s.mock_faults)}" if s.mock_faults else "")]
 
 
@@ -298,7 +301,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 def replay_command(settings: Settings, item: pytest.Item) -> str:
     parts = [f"pytest {item.nodeid.split('::')[0]}", f"-k '{_k_expression(item)}'",
-             f"--flexie-seed {settings.seed}", f"--flexie-profile {settings.profile}"]
+             f"--flexie-seed {settings.seed}", f"--flexie-profile {settings.profile}",
+             f"--flexie-coverage {'on' if settings.coverage else 'off'}"]
     if settings.url:
         parts.append(f"--flexie-url {settings.url}")
         parts.append("--flexie-apikey \"$FLEXIE_API_KEY\"")

@@ -96,3 +96,17 @@ def test_one_fault_fails_only_where_it_should(tmp_path):
                for f in failures)
     html = (tmp_path / "conformance.html").read_text()
     assert "other_account_cannot_read" in html and failures[0]["operation"] in html
+
+
+@pytest.mark.slow
+def test_the_boundary_cases_fail_against_a_broken_workspace(tmp_path):
+    """The coverage phase's cases, on their own, catch errors that do not say what is wrong."""
+    selection = "test_coverage and PUT and contacts and id"
+    run = run_suite("--flexie-mock-fault", "error-without-message", "-k", selection,
+                    reports=tmp_path)
+    assert run.code == 1, run.output[-3000:]
+    assert "FAILED conformance/test_coverage.py::test_coverage[PUT /contacts/{id}]" in run.output
+    report = json.loads((tmp_path / "conformance.json").read_text())
+    assert report["failures"], "the failing cases are in the report"
+    faithful = run_suite("-k", selection, reports=tmp_path / "faithful")
+    assert faithful.code == 0, faithful.output[-3000:]
