@@ -44,6 +44,7 @@ class Runner:
         self.owned = owned
         self.observed = observed
         self._lock = threading.Lock()
+        self._auth_checked: set[str] = set()  # operations ignored_auth has run on
 
     # --- one case -----------------------------------------------------------------------
     def run(self, case: Any) -> None:
@@ -75,7 +76,7 @@ class Runner:
         # Every check sees every answer, so a report names all that broke, not just the first.
         first: BaseException | None = None
         try:
-            case.validate_response(response, **self._validate_kwargs(reply))
+            case.validate_response(response, **self._validate_kwargs(reply, op))
         except (Exception, BaseExceptionGroup) as exc:  # Schemathesis: a group of failures
             self._remember_schemathesis_failure(op, case, reply)
             first = exc
@@ -129,25 +130,39 @@ class Runner:
         case.validate_response(response)
 
     # --- plumbing -----------------------------------------------------------------------
+    def _auth_proven(self, op: Operation | None, reply: Reply | None) -> bool:
+        """Whether ignored_auth already ran on a successful answer of this operation; the first
+        successful answer claims the run."""
+        if op is None or reply is None or not 200 <= reply.status < 300:
+            return False
+        with self._lock:
+            if op.key in self._auth_checked:
+                return True
+            self._auth_checked.add(op.key)
+            return False
+
     def _call_kwargs(self) -> dict:
         self.target.limiter.wait()
         return {} if self.target.app is not None else {"base_url": self.target.base_url}
 
-    def _validate_kwargs(self, reply: Reply | None = None) -> dict:
+    def _validate_kwargs(self, reply: Reply | None = None, op: Operation | None = None) -> dict:
         """Schemathesis checks that do not apply to this answer.
 
         Swagger 2.0 names media types per operation, not per answer, so Schemathesis expects a
         Content-Type even on an empty 204, which rightly has none. With an OAuth token,
         Schemathesis removes only the declared API-key parameters when it probes without
         credentials, so the token stays and the probe proves nothing; unknown_key_is_refused
-        sends an invalid token instead.
+        sends an invalid token instead. Whether an operation enforces authentication is a
+        property of the operation: `ignored_auth` resends a successful case without
+        credentials, and once per operation proves as much as on all of its cases (which would
+        be one request in four of the run).
         """
         from schemathesis.specs.openapi.checks import content_type_conformance, ignored_auth
 
         excluded = []
         if reply is not None and reply.status == 204 and not reply.text:
             excluded.append(content_type_conformance)
-        if self.target.bearer:
+        if self.target.bearer or self._auth_proven(op, reply):
             excluded.append(ignored_auth)
         return {"excluded_checks": excluded} if excluded else {}
 
