@@ -20,9 +20,11 @@ class Observed:
     aliases: dict[str, dict] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def response(self, key: str, status: int) -> None:
+    def response(self, key: str, status: int | None) -> None:
+        """One test case of an operation, and the status it answered (None: not counted)."""
         with self._lock:
-            self.statuses[key].add(status)
+            if status is not None:
+                self.statuses[key].add(status)
             self.cases[key] += 1
 
     def outcome(self, nodeid: str, state: str) -> None:

@@ -72,7 +72,7 @@ class Runner:
                                              for k, v in response.headers.items()},
                       response.text if hasattr(response, "text") else "")
         self._journal(op, case, reply)
-        self._observe(op, reply)
+        self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
         # Every check sees every answer, so a report names all that broke, not just the first.
         first: BaseException | None = None
         try:
@@ -193,8 +193,10 @@ class Runner:
             self.owned.ledger.created(op.resource, render(op.path, self.owned.ce_table,
                                                           **(case.path_parameters or {})))
 
-    def _observe(self, op: Operation, reply: Reply) -> None:
-        self.observed.response(op.key, reply.status)
+    def _observe(self, op: Operation, reply: Reply, *, other_method: bool = False) -> None:
+        """Count the case; its status counts as the operation's unless the coverage phase sent
+        another method to the path (its 405 is the path's answer, not the operation's)."""
+        self.observed.response(op.key, None if other_method else reply.status)
 
     def _context(self, op: Operation, before: dict | None = None) -> CheckContext:
         return CheckContext(self.target, self.owned, op,
