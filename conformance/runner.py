@@ -15,8 +15,8 @@ from typing import Any
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.observed import Observed
-from conformance.owned import OwnedRecords
-from conformance.safety import UnsafeRequest, assert_safe, bind
+from conformance.owned import UNKNOWN_ID, OwnedRecords
+from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
 from conformance.settings import Settings
 from conformance.target import Reply, Target
 from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
@@ -54,9 +54,9 @@ class Runner:
             return
         self._skip_if_not_allowed(op)
         disposable = None
-        if op.action == "delete" and op.resource in self.owned.ids and case.path_parameters \
-                and isinstance(case.path_parameters.get("id"), int) \
-                and case.path_parameters["id"] >= 1:
+        wanted = addressed_id((case.path_parameters or {}).get("id"))
+        if op.action == "delete" and op.resource in self.owned.ids and wanted is not None \
+                and wanted < UNKNOWN_ID:
             disposable = self.owned.create(op.resource)["id"]
         bind(case, op, self.owned, disposable=disposable, ce_table=self.owned.ce_table)
         try:

@@ -19,7 +19,7 @@ from contract.build import PATH_PARAMS
 from contract.fields import Field
 from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
-from contract.schemas import MAX_ID, field_schema, input_schema
+from contract.schemas import field_schema, input_schema
 
 #: A case identifier as the contract defines it; anything else names no case at all.
 IDENTIFIER = re.compile(PATH_PARAMS["identifier"]["pattern"])
@@ -51,10 +51,44 @@ def _negated(case: Any, location: str) -> bool:
         return bool(meta.generation.mode.is_negative)
 
 
-def _is_positive_int(value: Any) -> bool:
-    """A valid id: what a workspace could have assigned. Anything else is a negative test
-    value the target must refuse untouched, so binding leaves it as generated."""
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+#: What a lenient server may read as an id: in a URL every value is text, and a PHP-style
+#: integer cast reads "1", " 01", "+1", "1.5" and "1abc" all as 1.
+_ID_PREFIX = re.compile(r"^(\s*\+?0*)([0-9]+)(.*)$", re.DOTALL)
+
+
+def addressed_id(value: Any) -> int | None:
+    """The record id `value` could address, whatever its type: the coverage phase sends path
+    ids as strings, and negative cases send near-miss values that lenient servers accept."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 1 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 1 else None
+    if isinstance(value, str):
+        match = _ID_PREFIX.match(value)
+        return int(match.group(2)) if match and int(match.group(2)) >= 1 else None
+    return None
+
+
+def _rebind(value: Any, new_id: int) -> Any:
+    """`value` aimed at `new_id`, keeping its form: an int stays an int, and a string keeps
+    what surrounds its digits, so a negative test stays as invalid as generated."""
+    if isinstance(value, str):
+        match = _ID_PREFIX.match(value)
+        return f"{match.group(1)}{new_id}{match.group(3)}" if match else value
+    if isinstance(value, float):
+        return float(new_id)
+    return new_id
+
+
+def _aim(value: Any, pick: Any) -> Any:
+    """Aim an id-like value at pick(id) (an owned record), or at an id no workspace assigns."""
+    target = addressed_id(value)
+    if target is None or target >= UNKNOWN_ID:
+        return value  # names no record, or one no workspace assigns: a test as generated
+    picked = pick(target)
+    return _rebind(value, picked if picked is not None else UNKNOWN_ID)
 
 
 @functools.cache
@@ -90,22 +124,23 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
         params["tableName"] = ce_table
     writes = op.effect not in (READS, CREATES)
     resource = op.resource
-    if "id" in params and _is_positive_int(params["id"]):
+    wanted = addressed_id(params.get("id"))
+    if wanted is not None and wanted < UNKNOWN_ID:
+        value = params["id"]
         if op.action in ("list_add", "list_remove"):
             lists = owned.lists.get(resource) or [UNKNOWN_ID]
-            params["id"] = lists[params["id"] % len(lists)]
+            params["id"] = _rebind(value, lists[wanted % len(lists)])
         elif resource in UNOWNABLE or op.resource == "stages":
             if writes or op.action == "send":
-                params["id"] = UNKNOWN_ID + params["id"] % 1000
+                params["id"] = _rebind(value, UNKNOWN_ID + wanted % 1000)
         elif disposable is not None:
-            params["id"] = disposable
-        elif writes or op.effect == CREATES or params["id"] % 4:
-            picked = owned.pick(_owner_resource(op), params["id"])
-            params["id"] = picked if picked is not None else UNKNOWN_ID
-    if "entityId" in params and _is_positive_int(params["entityId"]):
+            params["id"] = _rebind(value, disposable)
+        elif writes or op.effect == CREATES or wanted % 4:
+            params["id"] = _aim(value, lambda i: owned.pick(_owner_resource(op), i))
+    if "entityId" in params and addressed_id(params["entityId"]) is not None:
         kind = _entity_kind(op, params)
-        picked = owned.pick(kind, params["entityId"]) if kind else None
-        params["entityId"] = picked if picked is not None else UNKNOWN_ID
+        params["entityId"] = _aim(params["entityId"],
+                                  lambda i: owned.pick(kind, i) if kind else None)
     if "identifier" in params and op.effect != READS and not _negated(case, "path"):
         case_id = owned.pick("cases", params["identifier"])
         record = owned.record("cases", case_id) if case_id else None
@@ -163,11 +198,11 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
         for group, ids in body["associations"].items():
             if isinstance(ids, list) and group in KINDS_BY_NAME:
                 body["associations"][group] = [
-                    owned.pick(group, i) or UNKNOWN_ID if _is_positive_int(i) else i for i in ids]
-    if resource == "tasks" and _is_positive_int(body.get("association_id")):
+                    _aim(i, lambda n, g=group: owned.pick(g, n)) for i in ids]
+    if resource == "tasks" and "association_id" in body:
         kind = NOTE_TYPES.get(str(body.get("association_type")))
-        body["association_id"] = (owned.pick(kind.name, body["association_id"]) if kind
-                                  else None) or UNKNOWN_ID
+        body["association_id"] = _aim(body["association_id"],
+                                      lambda n: owned.pick(kind.name, n) if kind else None)
     if op.action == "send":
         body.pop("contactIds", None)
 
@@ -200,7 +235,9 @@ def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: 
                 params["identifier"]).startswith("ZZ-"):
             raise UnsafeRequest(f"{op.key}: case {params['identifier']} is not this run's")
     for resource, value in targets:
-        if not _is_positive_int(value) or value >= UNKNOWN_ID:
-            continue  # invalid or unassignable: the target must refuse it untouched
-        if resource is None or not owned.owns(resource, value):
-            raise UnsafeRequest(f"{op.key}: {resource} {value} is not a record this run created")
+        record_id = addressed_id(value)
+        if record_id is None or record_id >= UNKNOWN_ID:
+            continue  # names no record, or one no workspace assigns: refused untouched
+        if resource is None or not owned.owns(resource, record_id):
+            raise UnsafeRequest(f"{op.key}: {resource} {value!r} is not a record this run "
+                                "created")

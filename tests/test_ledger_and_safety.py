@@ -10,7 +10,7 @@ import pytest
 
 from conformance.ledger import Ledger, read_outstanding, sweep
 from conformance.owned import UNKNOWN_ID, OwnedRecords
-from conformance.safety import UnsafeRequest, assert_safe, bind
+from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
 from contract.operations import OPERATIONS_BY_KEY
 
 
@@ -87,6 +87,38 @@ def test_guard_refuses_a_foreign_record_and_read_only_writes(owned):
     with pytest.raises(UnsafeRequest, match="read-only"):
         assert_safe(op, {"id": 101}, owned, read_only=True)
     assert_safe(OPERATIONS_BY_KEY["GET /contacts/{id}"], {"id": 5}, owned, read_only=True)
+
+
+@pytest.mark.parametrize("generated,expected", [
+    ("1", "{}"), (" 01", " 0{}"), ("+1", "+{}"), ("1.5", "{}.5"), ("1abc", "{}abc"), (1.0, None),
+])
+def test_ids_written_as_text_are_bound_too(owned, generated, expected):
+    """The coverage phase sends path ids as strings, and a lenient server reads "1abc" as 1:
+    each is aimed at an owned record, keeping what makes it a negative test."""
+    op = OPERATIONS_BY_KEY["PUT /contacts/{id}"]
+    c = case({"id": generated})
+    bind(c, op, owned)
+    bound = c.path_parameters["id"]
+    assert addressed_id(bound) in owned.ids["contacts"]
+    if expected is not None:
+        assert bound == expected.format(addressed_id(bound))
+    assert_safe(op, c.path_parameters, owned, read_only=False)
+
+
+@pytest.mark.parametrize("value", ["5", "05", "5x", 5.0, " 5"])
+def test_guard_reads_ids_as_a_lenient_server_would(owned, value):
+    with pytest.raises(UnsafeRequest, match="not a record this run created"):
+        assert_safe(OPERATIONS_BY_KEY["DELETE /contacts/{id}"], {"id": value}, owned,
+                    read_only=False)
+
+
+@pytest.mark.parametrize("value", ["abc", "", "-1", "0", None, True, [1], str(UNKNOWN_ID)])
+def test_values_that_name_no_record_stay_as_generated(owned, value):
+    op = OPERATIONS_BY_KEY["PUT /contacts/{id}"]
+    c = case({"id": value})
+    bind(c, op, owned)
+    assert c.path_parameters["id"] == value
+    assert_safe(op, c.path_parameters, owned, read_only=False)
 
 
 def test_list_membership_changes_only_owned_records(owned):
