@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.registry import CheckContext, case_check
 from conformance.checks.shapes import envelope, fields_by_alias, listing_path, record_path
+from conformance.safety import addressed_id
 from conformance.target import Reply
 from contract.operations import CREATES, Operation
 
@@ -29,8 +30,7 @@ def _sent_id(case, reply: Reply, op: Operation) -> int | None:
     record = body.get(singular)
     if isinstance(record, dict) and isinstance(record.get("id"), int):
         return record["id"]
-    value = (case.path_parameters or {}).get("id")
-    return value if isinstance(value, int) else None
+    return addressed_id((case.path_parameters or {}).get("id"))
 
 
 @case_check
@@ -79,7 +79,10 @@ def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
     if op.action != "delete" or reply.status >= 300:
         return
-    record_id = (case.path_parameters or {}).get("id")
+    # The id the URL named: the coverage phase writes path ids as text ("193").
+    record_id = addressed_id((case.path_parameters or {}).get("id"))
+    if record_id is None:
+        return
     path = record_path(op, ctx.owned.ce_table, record_id)
     got = ctx.target.request("GET", path)
     if got.status != 404:
@@ -104,7 +107,7 @@ def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     got = ctx.target.request("GET", lists_path, params={"limit": 100})
     ids = {i.get("id") for i in (got.json or {}).get("lists", []) if isinstance(i, dict)} \
         if isinstance(got.json, dict) else set()
-    member = params["id"] in ids
+    member = addressed_id(params["id"]) in ids
     if member != (op.action == "list_add"):
         state = "is not" if op.action == "list_add" else "is still"
         raise ctx.fail("list_membership_persisted",
