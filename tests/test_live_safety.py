@@ -44,6 +44,9 @@ def _unchanged(app, before) -> bool:
 #: (the coverage phase's ids and bodies go through the same binding, but are built otherwise).
 RUNS = {
     "whole-suite": ("--flexie-coverage", "off"),
+    # Two xdist workers share one ledger file and one workspace: each journals and cleans up
+    # what it created, and the controller reports both.
+    "whole-suite-two-workers": ("--flexie-coverage", "off", "-n", "2"),
     "coverage-of-writes": ("--flexie-coverage", "on", "-k",
                            "test_coverage and (PUT or PATCH or DELETE or new or edit)"),
 }
