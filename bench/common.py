@@ -80,12 +80,16 @@ def spawn(cmd: Sequence[str], cwd: Path | str, **kwargs: Any) -> subprocess.Pope
     return proc
 
 
-def kill_group(proc: subprocess.Popen[Any]) -> None:
-    """SIGKILL one child's process group, by its id."""
+def _killpg(pid: int) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def kill_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL one child's process group, by its id."""
+    _killpg(proc.pid)
     proc.wait()
     _CHILDREN.discard(proc.pid)
 
@@ -95,10 +99,7 @@ def stop_all() -> None:
     children have their own sessions, so the terminal's SIGINT does not reach them)."""
     _STOPPING.set()
     for pid in list(_CHILDREN):
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _killpg(pid)
 
 
 def run_proc(cmd: Sequence[str], cwd: Path, timeout: float) -> Proc:

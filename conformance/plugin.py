@@ -20,7 +20,7 @@ import pytest
 
 from conformance import profiles
 from conformance.observed import Observed
-from conformance.results import RUNNER_TESTS
+from conformance.results import recorded_by_runner
 from conformance.settings import DEMO_KEY, DEMO_OTHER_KEY, Settings, env
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
@@ -270,8 +270,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         return
     state = "failed" if report.failed else "skipped" if report.skipped else "passed"
     SESSION.observed.outcome(report.nodeid, state)
-    recorded_by_runner = any(f"{name}[" in report.nodeid for name in RUNNER_TESTS)
-    if report.failed and not recorded_by_runner:
+    if report.failed and not recorded_by_runner(report.nodeid):
         SESSION.observed.failures.append(_test_failure(report))
     if "scenario" in report.keywords:
         group = next((g for g in GROUPS if g in report.keywords), "scenarios")

@@ -16,6 +16,11 @@ from contract.resources import GROUPS, TAGS
 #: Tests whose failures the runner records itself, one per operation (the id is its key).
 RUNNER_TESTS = ("test_probes", "test_operation", "test_coverage")
 
+
+def recorded_by_runner(nodeid: str) -> bool:
+    """Whether the test is one of RUNNER_TESTS, whose outcome is an operation's."""
+    return any(f"{name}[" in nodeid for name in RUNNER_TESTS)
+
 _TAG_TO_GROUP = {tag: group for group, tag in TAGS.items()}
 
 
@@ -39,7 +44,7 @@ def build_results(session: Any, pytest_session: pytest.Session, exitstatus: int)
     scenarios_by_key: dict[str, str] = {}
     for nodeid, state in observed.outcomes.items():
         key = nodeid[nodeid.index("[") + 1:-1] if nodeid.endswith("]") and "[" in nodeid else None
-        if key and any(f"{name}[" in nodeid for name in RUNNER_TESTS):
+        if key and recorded_by_runner(nodeid):
             if by_key.get(key) != "failed":
                 by_key[key] = state
     for name, (_, state, _duration) in observed.scenarios.items():
