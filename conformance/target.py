@@ -12,9 +12,13 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
+
+if TYPE_CHECKING:
+    from conformance.settings import Settings
 
 
 class TargetError(Exception):
@@ -126,3 +130,16 @@ class Target:
         if reply.status != 200 or not isinstance(reply.json, dict):
             raise TargetError(f"{self.base_url} does not answer like a Flexie API "
                               f"(GET /users/self gave HTTP {reply.status})")
+
+
+_DEFAULT = object()
+
+
+def make_target(settings: Settings, *, base_url: str, apikey: str | None | object = _DEFAULT,
+                app: Any = None, bearer: str | None = None) -> Target:
+    """The one place a `Target` is built: auth placement and the rate limit come from the
+    run's settings, so every target of a run (the main one, other accounts', the sweep's)
+    sends credentials the same way and shares the same pace."""
+    key = settings.apikey if apikey is _DEFAULT else apikey
+    return Target(base_url, apikey=key, auth=settings.auth, bearer=bearer, app=app,
+                  rate_limit=settings.rate_limit)
