@@ -1,32 +1,33 @@
-"""Per-account custom-field verification: the plan (what to check) and the results matrix."""
+"""Per-account custom-field verification: the plan (what to check) and the results matrix.
+
+The plan holds the accounts of the accounts file (the embedded mock's demo accounts by
+default) and, per account, what the checks in `conformance/checks/aliases.py` share: its
+target (built through the run context, so it sends credentials like every other target of
+the run), its published fields, and the rows of the results matrix the report shows.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from conformance.accounts import (
-    AccountsFileError,
-    ExpectedAccount,
-    ExpectedField,
-    entity_kind,
-    entity_path,
-    load_accounts,
-)
+from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.owned import OwnedRecords
+from conformance.settings import Settings
 from conformance.target import Target
-
-DEMO_ACCOUNTS = Path(__file__).resolve().parent.parent / "workspace" / "demo_accounts.toml"
+from contract.accounts import AccountsError, AccountSpec, entity_path, load_accounts
 
 
 @dataclass
 class AliasPlan:
-    accounts: list[ExpectedAccount] = field(default_factory=list)
+    """The accounts to verify and what their checks found, one row per account/entity/alias."""
+
+    accounts: list[AccountSpec] = field(default_factory=list)
     results: dict[tuple[str, str, str], dict] = field(default_factory=dict)
     targets: dict[str, Target] = field(default_factory=dict)
-    published: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    published: dict[tuple[str, str], list[dict] | None] = field(default_factory=dict)
 
     def record(self, account: str, entity: str, alias: str, **values: Any) -> None:
         row = self.results.setdefault((account, entity, alias), {
@@ -36,66 +37,67 @@ class AliasPlan:
         row.update(values)
 
 
-def build_plan(settings: Any, only: str | None = None) -> AliasPlan:
-    path = settings.accounts_file or (DEMO_ACCOUNTS if settings.embedded else None)
+def build_plan(settings: Settings, only: str | None = None) -> AliasPlan:
+    """The accounts file's accounts (or just `only`); none without a file against a live
+    workspace, the mock's demo accounts against the embedded one."""
+    path = settings.accounts_file
+    if path is None and settings.embedded:
+        from workspace.accounts import DEMO_FILE  # the mock's own file; live runs skip it
+
+        path = DEMO_FILE
     if path is None:
         return AliasPlan()
     accounts = load_accounts(path)
     if only:
         accounts = [a for a in accounts if a.name == only]
         if not accounts:
-            raise AccountsFileError(f"account {only!r} is not in {path}")
+            raise AccountsError(f"account {only!r} is not in {path}")
     return AliasPlan(accounts)
 
 
-def target_for(session: Any, plan: AliasPlan, account: ExpectedAccount) -> Target:
-    if account.name not in plan.targets:
-        from conformance.session_setup import EMBEDDED_BASE
+def plan_of(run: RunContext) -> AliasPlan:
+    """The run's alias plan (the plugin builds it at start-up)."""
+    if run.alias_plan is None:
+        raise RuntimeError("the run has no alias plan")
+    return run.alias_plan
 
-        s = session.settings
-        key = account.key()
-        if account.url is None and s.embedded:
-            base = session.target.base_url
-            app = session.app if base == EMBEDDED_BASE else None
-            plan.targets[account.name] = Target(base, apikey=key, app=app,
-                                                rate_limit=s.rate_limit)
-        elif account.url is None:
-            plan.targets[account.name] = Target(session.target.base_url, apikey=key,
-                                                auth=s.auth, rate_limit=s.rate_limit)
-        else:
-            plan.targets[account.name] = Target(account.url, apikey=key, auth=s.auth,
-                                                rate_limit=s.rate_limit)
+
+def account_key(account: AccountSpec) -> str:
+    """The account's API key: from its `key_env` variable; the file's own `api_key` only for
+    the workspace under test when no URL is given (the mock's accounts)."""
+    if account.key_env:
+        value = os.environ.get(account.key_env)
+        if not value:
+            raise AccountsError(f"{account.where}: environment variable {account.key_env} "
+                                "is not set")
+        return value
+    if account.url is None and account.api_key:
+        return account.api_key
+    raise AccountsError(f"{account.where}: give key_env, the environment variable that "
+                        "holds its API key")
+
+
+def target_for(run: RunContext, account: AccountSpec) -> Target:
+    """The account's target, built once per run: its URL (or the one under test), its key."""
+    plan = plan_of(run)
+    if account.name not in plan.targets:
+        plan.targets[account.name] = run.target_as(account_key(account), account.url)
     return plan.targets[account.name]
 
 
-def published_fields(target: Target, entity: str) -> list[dict] | None:
-    reply = target.request("GET", f"{entity_path(entity)}/list/fields")
-    if reply.status != 200 or not isinstance(reply.json, list):
-        return None
-    return [f for f in reply.json if isinstance(f, dict)]
+def published_fields(run: RunContext, account: AccountSpec, entity: str) -> list[dict] | None:
+    """What the account's `list/fields` publishes for `entity` (None: no field list), once."""
+    plan = plan_of(run)
+    key = (account.name, entity)
+    if key not in plan.published:
+        reply = target_for(run, account).request("GET", f"{entity_path(entity)}/list/fields")
+        ok = reply.status == 200 and isinstance(reply.json, list)
+        plan.published[key] = [f for f in reply.json if isinstance(f, dict)] if ok else None
+    return plan.published[key]
 
 
-def owned_for(session: Any, target: Target, account: ExpectedAccount) -> OwnedRecords:
+def owned_for(run: RunContext, target: Target, account: AccountSpec) -> OwnedRecords:
     """A pool of owned records on another account, journaled in the same ledger file."""
-    s = session.settings
+    s = run.settings
     ledger = Ledger(s.reports / "ledger.jsonl", s.run_id, target.base_url + f"#{account.name}")
     return OwnedRecords(target, ledger, s.run_id, None, allow_send=False)
-
-
-def base_payload(owned: OwnedRecords, entity: str, custom: list[dict]) -> dict:
-    """A valid create body: the kind's example, fresh unique values, required custom fields."""
-    from strategies import value_for
-
-    kind = entity_kind(entity)
-    owned.custom_fields[kind.name] = [f for f in custom if f.get("custom")]
-    body = owned.payload(kind.name)
-    for f in custom:
-        if f.get("custom") and f.get("unique"):
-            body[f["alias"]] = owned.unique()
-        elif f.get("custom") and f.get("required"):
-            body[f["alias"]] = value_for(f).example()
-    return body
-
-
-def expected_field_row(f: ExpectedField) -> dict:
-    return {"type": f.type, "expected": True}

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from conformance.ledger import read_outstanding, sweep
-from conformance.settings import DEFAULT_REPORTS
-from conformance.target import Target, TargetError
+from conformance.settings import DEFAULT_REPORTS, Settings
+from conformance.target import TargetError, make_target
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -24,7 +24,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if not key:
         print("flexie-conformance sweep: give --apikey or set FLEXIE_API_KEY", file=sys.stderr)
         return 2
-    target = Target(args.url, apikey=key, auth=args.auth)
+    settings = Settings(url=args.url, apikey=key, auth=args.auth)
+    target = make_target(settings, base_url=args.url)
     ledger = Path(args.ledger)
     pending = read_outstanding(ledger, target.base_url)
     if not pending:

@@ -1,3 +1,6 @@
-"""`pytest conformance` loads the Flexie plugin: options, target, ledger, cleanup, report."""
+"""`pytest conformance` loads the Flexie plugin: options, target, ledger, cleanup, report.
 
-pytest_plugins = ("conformance.plugin",)
+conformance.redaction keeps the run's secrets out of every report and line it writes.
+"""
+
+pytest_plugins = ("conformance.plugin", "conformance.redaction")

@@ -10,11 +10,19 @@ from dataclasses import dataclass, field
 @dataclass
 class Observed:
     """Per operation: status codes seen and cases sent; failures; test and scenario outcomes;
-    the alias matrix. Merged across workers by `absorb`."""
+    the alias matrix. Merged across workers by `absorb`.
+
+    `failures` are the findings the suite recorded itself (the runner, per case and probe;
+    session setup): they travel from the workers. `test_failures` are failed pytest reports, one
+    per node id, recorded where the reports are logged (on the xdist controller too, so they do
+    not travel); `conformance.results` keeps one of them only when nothing else recorded the
+    test's failure. `outcomes` and `scenarios` are likewise per node id, from the reports.
+    """
 
     statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failures: list[dict] = field(default_factory=list)
+    test_failures: dict[str, dict] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
     scenarios: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     aliases: dict[str, dict] = field(default_factory=dict)
@@ -30,6 +38,10 @@ class Observed:
     def outcome(self, nodeid: str, state: str) -> None:
         if self.outcomes.get(nodeid) != "failed":
             self.outcomes[nodeid] = state
+
+    def test_failure(self, nodeid: str, failure: dict) -> None:
+        """A failed report of a test; the first one (setup or call) is the one that counts."""
+        self.test_failures.setdefault(nodeid, failure)
 
     def scenario(self, name: str, group: str, state: str, duration: float) -> None:
         previous = self.scenarios.get(name)

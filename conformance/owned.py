@@ -39,7 +39,14 @@ class OwnedRecords:
     records: dict[tuple[str, int], dict] = field(default_factory=dict)
     lists: dict[str, list[int]] = field(default_factory=dict)
     custom_fields: dict[str, list[dict]] = field(default_factory=dict)
+    read_only: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        from conformance.safety import WriteGuard
+
+        if self.target is not None:
+            self.target.guard = WriteGuard(self, read_only=self.read_only)
 
     # --- naming -------------------------------------------------------------------------
     def unique(self, stem: str = "") -> str:
@@ -159,7 +166,13 @@ class OwnedRecords:
 
     def owns(self, resource: str, record_id: int) -> bool:
         with self._lock:
-            return record_id in self.ids.get(resource, ())
+            return record_id in self.ids.get(resource, ()) or (resource, record_id) in self.records
+
+    def adopt(self, resource: str, record: dict) -> None:
+        """A record this run created outside the pool (a scenario, a generated case): it is
+        the run's to change and delete."""
+        with self._lock:
+            self.records[(resource, int(record["id"]))] = record
 
     def record(self, resource: str, record_id: int) -> dict | None:
         return self.records.get((resource, record_id))

@@ -7,6 +7,7 @@ checks, the Flexie case checks and, once per operation, the probes.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.observed import Observed
 from conformance.owned import UNKNOWN_ID, OwnedRecords
+from conformance.report.redact import redact
 from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
 from conformance.settings import Settings
 from conformance.target import Reply, Target
@@ -34,6 +36,47 @@ def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
     return iter(CoverageGenerator(operation=operation, generation_modes=generation.modes,
                                   generation_config=generation, auth_storage=schema.auth,
                                   override=Override(), feedback=FeedbackSources()))
+
+
+def current_nodeid() -> str | None:
+    """The node id of the test running now, as pytest publishes it to the environment."""
+    running = os.environ.get("PYTEST_CURRENT_TEST")
+    return running.rsplit(" (", 1)[0] if running else None
+
+
+class OperationFailed(AssertionError):
+    """What one test case (or one operation's probes) broke: the first failure names its
+    check and operation on the first line (pytest's short summary shows that line), then
+    the curl reproduction and the other checks that failed on the same answer."""
+
+    def __init__(self, entries: list[dict]) -> None:
+        first = entries[0]
+        lines = [f"[{first['check']}] {first['operation']}: {first['message']}"]
+        if first.get("curl"):
+            lines.append(f"reproduce: {first['curl']}")
+        for other in entries[1:]:
+            lines.append(f"also [{other['check']}]: {str(other['message']).splitlines()[0]}")
+        super().__init__("\n".join(lines))
+        self.entries = entries
+
+
+def property_test(schema: Any, key: str, test: Any, seed: int | None) -> Any:
+    """The Hypothesis test of one operation, built as Schemathesis's pytest plugin builds it
+    (its explicit examples, both generation modes, the schema's Hypothesis settings), seeded
+    per operation so one operation replays alone as it ran in the whole run."""
+    import zlib
+
+    import hypothesis
+    from schemathesis.generation.feedback import FeedbackSources
+    from schemathesis.pytest._test_builder import build_operation_test
+
+    method, path = key.split(" ", 1)
+    operation = schema[path][method.lower()]
+    built = build_operation_test(config=schema.config, operation=operation, test_func=test,
+                                 given_kwargs={}, feedback=FeedbackSources())
+    if seed is not None:
+        built = hypothesis.seed(seed ^ zlib.crc32(key.encode()))(built)
+    return built
 
 
 class Runner:
@@ -74,25 +117,29 @@ class Runner:
         self._journal(op, case, reply)
         self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
         # Every check sees every answer, so a report names all that broke, not just the first.
-        first: BaseException | None = None
+        found: list[dict] = []
         try:
             case.validate_response(response, **self._validate_kwargs(reply, op))
-        except (Exception, BaseExceptionGroup) as exc:  # Schemathesis: a group of failures
-            self._remember_schemathesis_failure(op, case, reply)
-            first = exc
+        except (Exception, BaseExceptionGroup):  # Schemathesis: a group of failures
+            found += self._remember_schemathesis_failure(op, case, reply)
         ctx = self._context(op, before)
         for name, check in CASE_CHECKS.items():
             try:
                 check(ctx, case, reply)
             except CheckFailure as failure:
-                self._remember(failure, case)
-                first = first or failure
+                found.append(self._remember(failure, case))
             except Exception as exc:  # the answer broke the check itself: still a finding
                 failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply)
-                self._remember(failure, case)
-                first = first or failure
-        if first is not None:
-            raise first
+                found.append(self._remember(failure, case))
+        if found:
+            raise OperationFailed(found)
+
+    def run_property(self, schema: Any, key: str) -> None:
+        """Generate and send the property-test cases of one operation."""
+        def test_case(case: Any) -> None:
+            self.run(case)
+
+        property_test(schema, key, test_case, self.settings.seed)()
 
     def run_coverage(self, schema: Any, key: str) -> None:
         """Send every coverage-phase case of one operation; raise the first failure, after all
@@ -184,6 +231,8 @@ class Runner:
         singular, _ = envelope(op.resource)
         record = body.get(singular) or body.get("data")
         if isinstance(record, dict) and record.get("id") is not None:
+            if isinstance(record["id"], int):
+                self.owned.adopt(op.resource, record)
             delete = record_path(op, self.owned.ce_table, record["id"])
             if op.resource == "notes":
                 delete = f"/notes/{record['id']}"
@@ -208,45 +257,55 @@ class Runner:
         self._skip_if_not_allowed(op)
         ctx = self._context(op)
         ctx.observe = lambda status: self.observed.response(op.key, status)
-        first: CheckFailure | None = None
+        found: list[dict] = []
         for name, probe in PROBES.items():
             try:
                 probe(ctx)
             except CheckFailure as failure:
-                self._remember(failure, None)
-                first = first or failure
+                found.append(self._remember(failure, None))
             except Exception as exc:  # an answer the probe could not even read
                 failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}")
-                self._remember(failure, None)
-                first = first or failure
-        if first is not None:
-            raise first
+                found.append(self._remember(failure, None))
+        if found:
+            raise OperationFailed(found)
 
     # --- failures -----------------------------------------------------------------------
-    def _remember(self, failure: CheckFailure, case: Any) -> None:
+    def _remember(self, failure: CheckFailure, case: Any) -> dict:
         reply = failure.reply
-        self.observed.failures.append({
+        return self._record({
             "operation": failure.operation, "check": failure.check,
             "message": failure.message, "status": reply.status if reply else None,
             "response_excerpt": reply.text[:500] if reply else None,
-            "curl": self._curl(case) if case is not None else failure.request,
+            "curl": self._curl(case) if case is not None else (
+                reply.curl if reply is not None and reply.curl else failure.request),
         })
 
-    def _remember_schemathesis_failure(self, op: Operation, case: Any, reply: Reply) -> None:
+    def _remember_schemathesis_failure(self, op: Operation, case: Any,
+                                       reply: Reply) -> list[dict]:
         """One entry per Schemathesis failure: its code and title, and its own message."""
         exc = sys.exc_info()[1]
+        entries = []
         for failure in getattr(exc, "exceptions", None) or [exc]:
             code = getattr(failure, "code", "") or ""
             title = getattr(failure, "title", None) or type(failure).__name__
             message = getattr(failure, "message", None) or str(failure)
-            self.observed.failures.append({
+            entries.append(self._record({
                 "operation": op.key, "check": f"{code} {title}".strip(),
                 "message": str(message).strip()[:800], "status": reply.status,
                 "response_excerpt": reply.text[:500], "curl": self._curl(case),
-            })
+            }))
+        return entries
+
+    def _record(self, entry: dict) -> dict:
+        """Keep a failure for the report, with the test that found it (for its replay)."""
+        entry["nodeid"] = current_nodeid()
+        with self._lock:
+            self.observed.failures.append(entry)
+        return entry
 
     def _curl(self, case: Any) -> str:
         try:
-            return case.as_curl_command(base_url=self.target.base_url)
+            return redact(case.as_curl_command(base_url=self.target.base_url),
+                          self.settings.secrets)
         except Exception:  # a curl line is a courtesy; never let it hide the failure
             return ""

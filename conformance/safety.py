@@ -215,14 +215,72 @@ def _edit_target(owned: OwnedRecords, resource: str, seed: Any) -> dict | None:
     return owned.record(resource, picked) if picked else None
 
 
+def _route(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(f"^{pattern}$")
+
+
+#: Every operation's path as a pattern, literal paths first (`/contacts/new` before
+#: `/contacts/{id}`), so a concrete request path finds the operation it calls.
+_ROUTES = sorted(((method, _route(op_path), op)
+                  for (method, op_path), op in
+                  ((key.split(" ", 1), op) for key, op in OPERATIONS_BY_KEY.items())),
+                 key=lambda route: route[2].path.count("{"))
+
+
+def match_request(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+    """The contract operation a concrete request calls, with its path parameters."""
+    for route_method, pattern, op in _ROUTES:
+        if route_method == method.upper() and (found := pattern.match(path)):
+            return op, found.groupdict()
+    return None
+
+
+class WriteGuard:
+    """The write guard of one target: every request the suite sends itself passes `check`
+    before it leaves (`Target.request`), and `learn` adopts records the target creates, so
+    later writes to them are allowed and writes to anything else are refused."""
+
+    def __init__(self, owned: OwnedRecords, *, read_only: bool) -> None:
+        self.owned = owned
+        self.read_only = read_only
+
+    def check(self, method: str, path: str) -> None:
+        found = match_request(method, path)
+        if found is None:
+            if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+                raise UnsafeRequest(f"{method} {path} is no operation of the contract")
+            return
+        op, params = found
+        assert_safe(op, params, self.owned, read_only=self.read_only)
+
+    def learn(self, method: str, path: str, status: int, body: Any) -> None:
+        found = match_request(method, path)
+        if found is None or not 200 <= status < 300 or not isinstance(body, dict):
+            return
+        op, _ = found
+        if op.effect != CREATES or op.action != "create":
+            return  # replies are created on a case; they make no record of the case's kind
+        singular = _SINGULAR.get(op.resource)
+        record = body.get(singular) if singular else None
+        if isinstance(record, dict) and isinstance(record.get("id"), int):
+            self.owned.adopt(op.resource, record)
+
+
+_SINGULAR = {**{n: k.singular for n, k in KINDS_BY_NAME.items()},
+             **{n: c.singular for n, c in COLLECTIONS_BY_NAME.items()}}
+
+
 def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: bool) -> None:
     """Refuse a request that could change a record this run does not own."""
     if op.effect == READS:
         return
     if read_only:
         raise UnsafeRequest(f"{op.key} writes, and the run is read-only")
-    if op.action == "send" and not owned.allow_send:
-        raise UnsafeRequest(f"{op.key} sends email; pass --flexie-allow-send to allow it")
+    if op.action == "send":
+        if not owned.allow_send:
+            raise UnsafeRequest(f"{op.key} sends email; pass --flexie-allow-send to allow it")
+        return  # sending changes no record, and the run was allowed to send
     targets = []
     if "id" in params and op.action not in ("list_add", "list_remove"):
         targets.append((op.resource, params["id"]))

@@ -5,61 +5,82 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.narrowing import account_fields, narrow
 from conformance.owned import OwnedRecords, SetupError
-from conformance.target import Target, TargetError
+from conformance.runner import Runner
+from conformance.safety import UnsafeRequest
+from conformance.settings import Settings
+from conformance.target import Target, TargetError, make_target
 from contract.lint import lint
 from contract.spec import SpecError, load_spec
 
 EMBEDDED_BASE = "http://localhost/api"
 
 
-def start_target(session: Any) -> None:
-    s = session.settings
+class StartupError(Exception):
+    """The run cannot start: one readable line saying why (bad input, unusable target)."""
+
+
+def start_run(settings: Settings) -> RunContext:
+    """The run context with its alias plan, a reachable target and the narrowed schema.
+
+    Raises StartupError with one readable line when any of them cannot be had."""
+    from conformance.aliases import build_plan
+
+    run = RunContext(settings)
+    try:
+        run.alias_plan = build_plan(settings, settings.account)
+    except ValueError as exc:  # the accounts file's own error type is a ValueError
+        raise StartupError(str(exc)) from None
+    start_target(run)
+    run.schema, run.spec_problems = load_schema(run)
+    return run
+
+
+def start_target(run: RunContext) -> None:
+    s = run.settings
     try:
         if s.embedded:
-            _start_embedded(session)
+            _start_embedded(run)
         else:
             bearer = s.oauth_token or (_client_credentials_token(s) if s.oauth_client_id
                                        else None)
-            session.target = Target(s.url, apikey=s.apikey, auth=s.auth, bearer=bearer,
-                                    rate_limit=s.rate_limit)
-        session.target.preflight()
+            run.target = make_target(s, base_url=s.url or "", bearer=bearer)
+        run.require_target().preflight()
     except TargetError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise StartupError(str(exc)) from None
 
 
-def _start_embedded(session: Any) -> None:
+def _start_embedded(run: RunContext) -> None:
     from workspace import create_app
 
-    s = session.settings
+    s = run.settings
     try:
         app = create_app(faults=list(s.mock_faults))
     except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    session.app = app
+        raise StartupError(str(exc)) from None
+    run.app = app
     if s.transport == "http":
         from workspace.server import serve_in_thread
 
         base, stop = serve_in_thread(app, host="127.0.0.1", port=0)
-        session.stop_server = stop
-        session.target = Target(base.rstrip("/") + ("" if base.endswith("/api") else "/api"),
-                                apikey=s.apikey, auth=s.auth, rate_limit=s.rate_limit)
+        run.stop_server = stop
+        run.target = make_target(
+            s, base_url=base.rstrip("/") + ("" if base.endswith("/api") else "/api"))
     else:
-        session.target = Target(EMBEDDED_BASE, apikey=s.apikey, auth=s.auth, app=app,
-                                rate_limit=s.rate_limit)
+        run.target = make_target(s, base_url=EMBEDDED_BASE, app=app)
 
 
-def _client_credentials_token(s: Any) -> str:
+def _client_credentials_token(s: Settings) -> str:
     import requests
 
-    origin = s.url.rstrip("/").rsplit("/api", 1)[0]
+    origin = (s.url or "").rstrip("/").rsplit("/api", 1)[0]
     try:
         resp = requests.post(f"{origin}/oauth2/token", data={
             "grant_type": "client_credentials", "client_id": s.oauth_client_id,
@@ -73,22 +94,23 @@ def _client_credentials_token(s: Any) -> str:
     return token
 
 
-def load_schema(session: Any) -> tuple[Any, list]:
+def load_schema(run: RunContext) -> tuple[Any, list]:
     """The spec under test as a Schemathesis schema, inputs narrowed to the account's fields."""
     import schemathesis
 
-    s = session.settings
+    s = run.settings
+    target = run.require_target()
     try:
         raw = load_spec(s.spec)
     except SpecError as exc:
-        raise pytest.UsageError(f"invalid spec: {exc}") from None
+        raise StartupError(f"invalid spec: {exc}") from None
     problems = lint(raw)
-    raw = narrow(raw, account_fields(session.target, s.ce_table))
+    raw = narrow(raw, account_fields(target, s.ce_table))
     try:
         schema = schemathesis.openapi.from_dict(raw)
     except Exception as exc:  # Schemathesis raises several types for unusable documents
-        raise pytest.UsageError(f"invalid spec {s.spec}: {str(exc).splitlines()[0]}") from None
-    _register_auth(schema, session.target)
+        raise StartupError(f"invalid spec {s.spec}: {str(exc).splitlines()[0]}") from None
+    _register_auth(schema, target)
     # Schemathesis's pytest plugin builds the coverage phase's cases at collection, for every
     # operation in every xdist worker; conformance/test_coverage.py builds them when it runs.
     schema.config.phases.coverage.enabled = False
@@ -100,10 +122,10 @@ def load_schema(session: Any) -> tuple[Any, list]:
     schema.config.output.sanitization.sensitive_markers = (
         "token", "secret", "password", "passwd", "auth", "apikey", "api_key", "api-key",
         "cookie", "session")
-    if session.app is not None:
-        schema.app = session.app
+    if run.app is not None and target.app is not None:
+        schema.app = run.app
     else:
-        schema.config.update(base_url=session.target.base_url)
+        schema.config.update(base_url=target.base_url)
     return schema, problems
 
 
@@ -125,31 +147,31 @@ def _register_auth(schema: Any, target: Target) -> None:
     schema.auth.auth(refresh_interval=None)(FlexieAuth)
 
 
-def ensure_runner(session: Any) -> Any:
-    if session.runner is not None:
-        return session.runner
-    from conformance.runner import Runner
-
-    s = session.settings
-    ledger = Ledger(s.reports / "ledger.jsonl", s.run_id, session.target.base_url)
-    owned = OwnedRecords(session.target, ledger, s.run_id, s.ce_table, allow_send=s.allow_send)
-    session.runner = Runner(s, session.target, owned, session.observed)
-    _install_signal_cleanup(session)
+def ensure_runner(run: RunContext) -> Runner:
+    if run.runner is not None:
+        return run.runner
+    s = run.settings
+    target = run.require_target()
+    ledger = Ledger(s.reports / "ledger.jsonl", s.run_id, target.base_url)
+    owned = OwnedRecords(target, ledger, s.run_id, s.ce_table, allow_send=s.allow_send,
+                         read_only=s.read_only)
+    run.runner = Runner(s, target, owned, run.observed)
+    _install_signal_cleanup()
     if not s.read_only:
         try:
             owned.setup()
         except (SetupError, TargetError) as exc:
             # The target broke the contract before any test could run: that is a finding.
-            session.observed.failures.append({
+            run.observed.failures.append({
                 "operation": None, "check": "setup", "kind": "property", "status": None,
                 "message": f"creating the records the suite works on failed: {exc}",
                 "response_excerpt": None, "curl": None})
             pytest.exit(f"flexie: creating the records the suite works on failed: {exc}",
                         returncode=1)
-    return session.runner
+    return run.runner
 
 
-def _install_signal_cleanup(session: Any) -> None:
+def _install_signal_cleanup() -> None:
     """SIGTERM ends the run like Ctrl-C does, so the cleanup in sessionfinish still runs."""
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -160,31 +182,37 @@ def _install_signal_cleanup(session: Any) -> None:
         pass
 
 
-def cleanup(session: Any) -> tuple[int, list[str]]:
-    runner = session.runner
+def cleanup(run: RunContext) -> tuple[int, list[str]]:
+    runner = run.runner
     if runner is None:
         return 0, []
-    target = session.target
-    return runner.owned.ledger.cleanup(lambda path: target.request("DELETE", path).status)
+    target: Target = runner.target
+
+    def delete(path: str) -> int:
+        try:
+            return target.request("DELETE", path).status
+        except UnsafeRequest:  # the guard's word: not a record of this run, so left alone
+            return 0
+
+    return runner.owned.ledger.cleanup(delete)
 
 
-def finish(session: Any, pytest_session: pytest.Session, exitstatus: int) -> None:
-    deleted, failed = cleanup(session)
-    if session.runner is not None:
+def finish(run: RunContext, config: pytest.Config, exitstatus: int) -> None:
+    """Delete what the run created, then hand results to the controller or write reports."""
+    deleted, failed = cleanup(run)
+    if run.runner is not None:
         sys.stderr.write(f"\nflexie: cleanup deleted {deleted} records created by run "
-                         f"{session.settings.run_id}"
+                         f"{run.settings.run_id}"
                          + (f"; could not delete {', '.join(failed)}" if failed else "") + "\n")
-    config = pytest_session.config
     if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the report
-        if session.alias_plan is not None:
-            session.observed.aliases.update(
-                {"|".join(k): row for k, row in session.alias_plan.results.items()})
-        config.workeroutput["flexie"] = json.dumps(session.observed.export())
+        if run.alias_plan is not None:
+            run.observed.aliases.update(
+                {"|".join(k): row for k, row in run.alias_plan.results.items()})
+        config.workeroutput["flexie"] = json.dumps(run.observed.export())
         return
-    from conformance.results import write_all
+    from conformance import results
 
-    write_all(session, pytest_session, exitstatus)
-
-
-def reports_dir(session: Any) -> Path:
-    return session.settings.reports
+    if config.option.collectonly:
+        results.discard_stale(run.settings, reason="--collect-only: no test ran")
+    else:
+        results.write_all(run, exitstatus)

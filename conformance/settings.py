@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import os
+import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance import profiles
+from conformance.options import OPTIONS_BY_FIELD, OptionError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "flexie-api.json"
@@ -39,6 +44,7 @@ class Settings:
     accounts_file: Path | None = None
     mock_faults: tuple[str, ...] = ()
     ce_table: str | None = None
+    account: str | None = None  # verify only this account of the accounts file
     run_id: str = field(default_factory=lambda: "fc" + secrets.token_hex(4))
 
     @property
@@ -50,7 +56,39 @@ class Settings:
         values = [self.apikey, self.other_apikey, self.oauth_token, self.oauth_client_secret]
         return [v for v in values if v]
 
+    def __repr__(self) -> str:  # secrets masked: reprs end up in tracebacks and reports
+        hidden = ("apikey", "other_apikey", "oauth_token", "oauth_client_secret")
+        return "Settings(" + ", ".join(
+            f"{n}={'[REDACTED]' if n in hidden and getattr(self, n) else getattr(self, n)!r}"
+            for n in self.__dataclass_fields__) + ")"
 
-def env(name: str) -> str | None:
-    value = os.environ.get(name)
-    return value or None
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Settings:
+        """Settings from the options' raw values (see conformance.options), with the defaults
+        that depend on other options: the embedded mock's demo keys and table, the coverage
+        phase per profile and target, a random seed. Raises OptionError for bad input."""
+        names = {f.name for f in fields(cls)}
+        converted = {name: OPTIONS_BY_FIELD[name].convert(raw) for name, raw in values.items()
+                     if name in names and name != "coverage"}
+        s = cls(**converted)
+        if s.seed is None:
+            s.seed = random.randrange(2**31)
+        s.allow_send = s.allow_send or s.embedded
+        if s.ce_table is None and s.embedded:
+            s.ce_table = "projects"
+        if "coverage" in values:
+            s.coverage = OPTIONS_BY_FIELD["coverage"].convert(values["coverage"]) == "on"
+        else:
+            default = profiles.PROFILES[s.profile]["coverage"]
+            s.coverage = default is True or (default == "embedded" and s.embedded)
+        if s.url and (urlsplit(s.url).username or urlsplit(s.url).query):
+            raise OptionError("--flexie-url takes the API's base URL alone "
+                              "(https://x.flexie.io/api): credentials go in --flexie-apikey, "
+                              "never in the URL")
+        if s.embedded:
+            s.apikey = s.apikey or DEMO_KEY
+            s.other_apikey = s.other_apikey or DEMO_OTHER_KEY
+        elif not (s.apikey or s.oauth_token or s.oauth_client_id):
+            raise OptionError("--flexie-url needs --flexie-apikey (or FLEXIE_API_KEY), "
+                              "--flexie-oauth-token or an OAuth client")
+        return s

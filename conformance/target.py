@@ -1,19 +1,20 @@
 """The workspace under test, reached in process (WSGI) or over HTTP, with auth applied.
 
-Every request the suite makes itself (fixtures, follow-up reads, probes) goes through
-`Target.request`, which refuses unsafe writes (see `conformance.safety`) and paces requests
-when a rate limit is set.
+Every request the suite makes itself (fixtures, follow-up reads, probes, scenarios, cleanup)
+goes through `Target.request`, which passes it to the target's write guard first (set by the
+pool of owned records, see `conformance.safety.WriteGuard`: writes to records the run did not
+create are refused before they leave) and paces requests when a rate limit is set.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -25,11 +26,44 @@ class TargetError(Exception):
     """The target cannot be tested: unreachable, refusing the key, or not a Flexie API."""
 
 
+class Guard(Protocol):
+    """What `Target.request` asks before a request leaves and tells after an answer came."""
+
+    def check(self, method: str, path: str) -> None: ...
+
+    def learn(self, method: str, path: str, status: int, body: Any) -> None: ...
+
+
+def connection_problem(exc: requests.RequestException) -> str:
+    """Why a request got no answer, in words: refused, DNS, TLS, timeout."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed (certificate or protocol)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "no answer within the timeout"
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema |
+                  requests.exceptions.InvalidSchema):
+        return "not a valid http(s) URL"
+    if "Name or service not known" in text or "NameResolutionError" in text or \
+            "nodename nor servname" in text or "getaddrinfo failed" in text:
+        return "host name not found (DNS)"
+    if "Connection refused" in text or "ConnectionRefusedError" in text:
+        return "connection refused (nothing listens on that host and port)"
+    if "Network is unreachable" in text:
+        return "network unreachable"
+    return type(exc).__name__
+
+
 @dataclass
 class Reply:
     status: int
     headers: dict[str, str]
     text: str
+    #: The request that got this answer, as a curl command with the credential left as an
+    #: environment variable (set by `Target.request`; empty for answers to generated cases).
+    curl: str = ""
 
     @property
     def json(self) -> Any:
@@ -81,6 +115,11 @@ class Target:
 
             self._client = Client(app)
         self.requests_sent = 0
+        self.guard: Guard | None = None
+
+    def __repr__(self) -> str:  # credentials masked: reprs end up in tracebacks and reports
+        return (f"Target({self.base_url!r}, apikey={'[REDACTED]' if self.apikey else None!r}, "
+                f"auth={self.auth!r}, bearer={'[REDACTED]' if self.bearer else None!r})")
 
     @property
     def base_path(self) -> str:
@@ -100,6 +139,8 @@ class Target:
                 raw_body: bytes | None = None, params: dict | None = None,
                 key: str | None = None, bearer: str | None = None,
                 anonymous: bool = False) -> Reply:
+        if self.guard is not None:
+            self.guard.check(method, path)
         headers, query = ({}, {}) if anonymous else self.credentials(key, bearer)
         query = {**query, **(params or {})}
         body = raw_body
@@ -109,6 +150,32 @@ class Target:
             headers["Content-Type"] = "application/json"
         self.limiter.wait()
         self.requests_sent += 1
+        reply = self._send(method, path, query, body, headers)
+        reply.curl = self._curl(method, path, query, body, headers)
+        if self.guard is not None:
+            self.guard.learn(method, path, reply.status, reply.json)
+        return reply
+
+    def _curl(self, method: str, path: str, query: dict, body: bytes | None,
+              headers: dict) -> str:
+        """The request as a curl command; the credential is an environment variable."""
+        secrets = {v for v in (self.apikey, self.bearer) if v}
+        hidden = {k: ("$FLEXIE_API_KEY" if v in secrets else v) for k, v in query.items()}
+        url = self.base_url + path + (("?" + urlencode(hidden, safe="$")) if hidden else "")
+        parts = ["curl", "-X", method, shlex.quote(url)]
+        for name, value in headers.items():
+            if name.lower() == "apikey":
+                value = "$FLEXIE_API_KEY"
+            elif name.lower() == "authorization":
+                value = "Bearer $FLEXIE_OAUTH_TOKEN"
+            parts += ["-H", f'"{name}: {value}"' if "$" in value
+                      else shlex.quote(f"{name}: {value}")]
+        if body is not None:
+            parts += ["-d", shlex.quote(body.decode("utf-8", "replace"))]
+        return " ".join(parts)
+
+    def _send(self, method: str, path: str, query: dict, body: bytes | None,
+              headers: dict) -> Reply:
         if self._client is not None:
             resp = self._client.open(self.base_path + path, method=method, query_string=query,
                                      data=body, headers=headers)
@@ -118,7 +185,8 @@ class Target:
             resp = self._session.request(method, self.base_url + path, params=query, data=body,
                                          headers=headers, timeout=30)
         except requests.RequestException as exc:
-            raise TargetError(f"cannot reach {self.base_url}: {type(exc).__name__}") from exc
+            raise TargetError(f"cannot reach {self.base_url}: "
+                              f"{connection_problem(exc)}") from None
         return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, resp.text)
 
     def preflight(self) -> None:
@@ -135,7 +203,7 @@ class Target:
 _DEFAULT = object()
 
 
-def make_target(settings: Settings, *, base_url: str, apikey: str | None | object = _DEFAULT,
+def make_target(settings: Settings, *, base_url: str, apikey: str | object | None = _DEFAULT,
                 app: Any = None, bearer: str | None = None) -> Target:
     """The one place a `Target` is built: auth placement and the rate limit come from the
     run's settings, so every target of a run (the main one, other accounts', the sweep's)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.plugin import current
+from conformance.context import current
 from conformance.results import spec_operations
 from contract.operations import OPERATIONS_BY_KEY
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.plugin import current
+from conformance.context import current
 
 
 def test_spec_lint():

@@ -12,8 +12,15 @@ import sys
 from pathlib import Path
 
 from contract.operations import OPERATIONS, Operation
-from contract.resources import GROUPS, TAGS
-from contract.schemas import MAX_ID, definitions, ref
+from contract.resources import GROUPS, NOTE_TYPES, TAGS
+from contract.schemas import (
+    IDENTIFIER_PATTERN,
+    MAX_ID,
+    MAX_PAGE_SIZE,
+    TABLE_NAME_PATTERN,
+    definitions,
+    ref,
+)
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "flexie-api.json"
 SECURITY = [{"apikeyHeader": []}, {"apikeyQuery": []}, {"oauth2": []}]
@@ -22,18 +29,18 @@ PATH_PARAMS = {
     "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The record's id."},
     "entityId": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                  "description": "The id of the record."},
-    "tableName": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$",
+    "tableName": {"type": "string", "pattern": TABLE_NAME_PATTERN,
                   "description": "The custom-entity table, as named in the account."},
-    "entityType": {"type": "string", "enum": ["contact", "lead", "account", "deal", "case"],
+    "entityType": {"type": "string", "enum": list(NOTE_TYPES),
                    "description": "What kind of record the note belongs to."},
-    "identifier": {"type": "string", "pattern": "^[A-Z]{2,10}-[0-9]{1,10}$",
+    "identifier": {"type": "string", "pattern": IDENTIFIER_PATTERN,
                    "description": "The case's identifier, such as REF-1042."},
 }
 _PAGING = ["limit", "start", "search", "orderBy", "orderByDir"]
 _QUERY_SETS = {"paging": _PAGING, "listing": [*_PAGING, "entityList"]}
 _QUERY_PARAMS = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 100,
-              "description": "Records per page (at most 100)."},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
+              "description": f"Records per page (at most {MAX_PAGE_SIZE})."},
     "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID,
               "description": "How many records to skip."},
     "search": {"type": "string", "description": "Free text matched against the records."},

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+TEXT_MAX_LENGTH = 255  # a text (and an e-mail address) is at most 255 characters
+URL_MAX_LENGTH = 2048
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # a time of day, HH:MM
+
 #: Every field type a Flexie field can have, with the JSON type its values take on the wire.
 FIELD_TYPES: dict[str, dict] = {
-    "text": {"type": "string", "maxLength": 255},
+    "text": {"type": "string", "maxLength": TEXT_MAX_LENGTH},
     "textarea": {"type": "string"},
     "number": {"type": "number"},
     "integer": {"type": "integer"},
@@ -15,7 +19,7 @@ FIELD_TYPES: dict[str, dict] = {
     "multiselect": {"type": "array", "items": {"type": "string"}},
     "date": {"type": "string", "format": "date"},
     "datetime": {"type": "string", "format": "date-time"},
-    "time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+    "time": {"type": "string", "pattern": TIME_PATTERN},
     "url": {"type": "string", "format": "uri"},
     "email": {"type": "string", "format": "email"},
     "phone": {"type": "string"},
@@ -46,8 +50,8 @@ INPUT_CONSTRAINTS: dict[str, dict] = {
     "phone": {"pattern": PHONE_PATTERN},
     # email and url are their JSON Schema formats (FIELD_TYPES), as Schemathesis's own
     # validator (jsonschema_rs) reads them: the mock checks them with that same validator.
-    "url": {"maxLength": 2048},
-    "email": {"maxLength": 255},
+    "url": {"maxLength": URL_MAX_LENGTH},
+    "email": {"maxLength": TEXT_MAX_LENGTH},
     "country": {"enum": list(COUNTRY_EXAMPLES)},
     "timezone": {"enum": list(TIMEZONE_EXAMPLES)},
     "number": {"minimum": -NUMBER_LIMIT, "maximum": NUMBER_LIMIT},
@@ -62,6 +66,8 @@ FILTER_TYPE: dict[str, str] = {
     "multiselect": "selectIn", "date": "date", "datetime": "datetime", "time": "time",
     "country": "country", "region": "region", "timezone": "timezone", "lookup": "lookup",
 }
+#: Every filter `type` a filter-input filter may have.
+FILTER_TYPES: frozenset[str] = frozenset(FILTER_TYPE.values())
 
 _TEXT_OPS = ("eq", "neq", "contains", "not_contains", "starts_with", "ends_with", "like",
              "isNull", "isNotNull", "in", "notIn")

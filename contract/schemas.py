@@ -7,11 +7,25 @@ allowed on records).
 
 from __future__ import annotations
 
-from contract.fields import ALL_OPERATORS, FIELD_TYPES, INPUT_CONSTRAINTS, Field
+from contract.fields import (
+    ALL_OPERATORS,
+    FIELD_TYPES,
+    FILTER_TYPES,
+    INPUT_CONSTRAINTS,
+    INT_MAX,
+    Field,
+)
 from contract.resources import COLLECTIONS, RECORD_KINDS, Collection, RecordKind
 
 REF = "#/definitions/"
-MAX_ID = 2_147_483_647  # ids are 32-bit in Flexie's database
+MAX_ID = INT_MAX  # ids are 32-bit in Flexie's database: 2147483647
+MAX_PAGE_SIZE = 100  # the most records one page (limit) of a listing or search may ask for
+MAX_SEND_LIMIT = 1000  # the most recipients one send of an email may ask for (limit)
+#: The forms of path parameters: a custom-entity table name, a case identifier (REF-1042).
+TABLE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+IDENTIFIER_PATTERN = r"^[A-Z]{2,10}-[0-9]{1,10}$"
+#: A permission as permission-input names it: bundle:level:permission.
+PERMISSION_PATTERN = r"^[a-z_]+:[a-z_]+:[a-z_]+$"
 
 
 def ref(name: str) -> dict:
@@ -150,9 +164,7 @@ def _filter_definitions() -> dict:
             "from": {"type": "string"}, "to": {"type": "string"},
             "id": {"type": "integer", "minimum": 1}, "label": {"type": "string"}}},
         "filter": {"type": "object", "required": ["type", "alias", "value"], "properties": {
-            "type": {"type": "string", "enum": sorted({
-                "boolean", "number", "text", "select", "selectIn", "country", "region",
-                "timezone", "datetime", "date", "time", "url", "lookup"})},
+            "type": {"type": "string", "enum": sorted(FILTER_TYPES)},
             "alias": {"type": "string", "minLength": 1},
             "value": ref("filter-value"),
             "strict": {"type": "boolean"}, "starts": {"type": "boolean"},
@@ -161,7 +173,7 @@ def _filter_definitions() -> dict:
             "filters": {"type": "array", "items": ref("filter")},
             "orderBy": {"type": "string"},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
             "entityList": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
             "search": {"type": "string"}},
@@ -184,7 +196,7 @@ def _filter_definitions() -> dict:
                 "condition": {"type": "string", "enum": ["AND", "OR"]},
                 "rules": {"type": "array", "items": ref("search-rule")}}},
             "page": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 100}},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
             "example": {"filters": {"condition": "AND", "rules": [
                 {"field": "email", "operator": "ends_with", "value": "@example.com"},
                 {"condition": "OR", "rules": [
@@ -264,18 +276,18 @@ def _misc_definitions() -> dict:
                            "example": {"unique_field": "email",
                                        "unique_field_value": "david.okafor@example.com"}},
         "paging-input": {"type": "object", "properties": {
-            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
             "orderBy": {"type": "string"},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]}}},
         "permission-input": {"type": "object", "required": ["permissions"], "properties": {
             "permissions": {"type": "array", "minItems": 1, "items": {
-                "type": "string", "pattern": "^[a-z_]+:[a-z_]+:[a-z_]+$"}}},
+                "type": "string", "pattern": PERMISSION_PATTERN}}},
             "example": {"permissions": ["lead:leads:viewown", "lead:leads:editown"]}},
         "permission-result": {"type": "object", "required": ["permissions"], "properties": {
             "permissions": {"type": "object", "additionalProperties": {"type": "boolean"}}}},
         "send-input": {"type": "object", "properties": {
-            "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_SEND_LIMIT},
             "contactIds": {"type": "array", "items": {"type": "integer", "minimum": 1,
                                                       "maximum": MAX_ID}}},
             "example": {"limit": 100}},

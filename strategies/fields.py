@@ -17,12 +17,14 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from contract.fields import INT_MAX, INT_MIN
+from contract.fields import TEXT_MAX_LENGTH as TEXT_MAX
+
 Field = Mapping[str, Any]
 """A field definition as `GET /{entity}/list/fields` returns it (alias, type, options, ...)."""
 
-TEXT_MAX = 255
 TEXTAREA_MAX = 2000
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
 # Reads may come back through a DECIMAL/DOUBLE column, so numbers compare with a tolerance.
 NUMBER_REL_TOL = 1e-9
 NUMBER_ABS_TOL = 1e-6
@@ -115,7 +117,7 @@ def _number(field: Field) -> SearchStrategy[Any]:
 
 
 def _integer(field: Field) -> SearchStrategy[Any]:
-    return st.integers(INT32_MIN, INT32_MAX)
+    return st.integers(INT_MIN, INT_MAX)
 
 
 def _date_str(d: dt.date) -> str:
@@ -161,7 +163,7 @@ def _phone(field: Field) -> SearchStrategy[Any]:
 
 
 def _lookup(field: Field) -> SearchStrategy[Any]:
-    return st.integers(1, INT32_MAX)
+    return st.integers(1, INT_MAX)
 
 
 def _select(field: Field) -> SearchStrategy[Any]:

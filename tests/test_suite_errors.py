@@ -24,7 +24,10 @@ def _bad_json(tmp_path):
 
 CASES = {
     "unreachable URL": (lambda tmp, url: ["--flexie-url", "http://127.0.0.1:9/api",
-                                          "--flexie-apikey", "k"], "cannot reach"),
+                                          "--flexie-apikey", "k"],
+                        "cannot reach http://127.0.0.1:9/api: connection refused"),
+    "unknown host": (lambda tmp, url: ["--flexie-url", "http://no-such-host.invalid/api",
+                                       "--flexie-apikey", "k"], "host name not found (DNS)"),
     "wrong key": (lambda tmp, url: ["--flexie-url", url, "--flexie-apikey", "wrong-key"],
                   "refused the API key"),
     "URL without key": (lambda tmp, url: ["--flexie-url", url], "needs --flexie-apikey"),
@@ -40,7 +43,7 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_one_readable_line(tmp_path, served, name):
     make_args, expected = CASES[name]
-    run = run_suite(*make_args(tmp_path, served), reports=tmp_path, timeout=120)
+    run = run_suite(*make_args(tmp_path, served), reports=tmp_path)
     errors = [line for line in run.output.splitlines() if line.startswith("ERROR:")]
     assert run.code == 4, run.output[-2000:]
     assert len(errors) == 1 and expected in errors[0], run.output[-2000:]

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from contract.accounts import AccountsError, parse_accounts
 from workspace import create_app
-from workspace.accounts import AccountsError, parse_accounts
+from workspace.accounts import mock_accounts
 from workspace.server import main, serve_in_thread
 from workspace.testing import JsonClient
 
@@ -191,7 +192,7 @@ def test_accounts_file_adds_an_account(tmp_path):
 ])
 def test_malformed_accounts_files_give_one_readable_line(text, message):
     with pytest.raises(AccountsError) as exc:
-        parse_accounts(text, "accounts.toml")
+        mock_accounts(parse_accounts(text, "accounts.toml"))
     assert message in str(exc.value) and "\n" not in str(exc.value)
     assert str(exc.value).startswith("accounts.toml")
 

@@ -1,35 +1,28 @@
 """Accounts of the mocked workspace: keys, OAuth clients, custom fields and custom tables.
 
-Accounts are data, read from TOML (stdlib tomllib). The two demo accounts ship in
-`demo_accounts.toml` in the same format `--accounts FILE` reads, so the format is exercised on
-every start. Every account differs in its custom fields, which is the point: a conformance
-suite must read `list/fields` instead of assuming one account's shape.
+Accounts are data, read from TOML by the one parser in `contract.accounts`. The two demo
+accounts ship in `demo_accounts.toml` in the same format `--accounts FILE` reads, so the
+format is exercised on every start. Every account differs in its custom fields, which is the
+point: a conformance suite must read `list/fields` instead of assuming one account's shape.
+This module adds what only the mock needs: default keys, per-kind field specs, key grants.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract.fields import FIELD_TYPES, Field
+from contract.accounts import ENTITIES, AccountsError, AccountSpec, Table, load_accounts
+from contract.fields import Field
 from contract.resources import CUSTOM_ENTITIES, KINDS_BY_NAME, RecordKind
 
-DEMO_FILE = Path(__file__).with_name("demo_accounts.toml")
-_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-_ALIAS = re.compile(r"^[a-z][A-Za-z0-9_]{0,63}$")
-_TABLE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_FIELD_KEYS = {"entity", "alias", "type", "label", "options", "required", "unique", "category"}
-_ACCOUNT_KEYS = {"name", "label", "api_key", "viewer_key", "client_id", "client_secret",
-                 "field", "table"}
-STANDARD_KINDS = tuple(n for n, k in KINDS_BY_NAME.items() if not k.is_custom_entity)
+#: The demo accounts file: the mock always serves it, the suite verifies it by default.
+DEMO_FILE = Path(__file__).resolve().with_name("demo_accounts.toml")
 _SEARCHABLE = frozenset({"text", "textarea", "email", "phone", "url", "select", "country",
                          "region", "timezone"})
 
-
-class AccountsError(ValueError):
-    """A malformed accounts file; the message is one readable line naming the problem."""
+__all__ = ["DEMO_FILE", "Account", "AccountsError", "Grant", "KindSpec", "Registry",
+           "build_registry", "demo_accounts", "mock_account", "mock_accounts"]
 
 
 @dataclass(frozen=True)
@@ -56,15 +49,10 @@ class KindSpec:
                    label or kind.singular.capitalize())
 
 
-@dataclass(frozen=True)
-class Table:
-    name: str
-    label: str
-    fields: tuple[Field, ...]
-
-
 @dataclass
 class Account:
+    """An account the mock serves: the file's account with its keys filled in."""
+
     name: str
     label: str
     api_key: str
@@ -77,7 +65,7 @@ class Account:
     categories: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for name in STANDARD_KINDS:
+        for name in ENTITIES:
             kind = KINDS_BY_NAME[name]
             self.specs[(name, None)] = KindSpec.build(
                 kind, None, kind.fields + self.custom_fields.get(name, ()))
@@ -139,148 +127,30 @@ class Registry:
         return Grant(acc, acc.admin_username, True)
 
 
-def _where(source: str, account: str) -> str:
-    return f"{source}: account {account}"
+def mock_account(spec: AccountSpec) -> Account:
+    """The mock's account for a parsed one: the keys the file leaves out get their defaults."""
+    name = spec.name
+    api_key = spec.api_key or f"{name}-demo-key"
+    viewer_key = spec.viewer_key or f"{name}-viewer-key"
+    if api_key == viewer_key:
+        raise AccountsError(f"{spec.where}: api_key and viewer_key must differ")
+    return Account(name, spec.label or name.capitalize(), api_key, viewer_key,
+                   spec.client_id or f"{name}-client", spec.client_secret or f"{name}-secret",
+                   dict(spec.custom_fields), dict(spec.tables))
 
 
-def _str(value: object, what: str, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise AccountsError(f"{where}: {what} must be a non-empty string")
-    return value
-
-
-def _field(raw: object, where: str, *, needs_entity: bool) -> tuple[str | None, Field]:
-    if not isinstance(raw, dict):
-        raise AccountsError(f"{where}: a field must be a table")
-    unknown = sorted(set(raw) - _FIELD_KEYS)
-    if unknown:
-        raise AccountsError(f"{where}: unknown field key(s) {', '.join(unknown)}")
-    alias = _str(raw.get("alias"), "field alias", where)
-    where = f"{where}: field {alias!r}"
-    if not _ALIAS.match(alias):
-        raise AccountsError(f"{where}: alias must match {_ALIAS.pattern}")
-    ftype = raw.get("type")
-    if ftype not in FIELD_TYPES:
-        raise AccountsError(f"{where}: type must be one of {', '.join(FIELD_TYPES)}")
-    options = raw.get("options", [])
-    if not isinstance(options, list) or not all(isinstance(o, str) and o for o in options):
-        raise AccountsError(f"{where}: options must be a list of strings")
-    if ftype in ("select", "multiselect") and not options:
-        raise AccountsError(f"{where}: a {ftype} field needs options")
-    for flag in ("required", "unique"):
-        if not isinstance(raw.get(flag, False), bool):
-            raise AccountsError(f"{where}: {flag} must be true or false")
-    entity = None
-    if needs_entity:
-        entity = raw.get("entity")
-        if entity not in STANDARD_KINDS:
-            raise AccountsError(f"{where}: entity must be one of {', '.join(STANDARD_KINDS)}")
-    label = raw.get("label", "")
-    category = raw.get("category", "custom")
-    if not isinstance(label, str) or not isinstance(category, str) or not category:
-        raise AccountsError(f"{where}: label and category must be strings")
-    return entity, Field(alias, ftype, label=label, options=tuple(options),
-                         required=raw.get("required", False), unique=raw.get("unique", False),
-                         category=category, custom=True)
-
-
-def _check_aliases(fields: tuple[Field, ...], standard: tuple[Field, ...], where: str) -> None:
-    seen = {f.alias for f in standard}
-    for f in fields:
-        if f.alias in seen or f.alias in ("id", "date_added", "date_modified"):
-            raise AccountsError(f"{where}: field {f.alias!r} is defined twice or is standard")
-        seen.add(f.alias)
-
-
-def _account(raw: object, index: int, source: str) -> Account:
-    if not isinstance(raw, dict):
-        raise AccountsError(f"{source}: account #{index} must be a table")
-    name = _str(raw.get("name"), "name", f"{source}: account #{index}")
-    where = _where(source, repr(name))
-    if not _NAME.match(name):
-        raise AccountsError(f"{where}: name must match {_NAME.pattern}")
-    unknown = sorted(set(raw) - _ACCOUNT_KEYS)
-    if unknown:
-        raise AccountsError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    strings = {k: _str(raw.get(k, default), k, where) for k, default in (
-        ("label", name.capitalize()), ("api_key", f"{name}-demo-key"),
-        ("viewer_key", f"{name}-viewer-key"), ("client_id", f"{name}-client"),
-        ("client_secret", f"{name}-secret"))}
-    if strings["api_key"] == strings["viewer_key"]:
-        raise AccountsError(f"{where}: api_key and viewer_key must differ")
-    custom: dict[str, list[Field]] = {}
-    for item in _array(raw.get("field", []), "field", where):
-        entity, f = _field(item, where, needs_entity=True)
-        custom.setdefault(entity or "", []).append(f)
-    frozen = {k: tuple(v) for k, v in custom.items()}
-    for entity, fields in frozen.items():
-        _check_aliases(fields, KINDS_BY_NAME[entity].fields, f"{where}: {entity}")
-    tables: dict[str, Table] = {}
-    for item in _array(raw.get("table", []), "table", where):
-        table = _table(item, where)
-        if table.name in tables:
-            raise AccountsError(f"{where}: table {table.name!r} is defined twice")
-        tables[table.name] = table
-    return Account(name, strings["label"], strings["api_key"], strings["viewer_key"],
-                   strings["client_id"], strings["client_secret"], frozen, tables)
-
-
-def _array(value: object, what: str, where: str) -> list:
-    if not isinstance(value, list):
-        raise AccountsError(f"{where}: {what} must be an array of tables ([[account.{what}]])")
-    return value
-
-
-def _table(raw: object, where: str) -> Table:
-    if not isinstance(raw, dict):
-        raise AccountsError(f"{where}: a table must be a TOML table")
-    name = _str(raw.get("name"), "table name", where)
-    where = f"{where}: table {name!r}"
-    if not _TABLE.match(name):
-        raise AccountsError(f"{where}: name must match {_TABLE.pattern}")
-    unknown = sorted(set(raw) - {"name", "label", "field"})
-    if unknown:
-        raise AccountsError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    fields = tuple(_field(item, where, needs_entity=False)[1]
-                   for item in _array(raw.get("field", []), "field", where))
-    _check_aliases(fields, CUSTOM_ENTITIES.fields, where)
-    label = raw.get("label", name.replace("_", " ").capitalize())
-    return Table(name, _str(label, "label", where), fields)
-
-
-def parse_accounts(text: str, source: str = "<accounts>") -> list[Account]:
-    """Parse the accounts format; AccountsError (one line) on anything malformed."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise AccountsError(f"{source}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"account"})
-    if unknown:
-        raise AccountsError(f"{source}: unknown top-level key(s) {', '.join(unknown)}; "
-                            "define accounts as [[account]] tables")
-    raw_accounts = data.get("account", [])
-    if not isinstance(raw_accounts, list) or not raw_accounts:
-        raise AccountsError(f"{source}: define at least one [[account]] table")
-    return [_account(raw, i + 1, source) for i, raw in enumerate(raw_accounts)]
-
-
-def load_accounts(path: str | Path) -> list[Account]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AccountsError(f"{path}: cannot read accounts file: {exc}") from None
-    return parse_accounts(text, str(path))
+def mock_accounts(specs: list[AccountSpec]) -> list[Account]:
+    return [mock_account(spec) for spec in specs]
 
 
 def demo_accounts() -> list[Account]:
-    return load_accounts(DEMO_FILE)
+    return mock_accounts(load_accounts(DEMO_FILE))
 
 
 def build_registry(accounts_file: str | Path | None = None) -> Registry:
     """The demo accounts plus the ones of `accounts_file`, checked for clashing keys."""
     registry = Registry(demo_accounts())
     if accounts_file is not None:
-        for acc in load_accounts(accounts_file):
+        for acc in mock_accounts(load_accounts(accounts_file)):
             registry.add(acc)
     return registry

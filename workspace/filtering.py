@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contract.fields import ALL_OPERATORS, OPERATORS, Field
+from contract.fields import ALL_OPERATORS, FILTER_TYPES, OPERATORS, Field
+from contract.schemas import MAX_ID, MAX_PAGE_SIZE
 from workspace.exceptions import BadRequest
 from workspace.validation import clean_value, parse_datetime
 
@@ -25,11 +26,7 @@ Getter = Callable[[View], list]
 #: Turns a rule's `field` (alias or {"entity", "field"}) into its definition and a getter.
 Resolver = Callable[[Any], tuple[Field, Getter]]
 
-FILTER_TYPES = frozenset({"boolean", "number", "text", "select", "selectIn", "country",
-                          "region", "timezone", "datetime", "date", "time", "url", "lookup"})
 MAX_DEPTH = 16
-MAX_LIMIT = 100
-MAX_INT = 2**31 - 1  # the contract bounds ids, start and entityList to 32 bits
 DEFAULT_LIMIT = 30
 _NOPE = object()  # a stored value that cannot be compared: matches no positive operator
 _TEXTUAL = frozenset({"text", "textarea", "email", "phone", "url", "region", "select",
@@ -399,9 +396,9 @@ def paging(params: Mapping[str, Any], orderable: Iterable[str], *, from_query: b
     start, limit = 0, default_limit
     order_by, direction, search, entity_list = None, "ASC", None, None
     if given("start"):
-        start = _int(params["start"], "start", 0, MAX_INT, from_query)
+        start = _int(params["start"], "start", 0, MAX_ID, from_query)
     if given("limit"):
-        limit = _int(params["limit"], "limit", 1, MAX_LIMIT, from_query)
+        limit = _int(params["limit"], "limit", 1, MAX_PAGE_SIZE, from_query)
     if given("orderBy"):
         order_by = params["orderBy"]
         if not isinstance(order_by, str) or order_by not in orderable:
@@ -416,5 +413,5 @@ def paging(params: Mapping[str, Any], orderable: Iterable[str], *, from_query: b
             raise BadRequest("search must be a string.")
         search = search or None
     if given("entityList"):
-        entity_list = _int(params["entityList"], "entityList", 1, MAX_INT, from_query)
+        entity_list = _int(params["entityList"], "entityList", 1, MAX_ID, from_query)
     return Paging(start, limit, order_by, direction, search, entity_list)

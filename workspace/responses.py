@@ -19,7 +19,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from contract.operations import OPERATIONS, READS, Operation
-from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
+from contract.schemas import IDENTIFIER_PATTERN, MAX_ID, TABLE_NAME_PATTERN
 from workspace.accounts import Grant, Registry
 from workspace.exceptions import (
     ApiError,
@@ -37,13 +38,14 @@ StartResponse = Callable[..., Any]
 Handler = Callable[[Call], Result]
 MAX_BODY = 1024 * 1024  # 1 MiB
 JSON_TYPE = "application/json"
-_ID = re.compile(r"^[1-9][0-9]{0,9}$")
-MAX_ID = 2**31 - 1  # ids are 32-bit in Flexie's database
+# The path parameters as the contract types them (contract.build.PATH_PARAMS): an id is
+# digits without a leading zero, no longer than MAX_ID (then compared with it).
+_ID = re.compile(rf"^[1-9][0-9]{{0,{len(str(MAX_ID)) - 1}}}$")
 _PARAMS: dict[str, tuple[re.Pattern[str], str]] = {
-    "tableName": (re.compile(r"^[a-z][a-z0-9_]{0,63}$"), "a table name such as projects"),
-    "entityType": (re.compile(r"^(contact|lead|account|deal|case)$"),
-                   "one of contact, lead, account, deal, case"),
-    "identifier": (re.compile(r"^[A-Z]{2,10}-[0-9]{1,10}$"), "an identifier such as REF-1042"),
+    "tableName": (re.compile(TABLE_NAME_PATTERN), "a table name such as projects"),
+    "entityType": (re.compile("^(" + "|".join(map(re.escape, NOTE_TYPES)) + ")$"),
+                   "one of " + ", ".join(NOTE_TYPES)),
+    "identifier": (re.compile(IDENTIFIER_PATTERN), "an identifier such as REF-1042"),
 }
 STATUS_LINES = {200: "200 OK", 201: "201 Created", 204: "204 No Content",
                 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden",

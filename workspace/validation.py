@@ -21,12 +21,14 @@ from contract.fields import (
     INT_MIN,
     NUMBER_LIMIT,
     PHONE_PATTERN,
+    TEXT_MAX_LENGTH,
+    TIME_PATTERN,
+    URL_MAX_LENGTH,
     Field,
 )
 from workspace.exceptions import BadRequest
 from workspace.reference import COUNTRY_BY_KEY, TIMEZONES
 
-TEXT_MAX = 255
 #: Keys an answer carries that a client may echo back in a body; they are ignored.
 ECHO_KEYS = frozenset({"id", "date_added", "date_modified"})
 # The text forms the contract defines (contract.fields), so mock and suite agree exactly.
@@ -35,7 +37,7 @@ _EMAIL = jsonschema_rs.validator_for(FIELD_TYPES["email"], validate_formats=True
 _URL = jsonschema_rs.validator_for(FIELD_TYPES["url"], validate_formats=True)
 _PHONE = re.compile(PHONE_PATTERN)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_TIME = re.compile(TIME_PATTERN)
 _LENIENT_TYPES = frozenset({"number", "integer", "boolean", "date", "datetime", "time"})
 
 
@@ -43,7 +45,7 @@ def _bad(f: Field, why: str) -> BadRequest:
     return BadRequest(f"Field '{f.alias}' ({f.type}) {why}.")
 
 
-def _string(f: Field, v: Any, limit: int | None = TEXT_MAX) -> str:
+def _string(f: Field, v: Any, limit: int | None = TEXT_MAX_LENGTH) -> str:
     if not isinstance(v, str):
         raise _bad(f, "must be a string")
     if limit is not None and len(v) > limit:
@@ -139,14 +141,14 @@ def _time(f: Field, v: Any) -> str:
 
 
 def _url(f: Field, v: Any) -> str:
-    v = _string(f, v, 2048)
+    v = _string(f, v, URL_MAX_LENGTH)
     if not _URL.is_valid(v):
         raise _bad(f, "must be an absolute URI")
     return v
 
 
 def _email(f: Field, v: Any) -> str:
-    if not isinstance(v, str) or len(v) > TEXT_MAX or not _EMAIL.is_valid(v):
+    if not isinstance(v, str) or len(v) > TEXT_MAX_LENGTH or not _EMAIL.is_valid(v):
         raise _bad(f, "must be an e-mail address")
     return v
 

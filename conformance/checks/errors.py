@@ -21,4 +21,4 @@ def error_problem(reply: Reply) -> str | None:
 @case_check
 def errors_are_json(ctx: CheckContext, case, reply: Reply) -> None:
     if reply.status >= 400 and (problem := error_problem(reply)):
-        raise ctx.fail("errors_are_json", problem, reply)
+        raise ctx.fail(problem, reply)

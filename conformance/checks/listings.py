@@ -6,8 +6,6 @@ from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.target import Reply
 
-_LISTING_ACTIONS = {"list", "search"}
-
 
 def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
     _, plural = envelope(ctx.op.resource)
@@ -17,24 +15,20 @@ def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
     return body.get("total"), body[plural]
 
 
-@case_check
+@case_check(actions={"list", "search"}, statuses={200})
 def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
-    if ctx.op.action not in _LISTING_ACTIONS or reply.status != 200:
-        return
     found = _items(ctx, reply)
     if found is None:
         return  # the schema check reports a malformed envelope
     total, items = found
     if not isinstance(total, int) or total < len(items):
-        raise ctx.fail("listing_total_agrees",
-                       f"total {total!r} is not a count of at least the {len(items)} items",
+        raise ctx.fail(f"total {total!r} is not a count of at least the {len(items)} items",
                        reply)
     source = case.query or {} if ctx.op.body is None else (
         case.body if isinstance(case.body, dict) else {})
     limit = source.get("limit")
     if isinstance(limit, int) and limit >= 1 and len(items) > limit:
-        raise ctx.fail("listing_total_agrees",
-                       f"limit {limit} asked, {len(items)} items answered", reply)
+        raise ctx.fail(f"limit {limit} asked, {len(items)} items answered", reply)
 
 
 def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, list[int], Reply]:
@@ -42,35 +36,29 @@ def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, li
                                                     "orderBy": "id", "orderByDir": "ASC"})
     found = _items(ctx, reply) if reply.status == 200 else None
     if found is None:
-        raise ctx.fail("paging_is_consistent", f"GET {path} answered {reply.status}", reply)
+        raise ctx.fail(f"GET {path} answered {reply.status}", reply)
     total, items = found
     if not isinstance(total, int):
-        raise ctx.fail("paging_is_consistent", f"total is {total!r}, not a count", reply)
+        raise ctx.fail(f"total is {total!r}, not a count", reply)
     return total, [i.get("id") for i in items if isinstance(i, dict)], reply
 
 
-@probe
+@probe(actions={"list"}, methods={"GET"}, when=lambda op: op.query is not None)
 def paging_is_consistent(ctx: CheckContext) -> None:
     """Total does not depend on the page; pages are the slices of the whole ordered list."""
-    op = ctx.op
-    if op.method != "GET" or op.action != "list" or op.query is None:
-        return
-    path = render(op.path, ctx.owned.ce_table)
+    path = render(ctx.op.path, ctx.owned.ce_table)
     total, whole, reply = _page(ctx, path, 0, 100)
     if total < 3:
         return
     if len(whole) != min(total, 100):
-        raise ctx.fail("paging_is_consistent",
-                       f"start=0&limit=100 gave {len(whole)} items of total {total}", reply)
+        raise ctx.fail(f"start=0&limit=100 gave {len(whole)} items of total {total}", reply)
     for start, limit in ((0, 1), (1, 2)):
         page_total, ids, reply = _page(ctx, path, start, limit)
         if page_total != total:
-            raise ctx.fail("paging_is_consistent",
-                           f"total is {page_total} with start={start}&limit={limit} but "
+            raise ctx.fail(f"total is {page_total} with start={start}&limit={limit} but "
                            f"{total} with limit=100", reply)
         if ids != whole[start:start + limit]:
-            raise ctx.fail("paging_is_consistent",
-                           f"start={start}&limit={limit} gave ids {ids}, expected "
+            raise ctx.fail(f"start={start}&limit={limit} gave ids {ids}, expected "
                            f"{whole[start:start + limit]}", reply)
 
 
@@ -93,12 +81,10 @@ def _unique_alias(ctx: CheckContext, record: dict) -> str | None:
     return None
 
 
-@probe
+@probe(actions={"list"}, when=lambda op: op.body == "filter-input")
 def filters_are_applied(ctx: CheckContext) -> None:
     """A filter-input on an owned record's unique value finds that record and only it."""
     op = ctx.op
-    if op.body != "filter-input" or op.action != "list":
-        return
     pair = _owned_pair(ctx)
     alias = _unique_alias(ctx, pair[0]) if pair else None
     if alias is None:
@@ -111,18 +97,15 @@ def filters_are_applied(ctx: CheckContext) -> None:
     found = _items(ctx, reply) if reply.status == 200 else None
     ids = [i.get("id") for i in found[1] if isinstance(i, dict)] if found else None
     if ids != [pair[0]["id"]]:
-        raise ctx.fail("filters_are_applied",
-                       f"filter {alias} eq {value!r} should find only record {pair[0]['id']}, "
+        raise ctx.fail(f"filter {alias} eq {value!r} should find only record {pair[0]['id']}, "
                        f"got {ids if ids is not None else reply.status}", reply,
                        request=f"POST {op.path} {body}")
 
 
-@probe
+@probe(actions={"search"})
 def search_finds_written(ctx: CheckContext) -> None:
     """An OR rule set over two owned records' unique values finds both and nothing else."""
     op = ctx.op
-    if op.action != "search":
-        return
     pair = _owned_pair(ctx)
     alias = _unique_alias(ctx, pair[0]) if len(pair) == 2 else None
     if alias is None:
@@ -137,7 +120,6 @@ def search_finds_written(ctx: CheckContext) -> None:
     ids = sorted(i.get("id") for i in found[1] if isinstance(i, dict)) if found else None
     expected = sorted([pair[0]["id"], pair[1]["id"]])
     if ids != expected:
-        raise ctx.fail("search_finds_written",
-                       f"OR search on {alias} should find records {expected}, got "
+        raise ctx.fail(f"OR search on {alias} should find records {expected}, got "
                        f"{ids if ids is not None else reply.status}", reply,
                        request=f"POST {op.path} {body}")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from conformance.checks.registry import CheckContext, case_check
+from conformance.checks.registry import SUCCESS, CheckContext, case_check
 from conformance.checks.shapes import envelope, fields_by_alias, listing_path, record_path
 from conformance.safety import addressed_id
 from conformance.target import Reply
 from contract.operations import CREATES, Operation
 
-_WRITES = {"create", "update", "edit"}
+#: The resources whose records a write can be read back from.
+_READABLE = {"contacts", "leads", "accounts", "deals", "cases", "custom_entities", "tasks",
+             "notes", "users", "pipelines"}
 
 
 def _equal(field: dict | None, written: object, read: object) -> bool:
@@ -33,24 +35,19 @@ def _sent_id(case, reply: Reply, op: Operation) -> int | None:
     return addressed_id((case.path_parameters or {}).get("id"))
 
 
-@case_check
+@case_check(actions={"create", "update", "edit"}, statuses=SUCCESS)
 def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
-    if op.action not in _WRITES or reply.status >= 300 or not isinstance(case.body, dict):
-        return
-    if op.resource not in {"contacts", "leads", "accounts", "deals", "cases",
-                           "custom_entities", "tasks", "notes", "users", "pipelines"}:
+    if not isinstance(case.body, dict) or op.resource not in _READABLE:
         return
     record_id = _sent_id(case, reply, op)
     if record_id is None:
-        raise ctx.fail("read_back_equals_written", f"answer {reply.status} names no record id",
-                       reply)
+        raise ctx.fail(f"answer {reply.status} names no record id", reply)
     got = ctx.target.request("GET", record_path(op, ctx.owned.ce_table, record_id))
     singular, _ = envelope(op.resource)
     stored = (got.json or {}).get(singular) if isinstance(got.json, dict) else None
     if got.status != 200 or not isinstance(stored, dict):
-        raise ctx.fail("read_back_equals_written",
-                       f"record {record_id} written with {reply.status} reads back as HTTP "
+        raise ctx.fail(f"record {record_id} written with {reply.status} reads back as HTTP "
                        f"{got.status}", got)
     fields = fields_by_alias(op.resource, ctx.owned.custom_fields.get(op.resource, []))
     hidden = {"password", "unique_field", "unique_field_value"}
@@ -58,27 +55,22 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
         if alias in hidden or alias not in fields or fields[alias].get("readOnly"):
             continue
         if alias not in stored:
-            raise ctx.fail("read_back_equals_written",
-                           f"field {alias!r} was written but is missing when read back", got)
+            raise ctx.fail(f"field {alias!r} was written but is missing when read back", got)
         if not _equal(fields.get(alias), value, stored[alias]):
-            raise ctx.fail("read_back_equals_written",
-                           f"field {alias!r}: wrote {value!r}, read back {stored[alias]!r}", got)
+            raise ctx.fail(f"field {alias!r}: wrote {value!r}, read back {stored[alias]!r}", got)
     if ctx.before and op.effect != CREATES:
         for alias, old in ctx.before.items():
             if alias in case.body or alias in ("date_modified", "date_added") or \
                     alias not in fields:
                 continue
             if not _equal(fields.get(alias), old, stored.get(alias)):
-                raise ctx.fail("read_back_equals_written",
-                               f"field {alias!r} was not sent but changed from {old!r} to "
+                raise ctx.fail(f"field {alias!r} was not sent but changed from {old!r} to "
                                f"{stored.get(alias)!r}", got)
 
 
-@case_check
+@case_check(actions={"delete"}, statuses=SUCCESS)
 def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
-    if op.action != "delete" or reply.status >= 300:
-        return
     # The id the URL named: the coverage phase writes path ids as text ("193").
     record_id = addressed_id((case.path_parameters or {}).get("id"))
     if record_id is None:
@@ -86,22 +78,18 @@ def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
     path = record_path(op, ctx.owned.ce_table, record_id)
     got = ctx.target.request("GET", path)
     if got.status != 404:
-        raise ctx.fail("deleted_record_is_gone",
-                       f"{path} was deleted ({reply.status}) but GET answers {got.status}", got)
+        raise ctx.fail(f"{path} was deleted ({reply.status}) but GET answers {got.status}", got)
     listing = ctx.target.request("GET", listing_path(op, ctx.owned.ce_table),
                                  params={"limit": 100, "orderBy": "id", "orderByDir": "DESC"})
     _, plural = envelope(op.resource)
     items = (listing.json or {}).get(plural, []) if isinstance(listing.json, dict) else []
     if any(isinstance(i, dict) and i.get("id") == record_id for i in items):
-        raise ctx.fail("deleted_record_is_gone",
-                       f"deleted record {record_id} is still in the listing", listing)
+        raise ctx.fail(f"deleted record {record_id} is still in the listing", listing)
 
 
-@case_check
+@case_check(actions={"list_add", "list_remove"}, statuses={200})
 def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
-    if op.action not in ("list_add", "list_remove") or reply.status != 200:
-        return
     params = case.path_parameters or {}
     lists_path = record_path(op, ctx.owned.ce_table, params["entityId"]) + "/lists"
     got = ctx.target.request("GET", lists_path, params={"limit": 100})
@@ -110,20 +98,16 @@ def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     member = addressed_id(params["id"]) in ids
     if member != (op.action == "list_add"):
         state = "is not" if op.action == "list_add" else "is still"
-        raise ctx.fail("list_membership_persisted",
-                       f"after {op.action.replace('_', ' ')} answered 200, record "
+        raise ctx.fail(f"after {op.action.replace('_', ' ')} answered 200, record "
                        f"{params['entityId']} {state} in list {params['id']} ({lists_path})", got)
 
 
-@case_check
+@case_check(actions={"complete", "incomplete"}, statuses=SUCCESS)
 def task_completion_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
-    if op.action not in ("complete", "incomplete") or reply.status >= 300:
-        return
     task_id = (case.path_parameters or {})["id"]
     got = ctx.target.request("GET", f"/tasks/{task_id}")
     task = (got.json or {}).get("task", {}) if isinstance(got.json, dict) else {}
     if task.get("is_completed") is not (op.action == "complete"):
-        raise ctx.fail("task_completion_persisted",
-                       f"after {op.action} answered {reply.status}, task {task_id} has "
+        raise ctx.fail(f"after {op.action} answered {reply.status}, task {task_id} has "
                        f"is_completed={task.get('is_completed')!r}", got)

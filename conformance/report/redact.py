@@ -3,10 +3,15 @@
 Two layers: the exact secrets the run used (and their URL-, JSON- and HTML-escaped forms), and
 patterns for credential-shaped text (API key headers and query values, bearer tokens, OAuth2
 fields) so a key the caller forgot to pass is still hidden. `redact` is idempotent.
+
+A shortened repr (pytest's saferepr, reprlib) cuts long values in the middle and joins the ends
+with "...": the part of a secret on either side of such an ellipsis is masked as well, so a
+truncated object that holds a key does not leak its first or last characters.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -18,16 +23,20 @@ import markupsafe
 
 MARK = "[REDACTED]"
 MIN_SECRET_LEN = 4  # shorter "secrets" would shred ordinary words
+MIN_FRAGMENT_LEN = 3  # the end of a secret that a shortened repr leaves beside its "..."
 
+_DONE = re.escape(MARK)  # a value masked already: a second pass leaves it (and what follows)
 _FIELDS = r"apikey|api_key|api-key|access_token|refresh_token|client_secret|id_token"
 
 # Form / query text: apikey=abc&x=1, refresh_token=abc
-_QUERY = re.compile(rf"(?i)(?<![\w-])((?:{_FIELDS})=)([^&\s#'\"<>]+)")
+_QUERY = re.compile(rf"(?i)(?<![\w-])((?:{_FIELDS})=)(?!{_DONE})([^&\s#'\"<>]+)")
 # HTTP header lines, e.g. curl -H 'apikey: abc' or "X-Api-Key: abc"
-_HEADER = re.compile(r"(?i)(?<![\w-])((?:x-)?api[-_]?key\s*:[ \t]*)([^\s'\"\\,;]+)")
+_HEADER = re.compile(
+    rf"(?i)(?<![\w-])((?:x-)?api[-_]?key\s*:[ \t]*+)(?!{_DONE})([^\s'\"\\,;]+)")
 # Authorization: Bearer abc / Basic abc / abc
 _AUTHZ = re.compile(
-    r"(?i)(?<![\w-])(authorization\s*:[ \t]*(?:(?:bearer|basic|token)[ \t]+)?)([^\s'\"\\,;]+)"
+    r"(?i)(?<![\w-])((?>authorization\s*:[ \t]*(?:(?:bearer|basic|token)[ \t]+)?))"
+    rf"(?!{_DONE})([^\s'\"\\,;]+)"
 )
 # A bearer token anywhere else (long enough to not be the word "token")
 _BEARER = re.compile(r"(?<![\w-])(Bearer[ \t]+)([A-Za-z0-9._~+/-]{8,}=*)")
@@ -63,8 +72,26 @@ def _secret_forms(secrets: Iterable[str]) -> list[str]:
 
 
 def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    return _compiled(tuple(s for s in secrets if isinstance(s, str)))
+
+
+@functools.lru_cache(maxsize=32)  # the same few secrets, for every line a run writes
+def _compiled(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     forms = _secret_forms(secrets)
-    return re.compile("|".join(map(re.escape, forms))) if forms else None
+    if not forms:
+        return None
+    # Whole secrets first; then what a shortened repr leaves of one: its head just before
+    # "...", its tail just after.
+    heads = {f[:n] for f in forms for n in range(MIN_FRAGMENT_LEN, len(f))}
+    tails = {f[-n:] for f in forms for n in range(MIN_FRAGMENT_LEN, len(f))}
+
+    def alternatives(values: Iterable[str]) -> str:
+        return "|".join(map(re.escape, sorted(values, key=len, reverse=True)))
+
+    return re.compile(f"{alternatives(forms)}"
+                      f"|(?:{alternatives(heads)})(?=\\.\\.\\.|\u2026)"
+                      f"|(?<=\\.\\.\\.)(?:{alternatives(tails)})"
+                      f"|(?<=\u2026)(?:{alternatives(tails)})")
 
 
 def _redact_once(text: str, secret_re: re.Pattern[str] | None) -> str:

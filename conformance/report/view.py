@@ -88,12 +88,22 @@ def status_counts(statuses: list[str]) -> dict[str, int]:
     return {s: statuses.count(s) for s in STATUSES}
 
 
+def verdict_label(doc: Mapping[str, Any]) -> str:
+    """The badge: PASSED, FAILED, or for a run without a verdict whether anything ran."""
+    if doc["verdict"] != "error":
+        return str(doc["verdict"]).upper()
+    ran = any(s != "not-run" for o in doc["operations"] for s in o["statuses"].values())
+    return "STOPPED" if ran or doc["scenarios"] or doc["aliases"] else "DID NOT RUN"
+
+
 def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template needs, precomputed."""
     anchors = anchor_ids([f["id"] for f in doc["failures"]])
     baseline = doc.get("baseline")
     return {
         "doc": doc,
+        "verdict_label": verdict_label(doc),
+        "stopped": doc.get("stopped"),
         "started": human_time(doc["started"]),
         "duration": human_duration(doc["duration_s"]),
         "kinds": KINDS,
@@ -114,11 +124,14 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 def _groups(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, Any]]:
     failures_by_op: dict[str, list[dict[str, str]]] = defaultdict(list)
+    failures_by_group: dict[str, list[dict[str, str]]] = defaultdict(list)
     for failure in doc["failures"]:
+        link = {"anchor": anchors[failure["id"]], "check": failure["check"]}
         if failure["operation"]:
-            failures_by_op[failure["operation"]].append(
-                {"anchor": anchors[failure["id"]], "check": failure["check"]}
-            )
+            failures_by_op[failure["operation"]].append(link)
+        elif failure.get("group"):
+            # A scenario's or an alias check's failure that names no single operation.
+            failures_by_group[failure["group"]].append(link)
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for op in doc["operations"]:
         method, path = split_key(op["key"])
@@ -141,7 +154,8 @@ def _groups(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, A
             "anchor": "g-" + re.sub(r"[^a-z0-9]+", "-", name.lower()),
             "ops": ops,
             "counts": counts,
-            "ok": all(o["ok"] for o in ops),
+            "failure_links": failures_by_group.get(name, []),
+            "ok": all(o["ok"] for o in ops) and name not in failures_by_group,
         })
     return groups
 

@@ -7,12 +7,16 @@ was expected and what came back. All writes go to records the run created (journ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.checks.errors import error_problem
 from conformance.checks.shapes import render
-from conformance.target import Reply
+from conformance.owned import OwnedRecords
+from conformance.target import Reply, Target
 from contract.resources import KINDS_BY_NAME, RecordKind
+
+if TYPE_CHECKING:
+    from conformance.runner import Runner
 
 
 class StepFailed(AssertionError):
@@ -21,15 +25,15 @@ class StepFailed(AssertionError):
 
 @dataclass
 class Steps:
-    runner: Any  # conformance.runner.Runner
+    runner: Runner
     log: list[str] = field(default_factory=list)
 
     @property
-    def target(self):
+    def target(self) -> Target:
         return self.runner.target
 
     @property
-    def owned(self):
+    def owned(self) -> OwnedRecords:
         return self.runner.owned
 
     # --- raw calls ----------------------------------------------------------------------

@@ -12,8 +12,9 @@ import re
 from typing import Any
 
 from contract.resources import NOTE_TYPES
+from contract.schemas import MAX_ID, MAX_SEND_LIMIT, PERMISSION_PATTERN
 from workspace.exceptions import BadRequest, NotFound
-from workspace.filtering import MAX_INT, compile_filters, paging
+from workspace.filtering import compile_filters, paging
 from workspace.handlers.common import (
     Call,
     Crud,
@@ -28,7 +29,7 @@ from workspace.handlers.common import (
 from workspace.handlers.shapes import COLLECTION_SHAPES
 from workspace.state import Backend, Row
 
-_PERMISSION = re.compile(r"^[a-z_]+:[a-z_]+:[a-z_]+$")
+_PERMISSION = re.compile(PERMISSION_PATTERN)
 
 
 class CollectionHandlers:
@@ -195,17 +196,18 @@ class CollectionHandlers:
         if call.body is not None and not isinstance(call.body, dict):
             raise BadRequest("The request body must be a JSON object.")
         body = call.obj()
-        limit = body.get("limit", 1000)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise BadRequest("limit must be an integer between 1 and 1000.")
+        limit = body.get("limit", MAX_SEND_LIMIT)
+        if isinstance(limit, bool) or not isinstance(limit, int) or \
+                not 1 <= limit <= MAX_SEND_LIMIT:
+            raise BadRequest(f"limit must be an integer between 1 and {MAX_SEND_LIMIT}.")
         ids = body.get("contactIds")
         if "contactIds" not in body:
             contacts = self.backend.list_records(call.account, "contacts")
         else:
             if not isinstance(ids, list) or not all(
-                    isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_INT
+                    isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID
                     for i in ids):
-                raise BadRequest(f"contactIds must be an array of ids from 1 to {MAX_INT}.")
+                raise BadRequest(f"contactIds must be an array of ids from 1 to {MAX_ID}.")
             contacts = self.backend.records_by_ids(call.account, "contacts", ids)
             missing = sorted(set(ids) - {c.id for c in contacts})
             if missing:

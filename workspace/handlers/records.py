@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from contract.resources import KINDS_BY_NAME
-from contract.schemas import definitions
+from contract.schemas import MAX_ID, MAX_PAGE_SIZE, definitions
 from workspace.accounts import KindSpec, Registry
 from workspace.exceptions import BadRequest, NotFound
 from workspace.filtering import (
-    MAX_INT,
     Getter,
     Paging,
     compile_filters,
@@ -185,7 +184,7 @@ class RecordHandlers:
         if call.body is not None and "filters" not in body:
             raise BadRequest("A search needs filters: {\"condition\", \"rules\"}.")
         page_no, limit = body.get("page", 1), body.get("limit", 30)
-        for name, value, high in (("page", page_no, MAX_INT), ("limit", limit, 100)):
+        for name, value, high in (("page", page_no, MAX_ID), ("limit", limit, MAX_PAGE_SIZE)):
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
                 raise BadRequest(f"{name} must be an integer from 1 to {high}.")
         views = self.crud.views(call, shape)
@@ -328,10 +327,10 @@ class RecordHandlers:
                 raise BadRequest(f"associations: unknown kind {kind!r} (leads, contacts, "
                                  "accounts).")
             if not isinstance(ids, list) or not all(
-                    isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_INT
+                    isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= MAX_ID
                     for i in ids):
                 raise BadRequest(f"associations.{kind} must be an array of ids from 1 to "
-                                 f"{MAX_INT}.")
+                                 f"{MAX_ID}.")
             found = {r.id for r in self.backend.records_by_ids(call.account, kind, ids)}
             missing = [i for i in ids if i not in found]
             if missing:
