@@ -1,7 +1,7 @@
 """Detection power: does each fault of the mock's catalogue get caught, and how fast?
 
     python bench/bench_power.py [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
-                                [--attribute] [--timeout 900]
+                                [--attribute] [--st-spec published|adapted] [--timeout 900]
 
 For every fault of `workspace.faults.FAULTS`, side by side:
   ours  `pytest conformance --flexie-profile quick -x --flexie-mock-fault NAME` in process;
@@ -17,6 +17,12 @@ against the faithful mock and per fault, marks a first failure that also occurs 
 mock as "noise", and counts the failures (check code + operation) absent on the faithful mock:
 the findings that can be attributed to the fault. (Same seed, same findings: two full runs
 against the faithful mock gave identical failure sets.)
+
+Faults found per minute: the faults a tool detected, counted only where the detection can be
+told from noise (the tool passes the faithful mock, or --attribute shows a failure the faithful
+mock lacks), over the minutes of the runs that found them (the sum of their wall times).
+--st-spec adapted gives Schemathesis the spec our suite generates from (the contract narrowed
+to the demo account, bench.common.write_adapted_spec), so both tools get the same inputs.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +55,7 @@ from bench.common import (
     save_json,
     snapshot,
     stop_all,
+    write_adapted_spec,
 )
 from workspace.faults import FAULTS
 
@@ -72,11 +80,13 @@ def run_ours(fault: str | None, seed: int, timeout: float) -> SuiteRun:
     return run_suite(extra, seed, timeout)
 
 
-def run_st(fault: str | None, seed: int, timeout: float, stop_first: bool) -> StRun:
-    """Plain Schemathesis against a fresh mock server with this fault."""
+def run_st(fault: str | None, seed: int, timeout: float, stop_first: bool,
+           spec: Path | None = None) -> StRun:
+    """Plain Schemathesis on `spec` (default the contract) against a fresh mock server with
+    this fault."""
     with mock_server([fault] if fault else []) as url:
         return run_schemathesis(url, seed, QUICK_EXAMPLES, workers=1, stop_first=stop_first,
-                                timeout=timeout)
+                                timeout=timeout, spec=spec)
 
 
 def measure(fault: str | None, args: argparse.Namespace) -> FaultResult:
@@ -85,11 +95,12 @@ def measure(fault: str | None, args: argparse.Namespace) -> FaultResult:
     progress(f"{name}: ours ...")
     ours = run_ours(fault, args.seed, args.timeout)
     progress(f"{name}: ours {verdict_ours(ours)} in {ours.wall_s:.1f}s; schemathesis ...")
-    st = run_st(fault, args.seed, args.timeout, stop_first=True)
+    st = run_st(fault, args.seed, args.timeout, stop_first=True, spec=args.st_spec_path)
     progress(f"{name}: schemathesis {st.outcome} in {st.wall_s:.1f}s")
     full = None
     if args.attribute:
-        full = run_st(fault, args.seed, args.timeout, stop_first=False)
+        full = run_st(fault, args.seed, args.timeout, stop_first=False,
+                      spec=args.st_spec_path)
         progress(f"{name}: schemathesis full run {full.outcome} in {full.wall_s:.1f}s, "
                  f"{len(full.signatures())} failure signatures")
     return FaultResult(name, ours, st, full)
@@ -186,6 +197,7 @@ def summary(faulty: list[FaultResult], faithful: FaultResult, attributed: bool) 
         hit = sum(bool(r.new_signatures) for r in faulty)
         lines.append(f"schemathesis attributable detection (a failure absent on the faithful "
                      f"mock): {hit}/{n} ({pct(hit, n)})")
+    lines += per_minute(faulty, faithful)
     broken = [f"{r.fault} ({r.ours.crash or 'no traceback'})"
               for r in [faithful, *faulty] if not r.ours.report_written or r.ours.crash]
     if broken:
@@ -194,6 +206,33 @@ def summary(faulty: list[FaultResult], faithful: FaultResult, attributed: bool) 
     errors = [f"{r.fault}: ours {r.ours.error}" for r in faulty if r.ours.error]
     errors += [f"{r.fault}: schemathesis {r.st.error}" for r in faulty if r.st.error]
     lines += [f"error: {e}" for e in errors]
+    return lines
+
+
+def per_minute(faulty: list[FaultResult], faithful: FaultResult) -> list[str]:
+    """Faults found per minute of runs: only findings a user can attribute to the fault count
+    (a tool that also fails the faithful mock has told them nothing by failing)."""
+    mins = sum(r.ours.wall_s for r in faulty) / 60
+    ours_found = sum(r.ours.detected for r in faulty) if faithful.ours.rc == 0 else 0
+    lines = [f"faults found per minute: ours {ours_found} in {mins:.1f} min of -x runs = "
+             f"{ours_found / mins:.1f}/min" if mins else "faults found per minute: ours -"]
+    first_mins = sum(r.st.wall_s for r in faulty) / 60
+    if not faithful.st.detected:
+        found = sum(r.st.detected for r in faulty)
+        lines.append(f"faults found per minute: schemathesis (--max-failures 1, passes the "
+                     f"faithful mock) {found} in {first_mins:.1f} min = "
+                     f"{found / first_mins:.1f}/min")
+    elif faithful.st_full is not None:
+        full_mins = sum(r.st_full.wall_s for r in faulty if r.st_full) / 60
+        found = sum(bool(r.new_signatures) for r in faulty)
+        lines.append(f"faults found per minute: schemathesis 0 from its first failures "
+                     f"({first_mins:.1f} min: it fails the faithful mock too); {found} "
+                     f"attributable from full runs in {full_mins:.1f} min = "
+                     f"{found / full_mins:.1f}/min")
+    else:
+        lines.append(f"faults found per minute: schemathesis 0 attributable in "
+                     f"{first_mins:.1f} min (it fails the faithful mock too; --attribute "
+                     f"runs it to completion and counts what the faithful mock lacks)")
     return lines
 
 
@@ -234,11 +273,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--attribute", action="store_true",
                    help="also run Schemathesis to completion per fault and diff its failures "
                         "with the faithful mock's (about 70 s more per fault)")
+    p.add_argument("--st-spec", choices=("published", "adapted"), default="published",
+                   help="the spec Schemathesis gets: the contract as published (default), or "
+                        "the one our suite generates from, narrowed to the demo account")
     p.add_argument("--live-tree", action="store_true",
                    help="run the live tree, not a snapshot taken at start (others edit it)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help=f"seconds per run before it is killed (default {DEFAULT_TIMEOUT:.0f})")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.st_spec_path = None
+    return args
 
 
 def run_all(faults: list[str], args: argparse.Namespace) -> tuple[FaultResult, list[FaultResult]]:
@@ -265,11 +309,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         faults = choose_faults(args.faults)
         progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
-                 f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1"
+                 f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
+                 f"{args.st_spec} spec"
                  + (", plus full runs (--attribute)" if args.attribute else ""))
         started, before = time.time(), machine()
-        with snapshot(not args.live_tree) as tree:
+        with snapshot(not args.live_tree) as tree, \
+                tempfile.TemporaryDirectory(prefix="bench-power-") as work:
             progress(f"running the tree at {tree}")
+            if args.st_spec == "adapted":
+                args.st_spec_path = Path(work) / "adapted.json"
+                with mock_server() as url:
+                    write_adapted_spec(url, args.st_spec_path)
             faithful, faulty = run_all(faults, args)
     except BenchError as exc:
         print(f"bench_power: error: {exc}", file=sys.stderr)
@@ -283,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):
         print(line)
     data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": before,
+                            "st_spec": args.st_spec,
                             "snapshot": not args.live_tree,
                             "loadavg_end": os.getloadavg(),
                             "elapsed_s": round(time.time() - started, 1),

@@ -343,10 +343,10 @@ _GENERATED = re.compile(r"^\s*(\d+) generated\b", re.MULTILINE)
 
 def run_schemathesis(url: str, seed: int, examples: int = QUICK_EXAMPLES, workers: int = 1,
                      stop_first: bool = False, phases: str | None = None,
-                     timeout: float = DEFAULT_TIMEOUT) -> StRun:
-    """`schemathesis run` with its default checks; in a temporary folder so its example
-    database and reports stay out of the repo, and with no example database so every run
-    starts from the same seed alone."""
+                     timeout: float = DEFAULT_TIMEOUT, spec: Path | None = None) -> StRun:
+    """`schemathesis run` with its default checks on `spec` (default the contract); in a
+    temporary folder so its example database and reports stay out of the repo, and with no
+    example database so every run starts from the same seed alone."""
     args = ["-n", str(examples), "--seed", str(seed), "-w", str(workers),
             "--generation-database", "none"]
     if stop_first:
@@ -355,7 +355,8 @@ def run_schemathesis(url: str, seed: int, examples: int = QUICK_EXAMPLES, worker
         args += ["--phases", phases]
     with tempfile.TemporaryDirectory(prefix="bench-st-") as tmp:
         report_path = Path(tmp) / "st.json"
-        cmd = [*schemathesis_exe(), "run", str(SPEC), "--url", url, "-H", f"apikey: {API_KEY}",
+        cmd = [*schemathesis_exe(), "run", str(spec or SPEC), "--url", url,
+               "-H", f"apikey: {API_KEY}",
                "--no-color", *args, "--report", "json", "--report-json-path", str(report_path)]
         proc = run_proc(cmd, Path(tmp), timeout)
         report = json.loads(report_path.read_text()) if report_path.exists() else None
@@ -382,6 +383,49 @@ def _st_result(args: list[str], proc: Proc, report: dict[str, Any] | None,
     cases = report.get("test_cases", {}).get("generated", cases)
     return StRun(args, proc.rc, proc.wall_s, report.get("running_time"), outcome, cases,
                  failures, errors)
+
+
+# --- the account-adapted spec ---------------------------------------------------------------
+
+@dataclass
+class _Answer:
+    status: int
+    json: Any
+
+
+class _UrlTarget:
+    """Just enough of conformance.target.Target for conformance.narrowing.account_fields: GET
+    with the demo key over HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def request(self, method: str, path: str) -> _Answer:
+        import urllib.error
+        import urllib.request
+        request = urllib.request.Request(self.url + path, method=method,
+                                         headers={"apikey": API_KEY})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return _Answer(reply.status, json.loads(reply.read() or b"null"))
+        except urllib.error.HTTPError as exc:
+            return _Answer(exc.code, None)
+
+
+def write_adapted_spec(url: str, dest: Path) -> float:
+    """Write the spec our suite generates from: the contract narrowed to the account behind
+    `url` (its custom fields, read as conformance/session_setup.py reads them). Plain
+    Schemathesis given this file gets the same inputs as our suite. Returns the seconds the
+    narrowing took (our suite pays them inside its own wall time)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from conformance.narrowing import account_fields, narrow
+    from contract.spec import load_spec
+
+    start = time.perf_counter()
+    raw = narrow(load_spec(SPEC), account_fields(_UrlTarget(url), "projects"))
+    dest.write_text(json.dumps(raw))
+    return time.perf_counter() - start
 
 
 # --- small shared formatting ----------------------------------------------------------------

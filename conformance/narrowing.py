@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import jsonschema_rs
+
 from contract.fields import FIELD_TYPES, FILTER_TYPE, OPERATORS, Field
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS
@@ -58,14 +60,43 @@ def _close_inputs(definitions: dict, custom: dict[str, list[dict]]) -> None:
             schema = definitions.get(f"{prefix}-{kind.name}")
             if not schema or not schema.get("x-custom-fields"):
                 continue
+            required = []
             for f in custom.get(kind.name, []):
                 try:
                     field = Field(f["alias"], f.get("type", "text"),
                                   options=tuple(f.get("options") or ()))
                 except ValueError:
                     continue  # a type the contract does not know: leave it out of generation
-                schema["properties"].setdefault(f["alias"], field_schema(field, for_input=True))
+                prop = schema["properties"].setdefault(f["alias"],
+                                                       field_schema(field, for_input=True))
+                if f.get("required"):
+                    required.append(f)
+                    if prop.get("type") == "string":  # never emptied, as the standard ones
+                        prop["minLength"] = max(1, prop.get("minLength", 0))
             schema["additionalProperties"] = False
+            if prefix == "create" and required:
+                schema["required"] = [*schema.get("required", []),
+                                      *(f["alias"] for f in required)]
+            if "example" in schema:
+                schema["example"] = _account_example(schema, required if prefix == "create"
+                                                     else [])
+
+
+def _account_example(schema: dict, required: list[dict]) -> dict:
+    """The contract's example as valid for this account: the values its fields accept (the
+    example's custom aliases are one account's), plus the account's required fields."""
+    from conformance.owned import nth_value
+
+    example = {}
+    for alias, value in schema["example"].items():
+        prop = schema["properties"].get(alias)
+        valid = prop is not None and jsonschema_rs.validator_for(
+            prop, validate_formats=True).is_valid(value)
+        if valid:
+            example[alias] = value
+    for f in required:
+        example.setdefault(f["alias"], nth_value(f, 0))
+    return example
 
 
 def _listed_resource(definitions: dict, response: str | None) -> str | None:
@@ -123,7 +154,8 @@ def _narrow_bodies(definitions: dict, op: dict, item: str, fields: list[dict]) -
     for param in op.get("parameters", []):
         if param.get("in") != "body" or "$ref" not in param.get("schema", {}):
             continue
-        name = param["schema"]["$ref"].rsplit("/", 1)[-1]
+        # `filter-input.deals` is filter-input with the deals example (contract/examples.py).
+        name = param["schema"]["$ref"].rsplit("/", 1)[-1].split(".", 1)[0]
         builder = {"filter-input": _filter_input_for, "search-input": _search_input_for,
                    "identify-input": _identify_input_for,
                    "paging-input": _paging_input_for}.get(name)

@@ -99,7 +99,8 @@ OPTIONS: tuple[Option, ...] = (
            "server on a free port", kind="choice", choices=("in-process", "http")),
     Option("--spec", "spec", "another spec, e.g. Flexie's published one (downloaded); its "
            "defects are reported", env="FLEXIE_SPEC", kind="path", metavar="PATH"),
-    Option("--flexie-profile", "profile", "examples per operation (quick is the CI default)",
+    Option("--flexie-profile", "profile", "ci: every operation judged within a request budget, "
+           "for every deploy; quick: CI against the mock, nightly; thorough: before a release",
            env="FLEXIE_PROFILE", kind="choice", choices=tuple(profiles.PROFILES)),
     Option("--flexie-coverage", "coverage", "the coverage phase's boundary cases (default on; "
            "off for quick against a live workspace)", env="FLEXIE_COVERAGE", kind="choice",
@@ -109,6 +110,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("--flexie-read-only", "read_only", "only requests that change nothing", kind="flag"),
     Option("--flexie-rate-limit", "rate_limit", "at most N requests per second",
            env="FLEXIE_RATE_LIMIT", kind="float", metavar="N"),
+    Option("--flexie-budget", "budget", "at most N requests in all (cleanup of the run's own "
+           "records excepted); the run is planned to fit (profile ci: 1000)",
+           env="FLEXIE_BUDGET", kind="int", metavar="N"),
+    Option("--flexie-retries", "retries", "retries of a request answered 429, or 503 with "
+           "Retry-After, each after the wait it asks (at most 60 s); default 3",
+           env="FLEXIE_RETRIES", kind="int", metavar="N"),
     Option("--flexie-allow-send", "allow_send", "allow `POST /emails/{id}/send` on a live "
            "workspace", kind="flag"),
     Option("--flexie-reports", "reports", "where reports and the ledger go (default "
@@ -121,6 +128,12 @@ OPTIONS: tuple[Option, ...] = (
            "have", env="FLEXIE_ACCOUNTS", kind="path", metavar="FILE"),
     Option("--flexie-account", "account", "verify only this account of the file",
            env="FLEXIE_ACCOUNT", metavar="NAME"),
+    Option("--flexie-assumptions", "assumptions", "failures that rest only on our assumptions "
+           "(docs/contract-notes.md): fail the run (default) or are listed as warnings",
+           env="FLEXIE_ASSUMPTIONS", kind="choice", choices=("fail", "warn")),
+    Option("--flexie-fail-on", "fail_on", "with `--flexie-baseline`: fail on any failure "
+           "(default) or only on failures not in the baseline", env="FLEXIE_FAIL_ON",
+           kind="choice", choices=("any", "new")),
     Option("--flexie-mock-fault", "mock_faults", "embedded mock only: inject a fault from the "
            "catalogue (repeatable)", kind="append", metavar="NAME"),
 )

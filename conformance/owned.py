@@ -7,10 +7,12 @@ each DELETE so deletes always have a real target and the pool stays intact.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from conformance.ledger import Ledger
 from conformance.target import Reply, Target
@@ -25,7 +27,14 @@ _COUNTER = itertools.count()
 
 
 class SetupError(Exception):
-    """The pool of owned records could not be created: the target cannot be tested."""
+    """The pool of owned records could not be created: the target cannot be tested.
+    `reply` and `request` ((method, path)) say which answer stopped it, when one did."""
+
+    def __init__(self, message: str, reply: Reply | None = None,
+                 request: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply
+        self.request = request
 
 
 @dataclass
@@ -63,17 +72,21 @@ class OwnedRecords:
 
     # --- payloads -----------------------------------------------------------------------
     def payload(self, resource: str) -> dict:
-        """A valid create body for the resource with fresh unique values."""
+        """A valid create body for the resource with fresh unique values: the kind's example
+        (standard fields only: the account's custom fields may differ from the example's), a
+        run-scoped value for each standard unique field, and a value valid for its published
+        type for each required custom field and each unique one whose type can be made
+        unique."""
         if resource in KINDS_BY_NAME:
             kind = KINDS_BY_NAME[resource]
-            body = {k: v for k, v in kind.create_example.items() if k not in
+            standard = {f.alias for f in kind.fields}
+            body = {k: v for k, v in kind.create_example.items() if k in standard and k not in
                     ("owner_id", "pipeline_id", "stage_id")}
             for f in kind.fields:
                 if f.unique and not f.read_only:
                     body[f.alias] = self.unique_email() if f.type == "email" else self.unique()
-            body.update(self._required_custom_values(resource))
-            return {k: v for k, v in body.items()
-                    if k in {f.alias for f in kind.fields} or k in self._custom_aliases(resource)}
+            body.update(self._custom_values(resource))
+            return body
         return {
             "notes": lambda: {"text": "Conformance note " + self.unique(), "type": "call"},
             "tasks": lambda: {"task": "Conformance task " + self.unique()},
@@ -83,18 +96,38 @@ class OwnedRecords:
             "pipelines": lambda: {"name": "Conformance " + self.unique()},
         }[resource]()
 
-    def _custom_aliases(self, resource: str) -> set[str]:
-        return {f["alias"] for f in self.custom_fields.get(resource, [])}
-
-    def _required_custom_values(self, resource: str) -> dict:
-        from strategies import value_for  # lazily: strategies import hypothesis machinery
-
+    def _custom_values(self, resource: str) -> dict:
+        """Values for the account's required custom fields, and for its unique ones whose
+        type has enough values to promise one no record has (a unique select may run out of
+        options: it is left out unless required)."""
         values = {}
         for f in self.custom_fields.get(resource, []):
-            if f.get("required") or f.get("unique"):
-                value = value_for(f).example() if not f.get("unique") else self.unique()
+            if not (f.get("required") or f.get("unique")):
+                continue
+            if not f.get("unique"):
+                values[f["alias"]] = nth_value(f, 0)
+                continue
+            value, promised = self.unique_like(f, None)
+            if promised or f.get("required"):
                 values[f["alias"]] = value
         return values
+
+    def unique_like(self, definition: dict, fallback: Any) -> tuple[Any, bool]:
+        """(value, promised): a value valid for the field's type that no record has, where the
+        type allows one (promised); otherwise `fallback`, or the next of a rotation of valid
+        values when there is none (select, boolean, country ...: collisions are possible)."""
+        from conformance.checks.aliases import unique_value  # lazily: checks import us
+
+        drawer = _Rotation(definition, next(_COUNTER), fallback)
+        value = unique_value(self, definition, drawer)  # type: ignore[arg-type]
+        return value, not drawer.drawn
+
+    def unique_fields(self, resource: str) -> list[dict]:
+        """The unique fields of a resource as list/fields publishes them: the standard ones
+        from the contract, the custom ones the account marks unique (never assumed)."""
+        res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
+        standard = [f.describe() for f in getattr(res, "fields", ()) if f.unique]
+        return standard + [f for f in self.custom_fields.get(resource, []) if f.get("unique")]
 
     # --- creating -----------------------------------------------------------------------
     def create(self, resource: str, *, parent: tuple[str, int] | None = None) -> dict:
@@ -123,11 +156,18 @@ class OwnedRecords:
     @staticmethod
     def _unwrap(reply: Reply, envelope: str, what: str) -> dict:
         body = reply.json
+        method, _, path = what.partition(" ")
         if reply.status not in (200, 201) or not isinstance(body, dict):
-            raise SetupError(f"{what} answered HTTP {reply.status}: {reply.text[:200]}")
+            raise SetupError(f"{what} answered HTTP {reply.status}: {reply.text[:200]}",
+                             reply, (method, path))
         record = body.get(envelope)
-        if not isinstance(record, dict) or not isinstance(record.get("id"), int):
-            raise SetupError(f"{what} answered without a {envelope!r} record with an id")
+        if not isinstance(record, dict):
+            raise SetupError(f"{what} answered without a {envelope!r} record (keys: "
+                             f"{', '.join(sorted(map(str, body))) or 'none'})", reply,
+                             (method, path))
+        if not isinstance(record.get("id"), int):
+            raise SetupError(f"{what} answered a {envelope!r} record whose id is "
+                             f"{record.get('id')!r}, not an integer", reply, (method, path))
         return record
 
     def setup(self) -> None:
@@ -176,3 +216,45 @@ class OwnedRecords:
 
     def record(self, resource: str, record_id: int) -> dict | None:
         return self.records.get((resource, record_id))
+
+
+def nth_value(definition: dict, n: int) -> Any:
+    """The n-th of a fixed sequence of values valid for the field's type (n=0: a plain one).
+
+    Deterministic and free of Hypothesis, so setup and binding can call it inside a running
+    property test (`.example()` may not be called there)."""
+    from strategies import COUNTRIES, REGIONS, TIMEZONES  # lazily: hypothesis machinery
+
+    ftype = definition.get("type", "text")
+    options = list(definition.get("options") or ()) or ["x"]
+    cycle = {"select": options, "multiselect": [[o] for o in options],
+             "boolean": [True, False], "country": list(COUNTRIES), "region": list(REGIONS),
+             "timezone": list(TIMEZONES)}
+    if ftype in cycle:
+        return cycle[ftype][n % len(cycle[ftype])]
+    return {
+        "integer": 1 + n % 1_000_000, "number": 1 + n % 1_000_000, "lookup": 1,
+        "date": (dt.date(2000, 1, 1) + dt.timedelta(days=n % 36_500)).isoformat(),
+        "datetime": (dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+                     + dt.timedelta(minutes=n)).isoformat(),
+        "time": f"{n // 60 % 24:02d}:{n % 60:02d}",
+        "url": f"https://conformance{n}.example.com/",
+        "email": f"conformance{n}@example.com",
+        "phone": f"+1512555{n % 10_000:04d}",
+    }.get(ftype, f"Conformance {n}")
+
+
+@dataclass
+class _Rotation:
+    """Stands in for Hypothesis's `data` where `unique_value` would draw: the value given,
+    else the n-th valid value; `drawn` says the type could not promise a fresh one."""
+
+    definition: dict
+    n: int
+    fallback: Any = None
+    drawn: bool = False
+
+    def draw(self, strategy: Any, label: str | None = None) -> Any:
+        self.drawn = True
+        return self.fallback if self.fallback is not None else nth_value(self.definition,
+                                                                         self.n)

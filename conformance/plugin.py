@@ -9,13 +9,15 @@ replay lines come from `conformance.replay`. Test modules only declare what to t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import profiles
+from conformance import profiles, verdict
 from conformance.context import active, install
 from conformance.options import OPTIONS, OptionError, raw_values
+from conformance.pacing import pace_file
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.operations import OPERATIONS_BY_KEY
@@ -58,6 +60,13 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     profiles.register()
     settings = read_settings(config)
+    shared = getattr(config, "workerinput", {})
+    if "flexie_seed" in shared:  # an xdist worker: the controller's seed, pace and budget
+        settings.seed = int(shared["flexie_seed"])
+        settings.pace_file = Path(shared["flexie_pace"])
+    else:
+        settings.pace_file = pace_file(settings)
+        settings.pace_file.unlink(missing_ok=True)
     from hypothesis import settings as hypothesis_settings
 
     from conformance import results
@@ -103,6 +112,15 @@ def _default_outputs(config: pytest.Config, settings: Settings, *, late: bool) -
             junitxml.pytest_configure(config)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: every worker generates with the seed the controller prints."""
+    run = active()
+    if run is not None:
+        node.workerinput["flexie_seed"] = run.settings.seed
+        node.workerinput["flexie_pace"] = str(pace_file(run.settings))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     run = active()
     if run is None:
@@ -121,10 +139,25 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
+    from conformance.observed import traffic_line
+    from conformance.results import budget_line, run_traffic
+
+    terminalreporter.write_line(traffic_line(run_traffic(run)))
+    budget = budget_line(run)
+    if budget:
+        terminalreporter.write_line(budget)
+    for line in verdict.warning_lines(run):
+        terminalreporter.write_line(line)
+    ratchet = config.stash.get(_RATCHET, None)
+    if ratchet is not None:
+        terminalreporter.write_line(ratchet)
     if exitstatus not in (0, 5):
         terminalreporter.write_line("flexie: each failure above ends with its curl "
                                     "reproduction and the command that replays it alone "
                                     f"(seed {run.settings.seed})")
+
+
+_RATCHET = pytest.StashKey[str]()
 
 
 def operation_key(item: pytest.Item) -> str | None:
@@ -151,21 +184,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
     run = active()
-    if run is not None and report.failed and report.when == "call":
+    if run is None:
+        return
+    if call.excinfo is not None and verdict.spent_budget(call.excinfo.value):
+        verdict.left_out(report, item, run.settings.budget)
+    elif report.failed and report.when == "call":
         report.sections.append(("flexie replay", replay_command(run.settings, item.nodeid)))
-        _lead_with_the_check(report, call)
-
-
-def _lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> None:
-    """The short summary shows the crash line: let it start with `[check] operation`, not
-    with the exception's module path."""
-    from conformance.checks import CheckFailure
-    from conformance.runner import OperationFailed
-
-    crash = getattr(report.longrepr, "reprcrash", None)
-    if call.excinfo is not None and crash is not None and \
-            isinstance(call.excinfo.value, OperationFailed | CheckFailure):
-        crash.message = str(call.excinfo.value).splitlines()[0]
+        verdict.lead_with_the_check(report, call)
+        verdict.assumed_only_is_a_warning(run, report, call)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -201,10 +227,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from conformance.session_setup import finish
 
     finish(run, session.config, int(exitstatus))
+    if not hasattr(session.config, "workerinput"):
+        message = verdict.ratchet(run, session)
+        if message:
+            session.config.stash[_RATCHET] = message
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = active()
     if run is not None and run.stop_server is not None:
         run.stop_server()
+    if run is not None and not hasattr(config, "workerinput") and run.settings.pace_file:
+        run.settings.pace_file.unlink(missing_ok=True)
     install(None)

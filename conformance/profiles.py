@@ -9,6 +9,9 @@ PROFILES: dict[str, dict] = {
     # phase is on against the embedded mock, as in `schemathesis run`: its boundary cases are
     # cheap there. Against a live workspace they are some 75,000 requests, so opt-in.
     "quick": {"max_examples": 12, "coverage": "embedded"},
+    # Every deploy against a live staging workspace: every operation judged (a positive and a
+    # negative case, the probes), the scenarios and the aliases, within 1,000 requests.
+    "ci": {"max_examples": 2, "coverage": False, "budget": 1000},
     # Release QA: many more examples per operation, with shrinking.
     "thorough": {"max_examples": 150, "coverage": True},
 }
@@ -16,7 +19,7 @@ PROFILES: dict[str, dict] = {
 
 def register() -> None:
     for name, profile in PROFILES.items():
-        options = {k: v for k, v in profile.items() if k != "coverage"}
+        options = {k: v for k, v in profile.items() if k not in ("coverage", "budget")}
         settings.register_profile(
             f"flexie-{name}",
             deadline=None,

@@ -18,28 +18,30 @@ docs/report.md ("Where the statuses come from") describes the derivation.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from conformance.context import RunContext
+from conformance.exercised import (
+    SCENARIOS,
+    _is_alias_test,
+    alias_entity,
+    alias_operations,
+    entity_kind,
+    scenario_group,
+    scenario_operations,
+    split_nodeid,
+)
+from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
-from contract.resources import GROUPS, KINDS_BY_NAME, RECORD_KINDS, TAGS, RecordKind
-
-try:
-    from conformance.replay import replay_command
-except ImportError:  # pragma: no cover - conformance/replay.py is written alongside this module
-    def replay_command(settings: Settings, nodeid: str) -> str:
-        return (f"pytest '{nodeid}' --flexie-seed {settings.seed} "
-                f"--flexie-profile {settings.profile}")
+from contract.resources import TAGS
 
 #: Tests whose failures the runner records itself, one per operation (the id is its key).
 RUNNER_TESTS = ("test_probes", "test_operation", "test_coverage")
@@ -58,13 +60,6 @@ _SPEC_LINT = "test_spec_lint"
 
 
 # --- node ids ------------------------------------------------------------------------------
-
-def split_nodeid(nodeid: str) -> tuple[str, str | None]:
-    """(function, parameter id): `...::test_probes[GET /x]` -> ("test_probes", "GET /x")."""
-    last = nodeid.split("::")[-1]
-    func, bracket, rest = last.partition("[")
-    return func, (rest[:-1] if bracket and rest.endswith("]") else None)
-
 
 def recorded_by_runner(nodeid: str) -> bool:
     """Whether the test is one of RUNNER_TESTS, whose outcome is an operation's."""
@@ -96,142 +91,11 @@ def _worst(states: Iterable[str]) -> str:
     return next((s for s in _STATUS_ORDER if s in found), "not-run")
 
 
-# --- what scenarios and alias checks exercise ----------------------------------------------
-
-def _on(kind: RecordKind | None, *templates: str) -> tuple[str, ...]:
-    """Operation keys from templates: `P` is the kind's path, `L` its static-list path."""
-    keys = []
-    for template in templates:
-        method, path = template.split(" ", 1)
-        if kind is not None and (path == "P" or path.startswith("P/")):
-            path = kind.path + path[1:]
-        elif kind is not None and path.startswith("L/"):
-            path = kind.list_path + path[1:]
-        keys.append(f"{method} {path}")
-    return tuple(keys)
-
-
-@dataclass(frozen=True)
-class ScenarioUse:
-    """What a scenario test checks: its group and the operations under test.
-
-    Operations a scenario only uses to set up (creating the contact a note is put on) are not
-    listed: a notes bug must not mark POST /contacts/new failed. `per_kind`: the test is
-    parametrized by record kind (`[contacts]`), which fills `P` and `L` and names the group
-    unless `group` is given; otherwise the templates apply to every record kind."""
-
-    group: str | None
-    templates: tuple[str, ...]
-    per_kind: bool = False
-
-    def operations(self, param: str | None) -> list[str]:
-        if self.per_kind:
-            kind = KINDS_BY_NAME.get(param or "")
-            return list(_on(kind, *self.templates)) if kind is not None else []
-        if any(t.split(" ", 1)[1][:1] in "PL" for t in self.templates):
-            return [key for k in RECORD_KINDS for key in _on(k, *self.templates)]
-        return list(_on(None, *self.templates))
-
-    def group_for(self, param: str | None) -> str | None:
-        if self.group is None and self.per_kind and param in KINDS_BY_NAME:
-            return param
-        return self.group
-
-
-#: Scenario tests (conformance/test_scenarios.py, test_state_machine.py) by function name.
-#: tests/test_report_truth.py checks that every scenario test is here and every key exists.
-SCENARIOS: dict[str, ScenarioUse] = {
-    "test_record_lifecycle": ScenarioUse(None, (
-        "POST P/new", "GET P/{id}", "POST L/lists/{id}/add/{entityId}", "GET P/{id}/lists",
-        "GET P", "PUT P/edit", "POST P/identify", "POST P/search",
-        "POST L/lists/{id}/remove/{entityId}", "DELETE P/{id}"), per_kind=True),
-    "test_notes_on_a_record": ScenarioUse("notes", (
-        "POST /notes/{entityType}/{entityId}", "GET /notes/{id}", "PUT /notes/{id}",
-        "GET P/{id}/notes", "DELETE /notes/{id}", "DELETE /notes/{entityType}/{entityId}"),
-        per_kind=True),
-    "test_task_lifecycle": ScenarioUse("tasks", (
-        "POST /tasks/new", "POST /tasks/{id}/complete", "GET /tasks/{id}",
-        "POST /tasks/{id}/incomplete", "PATCH /tasks/{id}", "GET /tasks/list/categories",
-        "DELETE /tasks/{id}")),
-    "test_case_replies_by_id_and_identifier": ScenarioUse("cases", (
-        "POST /cases/{id}/replies", "POST /cases/replies/{identifier}",
-        "GET /cases/{id}/replies", "GET /cases/replies/{identifier}")),
-    "test_email_send": ScenarioUse("emails", ("GET /emails", "POST /emails/{id}/send")),
-    "test_user_lifecycle": ScenarioUse("users", (
-        "POST /users/new", "POST /users/{id}/permission", "GET /users/self",
-        "PUT /users/{id}", "GET /users/{id}", "DELETE /users/{id}")),
-    "test_deal_associations": ScenarioUse("deals", (
-        "POST /deals/{id}/associations", "DELETE /deals/{id}/associations")),
-    "test_pipeline_lifecycle": ScenarioUse("pipelines", (
-        "POST /pipelines", "GET /pipelines", "PATCH /pipelines/{id}", "GET /pipelines/{id}",
-        "GET /stages", "DELETE /pipelines/{id}")),
-    "test_model_based_sequences": ScenarioUse(None, (
-        "POST P/new", "GET P/{id}", "PUT P/{id}", "PATCH P/{id}", "PUT P/edit",
-        "DELETE P/{id}", "POST L/lists/{id}/add/{entityId}",
-        "POST L/lists/{id}/remove/{entityId}", "GET P", "GET P/{id}/lists")),
-}
-
-
-def scenario_operations(name: str) -> list[str]:
-    """Operations a scenario (`test_task_lifecycle`, `test_record_lifecycle[contacts]`)
-    checks, as the contract names them; [] for a scenario this table does not know."""
-    func, param = split_nodeid(name)
-    use = SCENARIOS.get(func)
-    if use is None:
-        return []
-    return [key for key in dict.fromkeys(use.operations(param)) if key in OPERATIONS_BY_KEY]
-
-
-def scenario_group(name: str, keywords: Iterable[str] = ()) -> str:
-    """The resource group a scenario belongs to; "scenarios" when it spans several."""
-    func, param = split_nodeid(name)
-    use = SCENARIOS.get(func)
-    group = use.group_for(param) if use is not None else None
-    if group is None and use is None:
-        words = set(keywords)
-        group = next((g for g in GROUPS if g in words), None)
-    return group or "scenarios"
-
-
-#: Alias checks per entity (conformance/test_aliases.py): the published field list is read
-#: from `list/fields`; a round trip creates, reads, updates and filters through the alias.
-ALIAS_FIELDS = ("GET P/list/fields",)
-ALIAS_ROUND_TRIP = ("POST P/new", "GET P/{id}", "PUT P/{id}", "POST P")
-_ENTITY = r"(ce:[A-Za-z0-9_]+|" + "|".join(k.name for k in RECORD_KINDS
-                                          if not k.is_custom_entity) + ")"
-
-
-def entity_kind(entity: str) -> RecordKind | None:
-    from contract.accounts import entity_kind as kind_of
-
-    try:
-        return kind_of(entity)
-    except KeyError:
-        return None
-
-
-def alias_entity(nodeid: str) -> tuple[str, str | None]:
-    """(which check, entity) of an alias test: ("fields", "contacts") for
-    `test_fields_match_expectation[acme-contacts]`, ("round_trip", "ce:projects") for
-    `test_field_round_trips[acme-ce:projects-budget]`; entity None when not named."""
-    func, param = split_nodeid(nodeid)
-    check = "fields" if func == "test_fields_match_expectation" else "round_trip"
-    pattern = rf"-{_ENTITY}$" if check == "fields" else rf"-{_ENTITY}-[^-]+$"
-    found = re.search(pattern, param or "")
-    return check, found.group(1) if found else None
-
-
-def alias_operations(entity: str, check: str) -> list[str]:
-    kind = entity_kind(entity)
-    templates = ALIAS_FIELDS if check == "fields" else ALIAS_ROUND_TRIP
-    return [k for k in _on(kind, *templates) if k in OPERATIONS_BY_KEY] if kind else []
-
-
-def _is_alias_test(nodeid: str, keywords: Iterable[str] = ()) -> bool:
-    return "test_aliases.py" in nodeid or "aliases" in set(keywords)
-
-
 # --- recording test reports ------------------------------------------------------------------
+
+#: What a test the budget stopped says (conformance.verdict.left_out).
+LEFT_OUT = "left out for lack of budget"
+
 
 def record_test_report(run: RunContext, report: pytest.TestReport) -> None:
     """One pytest report (setup, call or teardown; on the xdist controller too): the test's
@@ -243,6 +107,8 @@ def record_test_report(run: RunContext, report: pytest.TestReport) -> None:
         return
     state = "failed" if report.failed else "skipped" if report.skipped else "passed"
     observed.outcome(report.nodeid, state)
+    if report.skipped and LEFT_OUT in str(report.longrepr):
+        observed.left_out.append(report.nodeid)
     keywords = list(report.keywords)
     if report.failed:
         observed.test_failure(report.nodeid, _test_failure(report, keywords))
@@ -287,12 +153,26 @@ def _test_failure(report: pytest.TestReport, keywords: list[str]) -> dict:
 
 # --- building the results ------------------------------------------------------------------
 
+def _graded(settings: Settings, f: dict, kind: str) -> dict:
+    """What a failure rests on (conformance/checks/evidence.py), and whether this run lists
+    it as a warning (`--flexie-assumptions warn` and nothing but our assumption behind it)."""
+    from conformance.checks.evidence import ASSUMED, report_evidence
+
+    if f.get("evidence"):
+        level, source = f["evidence"], f.get("evidence_source") or ""
+    else:
+        found = report_evidence(kind, str(f.get("check") or ""), str(f.get("message") or ""))
+        level, source = found.level, found.source
+    warning = level == ASSUMED and settings.assumptions == "warn"
+    return {"evidence": level, "evidence_source": source, "warning": warning}
+
+
 def _failure_entry(settings: Settings, f: dict, outcomes: dict[str, str]) -> dict:
     kind = f.get("kind") or "property"
     operation = f.get("operation") or None
     nodeid = f.get("nodeid") or (_runner_nodeid(operation, outcomes) if operation else None)
     group = f.get("group") or (_group(operation) if operation else None)
-    return {
+    return {**_graded(settings, f, kind),
         "id": f"{kind}|{operation or ''}|{f['check']}", "kind": kind,
         "operation": operation, "group": group, "check": f["check"],
         "message": str(f.get("message") or ""), "curl": f.get("curl") or None,
@@ -341,6 +221,7 @@ def collect_failures(run: RunContext) -> list[dict]:
                 "operation": where, "group": _group(where) if where else None,
                 "check": f"spec lint: {problem.rule}", "message": problem.message,
                 "curl": None, "status": None, "response_excerpt": None,
+                **_graded(s, {"check": f"spec lint: {problem.rule}"}, "property"),
                 "nodeid": lint_nodeid, "replay": replay_command(s, lint_nodeid)})
     for nodeid, f in observed.test_failures.items():
         if recorded_by_runner(nodeid) and (nodeid in named
@@ -400,7 +281,7 @@ def _operation_states(run: RunContext, failures: list[dict],
         for key in scenario["operations"]:
             columns["scenarios"].setdefault(key, []).append(scenario["status"])
     for f in failures:
-        if f["operation"]:
+        if f["operation"] and not f.get("warning"):
             columns[COLUMN[f["kind"]]].setdefault(f["operation"], []).append("failed")
     keys = {k for column in columns.values() for k in column}
     return {key: {name: _worst(column.get(key, ())) for name, column in columns.items()}
@@ -408,7 +289,8 @@ def _operation_states(run: RunContext, failures: list[dict],
 
 
 def _scenarios(run: RunContext, failures: list[dict]) -> list[dict]:
-    failed = {f["check"] for f in failures if f["kind"] in ("scenario", "stateful")}
+    failed = {f["check"] for f in failures if f["kind"] in ("scenario", "stateful")
+              and not f.get("warning")}
     out = []
     for name, (group, state, duration) in run.observed.scenarios.items():
         out.append({"name": name, "group": group,
@@ -420,18 +302,15 @@ def _scenarios(run: RunContext, failures: list[dict]) -> list[dict]:
 
 def target_account(run: RunContext) -> str | None:
     """The account behind the run's key: the accounts file's account (the embedded mock's demo
-    file by default) whose key is the run's, else the one chosen with --flexie-account, else
-    the file's only account. None when nothing says."""
-    from conformance.aliases import account_key
+    file by default) the run works as (conformance.tables.run_account), else the one chosen
+    with --flexie-account, else the file's only account. None when nothing says."""
+    from conformance.tables import run_account
 
     s = run.settings
     accounts = list(run.alias_plan.accounts) if run.alias_plan is not None else []
-    for account in accounts:
-        try:
-            if s.apikey and account_key(account) == s.apikey:
-                return account.name
-        except ValueError:  # its key variable is not set: not the run's account
-            continue
+    account = run_account(accounts, s)
+    if account is not None:
+        return account.name
     if s.account:
         return s.account
     names = [a.name for a in accounts if a.url in (None, s.url)]
@@ -459,6 +338,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
     scenarios = _scenarios(run, failures)
     aliases = _alias_rows(run)
     states = _operation_states(run, failures, scenarios, aliases)
+    traffic = run_traffic(run)
     not_run = dict.fromkeys(("property", "scenarios", "aliases"), "not-run")
     operations = []
     for key, op in spec_operations(raw):
@@ -470,15 +350,62 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
                                               if c.isdigit()),
             "seen_status_codes": sorted(observed.statuses.get(key, ())),
             "test_cases": observed.cases.get(key, 0),
+            "requests": traffic.requests.get(key, 0),
+            "retries": traffic.retries.get(key, 0),
         })
     stopped = _stopped(exitstatus)
-    verdict = "failed" if failures else "error" if stopped else "passed"
+    blocking = [f for f in failures if not f.get("warning")]
+    verdict = "failed" if blocking else "error" if stopped else "passed"
     return {
         **_header(run, raw), "verdict": verdict, "stopped": stopped,
         "duration_s": round(max(time.time() - run.started, 0.0), 2),
         "operations": operations, "failures": failures, "scenarios": scenarios,
         "aliases": aliases, "baseline": None,
+        "traffic": traffic_summary(traffic, {key for key, _ in spec_operations(raw)}),
+        "budget": budget_summary(run),
     }
+
+
+def budget_summary(run: RunContext) -> dict | None:
+    """The request budget: its limit, what the run spent against it and apart from it
+    (cleanup of its own records), and the tests it left out; None without a budget."""
+    from conformance.pacing import shared_pace
+
+    s = run.settings
+    pace = shared_pace(s) if s.budget is not None else None
+    if pace is None:
+        return None
+    spent, exempt = pace.spent()
+    return {"limit": s.budget, "spent": spent, "exempt": exempt,
+            "left_out": sorted(set(run.observed.left_out))}
+
+
+def budget_line(run: RunContext) -> str | None:
+    """The terminal's line on the budget, or None without one."""
+    summary = budget_summary(run)
+    if summary is None:
+        return None
+    left = summary["left_out"]
+    return (f"flexie: budget {summary['limit']:,} requests: spent {summary['spent']:,}"
+            f" (+{summary['exempt']:,} cleanup, exempt); "
+            + (f"{len(left)} tests left out for lack of budget: {', '.join(left[:5])}"
+               + (" ..." if len(left) > 5 else "") if left else "nothing left out"))
+
+
+def run_traffic(run: RunContext):  # -> conformance.observed.Traffic
+    """Every request the run sent and every retry, across xdist workers and this process."""
+    local = getattr(run.target, "traffic", None)
+    return run.observed.total_traffic(local)
+
+
+def traffic_summary(traffic, operations: set[str]) -> dict:
+    """The report's `traffic`: totals, and the requests no single operation's test sent
+    (setup and cleanup, scenarios, alias checks) by who sent them."""
+    others = sorted(set(traffic.requests) - operations)
+    return {"requests": traffic.total_requests, "retries": traffic.total_retries,
+            "retry_wait_s": round(traffic.waited_s, 2),
+            "other": [{"name": name, "requests": traffic.requests.get(name, 0),
+                       "retries": traffic.retries.get(name, 0)} for name in others]}
 
 
 def _unrecorded_failure(settings: Settings) -> dict:
@@ -487,7 +414,8 @@ def _unrecorded_failure(settings: Settings) -> dict:
             "check": "pytest", "message": "pytest reported a failure the suite did not record; "
             "see pytest-report.html or junit.xml beside this report", "curl": None,
             "status": None, "response_excerpt": None, "nodeid": None,
-            "replay": replay_command(settings, "conformance")}
+            "replay": replay_command(settings, "conformance"),
+            **_graded(settings, {"check": "pytest"}, "property")}
 
 
 def _header(run: RunContext, raw: dict) -> dict:

@@ -10,38 +10,89 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
+from conformance.checks.evidence import ASSUMED, Evidence, schemathesis_evidence
+from conformance.checks.registry import check_evidence
 from conformance.checks.shapes import envelope, record_path, render
+from conformance.generation import coverage_cases, decisive_cases, property_test
 from conformance.observed import Observed
 from conformance.owned import UNKNOWN_ID, OwnedRecords
+from conformance.pacing import BudgetSpent
 from conformance.report.redact import redact
 from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
 from conformance.settings import Settings
-from conformance.target import Reply, Target
+from conformance.target import Reply, RetriesExhausted, Target
 from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
 
 
-def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
-    """The coverage phase's cases of one operation, built as they are sent."""
-    from schemathesis.generation.drivers import CoverageGenerator
-    from schemathesis.generation.feedback import FeedbackSources
-    from schemathesis.generation.overrides import Override
-
-    method, path = key.split(" ", 1)
-    operation = schema[path][method.lower()]
-    generation = schema.config.generation_for(operation=operation, phase="coverage")
-    return iter(CoverageGenerator(operation=operation, generation_modes=generation.modes,
-                                  generation_config=generation, auth_storage=schema.auth,
-                                  override=Override(), feedback=FeedbackSources()))
+def stop_if_budget_spent(exc: BaseException) -> None:
+    """Re-raise the budget's stop wherever it hides (Schemathesis groups the exceptions of
+    its checks, and `ignored_auth` sends requests of its own)."""
+    for inner in getattr(exc, "exceptions", None) or [exc]:
+        if isinstance(inner, BudgetSpent):
+            raise inner
 
 
 def current_nodeid() -> str | None:
     """The node id of the test running now, as pytest publishes it to the environment."""
     running = os.environ.get("PYTEST_CURRENT_TEST")
     return running.rsplit(" (", 1)[0] if running else None
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {k.lower(): v[0] if isinstance(v, list) else v for k, v in response.headers.items()}
+
+
+def _status_of(response: Any) -> tuple[int, dict[str, str]]:
+    return response.status_code, _headers(response)
+
+
+def as_reply(response: Any) -> Reply:
+    """Schemathesis's answer to a generated case as the `Reply` our checks read."""
+    return Reply(response.status_code, _headers(response),
+                 response.text if hasattr(response, "text") else "")
+
+
+#: Set while `Runner._call` sends a case: it retries and counts that request itself.
+_CALLING = threading.local()
+
+
+class RetryingTransport:
+    """Schemathesis's transport for the requests its own checks send (ignored_auth resends a
+    case without credentials, or with invalid ones): paced, counted and retried after a
+    429/503 as every request of ours is, so a busy workspace is no authentication failure."""
+
+    def __init__(self, inner: Any, target: Target) -> None:
+        self.inner = inner
+        self.target = target
+
+    def send(self, case: Any, **kwargs: Any) -> Any:
+        if getattr(_CALLING, "active", False):
+            return self.inner.send(case, **kwargs)
+        request = f"{case.method.upper()} {case.formatted_path}"
+        return self.target.send_with_retries(lambda: self.inner.send(case, **kwargs),
+                                             _status_of, request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def retry_schemathesis_requests(schema: Any, target: Target) -> None:
+    """Make `schema.transport` (what Schemathesis's checks send their probes through) a
+    RetryingTransport. The property lives on the schema's class, so the schema gets a subclass
+    that overrides it; done once per schema."""
+    cls = type(schema)
+    if getattr(cls, "flexie_retrying", False):
+        return
+    inner = cls.transport
+
+    def transport(self: Any) -> RetryingTransport:
+        return RetryingTransport(inner.fget(self), target)
+
+    schema.__class__ = type(f"Retrying{cls.__name__}", (cls,),
+                            {"flexie_retrying": True, "transport": property(transport)})
 
 
 class OperationFailed(AssertionError):
@@ -60,25 +111,6 @@ class OperationFailed(AssertionError):
         self.entries = entries
 
 
-def property_test(schema: Any, key: str, test: Any, seed: int | None) -> Any:
-    """The Hypothesis test of one operation, built as Schemathesis's pytest plugin builds it
-    (its explicit examples, both generation modes, the schema's Hypothesis settings), seeded
-    per operation so one operation replays alone as it ran in the whole run."""
-    import zlib
-
-    import hypothesis
-    from schemathesis.generation.feedback import FeedbackSources
-    from schemathesis.pytest._test_builder import build_operation_test
-
-    method, path = key.split(" ", 1)
-    operation = schema[path][method.lower()]
-    built = build_operation_test(config=schema.config, operation=operation, test_func=test,
-                                 given_kwargs={}, feedback=FeedbackSources())
-    if seed is not None:
-        built = hypothesis.seed(seed ^ zlib.crc32(key.encode()))(built)
-    return built
-
-
 class Runner:
     def __init__(self, settings: Settings, target: Target, owned: OwnedRecords,
                  observed: Observed) -> None:
@@ -88,9 +120,11 @@ class Runner:
         self.observed = observed
         self._lock = threading.Lock()
         self._auth_checked: set[str] = set()  # operations ignored_auth has run on
+        observed.use_meter(target.traffic)  # this process's requests travel with the results
 
     # --- one case -----------------------------------------------------------------------
     def run(self, case: Any) -> None:
+        retry_schemathesis_requests(case.operation.schema, self.target)
         op = OPERATIONS_BY_KEY.get(f"{case.operation.method.upper()} {case.operation.path}")
         if op is None:
             self._run_unknown(case)
@@ -110,17 +144,22 @@ class Runner:
                 return  # an invalid request the guard cannot prove harmless: not sent
             raise
         before = self._before(op, case)
-        response = case.call(**self._call_kwargs())
-        reply = Reply(response.status_code, {k.lower(): v[0] if isinstance(v, list) else v
-                                             for k, v in response.headers.items()},
-                      response.text if hasattr(response, "text") else "")
+        try:
+            response = self._call(case, op.key)
+        except RetriesExhausted as exc:
+            reply = as_reply(exc.answer) if exc.answer is not None else None
+            self._observe(op, reply or Reply(0, {}, ""), other_method=reply is None)
+            failure = CheckFailure("retries_exhausted", op.key, str(exc), reply)
+            raise OperationFailed([self._remember(failure, case)]) from None
+        reply = as_reply(response)
         self._journal(op, case, reply)
         self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
         # Every check sees every answer, so a report names all that broke, not just the first.
         found: list[dict] = []
         try:
             case.validate_response(response, **self._validate_kwargs(reply, op))
-        except (Exception, BaseExceptionGroup):  # Schemathesis: a group of failures
+        except (Exception, BaseExceptionGroup) as exc:  # Schemathesis: a group of failures
+            stop_if_budget_spent(exc)
             found += self._remember_schemathesis_failure(op, case, reply)
         ctx = self._context(op, before)
         for name, check in CASE_CHECKS.items():
@@ -128,17 +167,33 @@ class Runner:
                 check(ctx, case, reply)
             except CheckFailure as failure:
                 found.append(self._remember(failure, case))
+            except BudgetSpent:
+                raise  # the check could not send its follow-up: left out, not failed
             except Exception as exc:  # the answer broke the check itself: still a finding
-                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply)
+                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply,
+                                       evidence=check_evidence(name, op))
                 found.append(self._remember(failure, case))
-        if found:
-            raise OperationFailed(found)
+        self._raise_blocking(found)
+
+    def _raise_blocking(self, found: list[dict]) -> None:
+        """Raise the failures that fail the test: all of them, or under
+        `--flexie-assumptions warn` those that rest on more than our assumptions (the others
+        are recorded as warnings, and Hypothesis goes on looking for real failures)."""
+        blocking = [entry for entry in found if not entry.get("warning")]
+        if blocking:
+            raise OperationFailed(blocking)
 
     def run_property(self, schema: Any, key: str) -> None:
         """Generate and send the property-test cases of one operation."""
         def test_case(case: Any) -> None:
             self.run(case)
 
+        if self.settings.budget is not None:
+            # Under a request budget every operation gets what proves the most first: one
+            # positive and one negative case (a pair of requests, not a Hypothesis search).
+            for case in decisive_cases(schema, key, self.settings.seed):
+                self.run(case)
+            return
         property_test(schema, key, test_case, self.settings.seed)()
 
     def run_coverage(self, schema: Any, key: str) -> None:
@@ -150,6 +205,7 @@ class Runner:
             try:
                 self.run(case)
             except (Exception, BaseExceptionGroup) as exc:
+                stop_if_budget_spent(exc)
                 failures.append(exc)
         if failures:
             first = failures[0]
@@ -173,7 +229,7 @@ class Runner:
             import pytest
 
             pytest.skip("not in the Flexie contract and not a read: not sent, for safety")
-        response = case.call(**self._call_kwargs())
+        response = self._call(case, f"{case.operation.method.upper()} {case.operation.path}")
         case.validate_response(response)
 
     # --- plumbing -----------------------------------------------------------------------
@@ -188,9 +244,21 @@ class Runner:
             self._auth_checked.add(op.key)
             return False
 
-    def _call_kwargs(self) -> dict:
-        self.target.limiter.wait()
-        return {} if self.target.app is not None else {"base_url": self.target.base_url}
+    def _call(self, case: Any, key: str) -> Any:
+        """Send a generated case (in process or over HTTP) as `Target.request` sends: paced,
+        counted under its operation, and again after the wait a 429/503 asks for, before any
+        check sees the answer."""
+        kwargs = {} if self.target.app is not None else {"base_url": self.target.base_url}
+        request = f"{case.method.upper()} {case.formatted_path}"
+
+        def call() -> Any:
+            _CALLING.active = True
+            try:
+                return case.call(**kwargs)
+            finally:
+                _CALLING.active = False
+
+        return self.target.send_with_retries(call, _status_of, request, bucket=key)
 
     def _validate_kwargs(self, reply: Reply | None = None, op: Operation | None = None) -> dict:
         """Schemathesis checks that do not apply to this answer.
@@ -263,11 +331,13 @@ class Runner:
                 probe(ctx)
             except CheckFailure as failure:
                 found.append(self._remember(failure, None))
+            except BudgetSpent:
+                raise  # the probe could not be sent: left out, not failed
             except Exception as exc:  # an answer the probe could not even read
-                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}")
+                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}",
+                                       evidence=check_evidence(name, op))
                 found.append(self._remember(failure, None))
-        if found:
-            raise OperationFailed(found)
+        self._raise_blocking(found)
 
     # --- failures -----------------------------------------------------------------------
     def _remember(self, failure: CheckFailure, case: Any) -> dict:
@@ -278,7 +348,13 @@ class Runner:
             "response_excerpt": reply.text[:500] if reply else None,
             "curl": self._curl(case) if case is not None else (
                 reply.curl if reply is not None and reply.curl else failure.request),
+            **self._graded(failure.evidence),
         })
+
+    def _graded(self, evidence: Evidence) -> dict:
+        """A failure's evidence, and whether it is only a warning in this run."""
+        warning = evidence.level == ASSUMED and self.settings.assumptions == "warn"
+        return {**evidence.as_dict(), "warning": warning}
 
     def _remember_schemathesis_failure(self, op: Operation, case: Any,
                                        reply: Reply) -> list[dict]:
@@ -293,6 +369,7 @@ class Runner:
                 "operation": op.key, "check": f"{code} {title}".strip(),
                 "message": str(message).strip()[:800], "status": reply.status,
                 "response_excerpt": reply.text[:500], "curl": self._curl(case),
+                **self._graded(schemathesis_evidence(code, op.key)),
             }))
         return entries
 

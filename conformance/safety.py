@@ -17,7 +17,7 @@ import jsonschema_rs
 from conformance.owned import UNKNOWN_ID, OwnedRecords
 from contract.build import PATH_PARAMS
 from contract.fields import Field
-from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
+from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
 from contract.schemas import field_schema, input_schema
 
@@ -92,7 +92,8 @@ def _aim(value: Any, pick: Any) -> Any:
 
 
 @functools.cache
-def _field_validator(resource: str, alias: str, custom_type: str | None) -> Any:
+def _field_validator(resource: str, alias: str, custom_type: str | None,
+                     required: bool = False) -> Any:
     """A compiled validator for one input field, formats included: Schemathesis marks a value
     invalid by the same format rules, and the two must agree on what a negative test is."""
     res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
@@ -102,6 +103,8 @@ def _field_validator(resource: str, alias: str, custom_type: str | None) -> Any:
             standard = field_schema(Field(alias, custom_type or "text"), for_input=True)
         except ValueError:
             return None
+        if required and standard.get("type") == "string":  # as narrowing.py types it
+            standard = {**standard, "minLength": max(1, standard.get("minLength", 0))}
     return jsonschema_rs.validator_for(standard, validate_formats=True)
 
 
@@ -110,7 +113,8 @@ def _valid_value(resource: str, alias: str, value: Any, owned: OwnedRecords) -> 
     with an existing record, and an invalid one is a negative test to keep as generated."""
     custom = next((f for f in owned.custom_fields.get(resource, [])
                    if f.get("alias") == alias), None)
-    validator = _field_validator(resource, alias, custom.get("type", "text") if custom else None)
+    validator = _field_validator(resource, alias, custom.get("type", "text") if custom else None,
+                                 bool(custom and custom.get("required")))
     if validator is None:
         return isinstance(value, str) and value != ""
     return validator.is_valid(value)
@@ -171,29 +175,49 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
             resource, []) if f.get("unique")}
         present = sorted(a for a in unique & set(body)
                          if _valid_value(resource, a, body[a], owned))
+        definitions = {f["alias"]: f for f in owned.unique_fields(resource)}
         if op.action == "edit" and present:
             # Every unique field of an /edit body names the same record: one owned record,
             # picked by the first one, or (1 time in 4) values no record has.
-            target = _edit_target(owned, resource, body[present[0]])
+            target = _edit_target(owned, resource, str(body[present[0]]))
             for alias in present:
-                body[alias] = (target[alias] if target and isinstance(target.get(alias), str)
-                               else owned.unique_email() if alias == "email"
-                               else owned.unique("none"))
+                if target and target.get(alias) is not None:
+                    body[alias] = target[alias]
+                    continue
+                value, fresh = owned.unique_like(definitions[alias], body[alias])
+                if fresh:
+                    body[alias] = value
+                else:  # a select or boolean value may name a record the run does not own
+                    del body[alias]
+            if not set(body) & set(definitions):
+                first = definitions[kind.unique_fields[0]]
+                body[first["alias"]] = owned.unique_like(first, None)[0]
+            present = []
         for alias in present:
-            if op.action != "edit" and op.effect != READS and isinstance(body[alias], str):
-                body[alias] = (owned.unique_email() if "@" in body[alias] or alias == "email"
-                               else owned.unique())
+            if op.action != "edit" and op.effect != READS:
+                # A value of the field's type no record has (the run's earlier writes
+                # included); a unique select or boolean has too few values to promise one,
+                # and holding them would make later writes of them conflicts: left out
+                # unless a create requires it.
+                value, fresh = owned.unique_like(definitions[alias], body[alias])
+                if fresh or (op.effect == CREATES and definitions[alias].get("required")):
+                    body[alias] = value
+                else:
+                    del body[alias]
         if op.action == "edit" and "unique_field_value" in body:
             target = _edit_target(owned, resource, body["unique_field_value"])
             field = body.get("unique_field")
-            body["unique_field_value"] = (
-                target[field] if target and isinstance(target.get(field), str)
-                else owned.unique("none"))
-    if resource == "users" and op.effect == CREATES:
-        for alias in ("username", "email"):
-            if isinstance(body.get(alias), str) and _valid_value(resource, alias, body[alias],
-                                                                 owned):
-                body[alias] = owned.unique_email() if alias == "email" else owned.unique("u")
+            value, fresh = (target[field], True) if target and target.get(field) is not None \
+                else owned.unique_like(definitions[field], body["unique_field_value"]) \
+                if field in definitions else (None, False)
+            # Never a select's or boolean's value: a record the run does not own may hold it.
+            body["unique_field_value"] = value if fresh else owned.unique("none")
+    if resource == "users" and op.effect in (CREATES, CHANGES):
+        # On updates too: a username another record of the run already took is a conflict.
+        for field in owned.unique_fields(resource):
+            alias = field["alias"]
+            if alias in body and _valid_value(resource, alias, body[alias], owned):
+                body[alias] = owned.unique_like(field, body[alias])[0]
     if op.action in ("associate", "dissociate") and isinstance(body.get("associations"), dict):
         for group, ids in body["associations"].items():
             if isinstance(ids, list) and group in KINDS_BY_NAME:

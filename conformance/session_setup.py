@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import Any
 
+import jsonschema
 import pytest
 
 from conformance.context import RunContext
@@ -14,11 +15,11 @@ from conformance.ledger import Ledger
 from conformance.narrowing import account_fields, narrow
 from conformance.owned import OwnedRecords, SetupError
 from conformance.runner import Runner
-from conformance.safety import UnsafeRequest
+from conformance.safety import UnsafeRequest, match_request
 from conformance.settings import Settings
 from conformance.target import Target, TargetError, make_target
 from contract.lint import lint
-from contract.spec import SpecError, load_spec
+from contract.spec import SpecError, load_spec, response_schema
 
 EMBEDDED_BASE = "http://localhost/api"
 
@@ -38,6 +39,9 @@ def start_run(settings: Settings) -> RunContext:
         run.alias_plan = build_plan(settings, settings.account)
     except ValueError as exc:  # the accounts file's own error type is a ValueError
         raise StartupError(str(exc)) from None
+    from conformance.tables import table_of
+
+    settings.ce_table = table_of(run.alias_plan.accounts, settings)
     start_target(run)
     run.schema, run.spec_problems = load_schema(run)
     return run
@@ -162,13 +166,42 @@ def ensure_runner(run: RunContext) -> Runner:
             owned.setup()
         except (SetupError, TargetError) as exc:
             # The target broke the contract before any test could run: that is a finding.
-            run.observed.failures.append({
-                "operation": None, "check": "setup", "kind": "property", "status": None,
-                "message": f"creating the records the suite works on failed: {exc}",
-                "response_excerpt": None, "curl": None})
+            run.observed.failures.append(setup_failure(run, exc))
             pytest.exit(f"flexie: creating the records the suite works on failed: {exc}",
                         returncode=1)
     return run.runner
+
+
+def setup_failure(run: RunContext, exc: Exception) -> dict:
+    """The failure that stopped setup, named as the check that judges it: an answer that
+    breaks the spec's response schema is a schema violation of its operation (the same
+    finding Schemathesis's check reports), anything else is `setup`."""
+    message = f"creating the records the suite works on failed: {exc}"
+    entry = {"operation": None, "check": "setup", "kind": "property", "status": None,
+             "message": message, "response_excerpt": None, "curl": None}
+    reply = getattr(exc, "reply", None)
+    request = getattr(exc, "request", None)
+    found = match_request(*request) if request else None
+    if reply is None or found is None or run.schema is None:
+        return entry
+    op, _ = found
+    entry.update(operation=op.key, status=reply.status, response_excerpt=reply.text[:500],
+                 curl=reply.curl or None)
+    try:
+        schema = response_schema(run.schema.raw_schema, op.method, op.path, reply.status)
+        if schema is not None:
+            jsonschema.validate(reply.json, schema)
+    except KeyError:
+        return entry  # an undocumented status: the setup line says which
+    except jsonschema.ValidationError as error:
+        where = "/".join(map(str, error.absolute_path)) or "the body"
+        entry.update(check=SCHEMA_VIOLATION,
+                     message=f"{error.message} (at {where}); {message}")
+    return entry
+
+
+#: The name a response-schema violation has in the report (Schemathesis's code and title).
+SCHEMA_VIOLATION = "ST108 Response violates schema"
 
 
 def _install_signal_cleanup() -> None:
@@ -190,7 +223,7 @@ def cleanup(run: RunContext) -> tuple[int, list[str]]:
 
     def delete(path: str) -> int:
         try:
-            return target.request("DELETE", path).status
+            return target.request("DELETE", path, exempt=True).status
         except UnsafeRequest:  # the guard's word: not a record of this run, so left alone
             return 0
 

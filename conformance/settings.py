@@ -38,6 +38,10 @@ class Settings:
     seed: int | None = None
     read_only: bool = False
     rate_limit: float | None = None
+    budget: int | None = None  # at most this many requests (cleanup excepted)
+    #: The file the run's processes share their pace and budget through (set by the plugin).
+    pace_file: Path | None = None
+    retries: int = 3  # per request answered 429 (or 503 with Retry-After); see target.py
     allow_send: bool = False
     reports: Path = DEFAULT_REPORTS
     baseline: Path | None = None
@@ -45,6 +49,8 @@ class Settings:
     mock_faults: tuple[str, ...] = ()
     ce_table: str | None = None
     account: str | None = None  # verify only this account of the accounts file
+    assumptions: str = "fail"  # fail | warn: failures that rest only on our assumptions
+    fail_on: str = "any"  # any | new: with a baseline, fail only on failures not in it
     run_id: str = field(default_factory=lambda: "fc" + secrets.token_hex(4))
 
     @property
@@ -76,6 +82,10 @@ class Settings:
         s.allow_send = s.allow_send or s.embedded
         if s.ce_table is None and s.embedded:
             s.ce_table = "projects"
+        if s.budget is None:
+            s.budget = profiles.PROFILES[s.profile].get("budget")
+        if s.budget is not None and s.budget < 1:
+            raise OptionError(f"--flexie-budget takes a positive number, not {s.budget}")
         if "coverage" in values:
             s.coverage = OPTIONS_BY_FIELD["coverage"].convert(values["coverage"]) == "on"
         else:
@@ -85,6 +95,9 @@ class Settings:
             raise OptionError("--flexie-url takes the API's base URL alone "
                               "(https://x.flexie.io/api): credentials go in --flexie-apikey, "
                               "never in the URL")
+        if s.fail_on == "new" and s.baseline is None:
+            raise OptionError("--flexie-fail-on new needs --flexie-baseline: the earlier "
+                              "conformance.json whose failures are not new")
         if s.embedded:
             s.apikey = s.apikey or DEMO_KEY
             s.other_apikey = s.other_apikey or DEMO_OTHER_KEY

@@ -4,19 +4,28 @@ Every request the suite makes itself (fixtures, follow-up reads, probes, scenari
 goes through `Target.request`, which passes it to the target's write guard first (set by the
 pool of owned records, see `conformance.safety.WriteGuard`: writes to records the run did not
 create are refused before they leave) and paces requests when a rate limit is set.
+
+A live workspace may be busy: an answer 429 (or 503 with Retry-After) is the workspace asking
+to wait, not a verdict on the request, so it is retried after the wait it asks for (capped at
+MAX_WAIT_S), at most `retries` times; only when the retries are spent is it a failure.
+Every request and retry is counted on the run's traffic meter (`conformance.observed`).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
-import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import requests
+
+from conformance.observed import Traffic, current_bucket, meter
+from conformance.pacing import SharedPace, shared_pace
 
 if TYPE_CHECKING:
     from conformance.settings import Settings
@@ -24,6 +33,53 @@ if TYPE_CHECKING:
 
 class TargetError(Exception):
     """The target cannot be tested: unreachable, refusing the key, or not a Flexie API."""
+
+
+#: The longest single wait a Retry-After can impose; a longer one is cut to this.
+MAX_WAIT_S = 60.0
+#: The wait before retrying a 429 that names none (doubled on each retry).
+DEFAULT_WAIT_S = 1.0
+DEFAULT_RETRIES = 3
+
+
+class RetriesExhausted(TargetError):
+    """The workspace still asked to wait (429/503) after every retry allowed was spent;
+    `answer` is its last answer."""
+
+    def __init__(self, message: str, answer: Any = None) -> None:
+        super().__init__(message)
+        self.answer = answer
+
+
+def retry_after(status: int, headers: dict[str, str], attempt: int) -> float | None:
+    """Seconds to wait before retrying this answer, or None when it is not one to retry:
+    429 always (Retry-After, else 1, 2, 4 ... s), 503 only with Retry-After (a 503 without it
+    is a server error). Retry-After is seconds or an HTTP date; waits are capped at MAX_WAIT_S."""
+    if status not in (429, 503):
+        return None
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return DEFAULT_WAIT_S * 2 ** attempt if status == 429 else None
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return DEFAULT_WAIT_S * 2 ** attempt if status == 429 else None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        wait = (when - datetime.now(UTC)).total_seconds()
+    return min(max(wait, 0.0), MAX_WAIT_S)
+
+
+def exhausted_message(method: str, path: str, status: int, retries: int,
+                      bucket: str | None = None) -> str:
+    """Why a request failed after its retries, naming the request and the operation tested."""
+    testing = f" (testing {bucket})" if bucket and bucket != f"{method} {path}" else ""
+    return (f"{method} {path}{testing} still answered HTTP {status} after {retries} retries "
+            f"(each waited as Retry-After asked, at most {MAX_WAIT_S:.0f} s): the workspace's "
+            "rate limit outlasted --flexie-retries")
 
 
 class Guard(Protocol):
@@ -77,44 +133,27 @@ class Reply:
         return self.headers.get("content-type", "").split(";")[0].strip()
 
 
-class RateLimiter:
-    """At most `per_second` requests per second across threads."""
-
-    def __init__(self, per_second: float | None) -> None:
-        self.interval = 1.0 / per_second if per_second else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            delay = self._next - now
-            self._next = max(now, self._next) + self.interval
-        if delay > 0:
-            time.sleep(delay)
-
-
 class Target:
     """A Flexie workspace: base URL (ending in /api), credentials and a transport."""
 
     def __init__(self, base_url: str, *, apikey: str | None, auth: str = "header",
                  bearer: str | None = None, app: Any = None,
-                 rate_limit: float | None = None) -> None:
+                 pace: SharedPace | None = None, retries: int = DEFAULT_RETRIES,
+                 traffic: Traffic | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.apikey = apikey
         self.auth = auth
         self.bearer = bearer
         self.app = app
-        self.limiter = RateLimiter(rate_limit)
+        self.pace = pace  # the run's rate limit and request budget (None: neither)
         self._session = requests.Session()
         self._client = None
         if app is not None:
             from werkzeug.test import Client
 
             self._client = Client(app)
-        self.requests_sent = 0
+        self.retries = max(0, retries)
+        self.traffic = traffic if traffic is not None else Traffic()
         self.guard: Guard | None = None
 
     def __repr__(self) -> str:  # credentials masked: reprs end up in tracebacks and reports
@@ -138,7 +177,9 @@ class Target:
     def request(self, method: str, path: str, *, json_body: Any = None,
                 raw_body: bytes | None = None, params: dict | None = None,
                 key: str | None = None, bearer: str | None = None,
-                anonymous: bool = False) -> Reply:
+                anonymous: bool = False, exempt: bool = False) -> Reply:
+        """Send one request of the suite's own (`exempt`: cleanup of the run's own records,
+        which the request budget never refuses)."""
         if self.guard is not None:
             self.guard.check(method, path)
         headers, query = ({}, {}) if anonymous else self.credentials(key, bearer)
@@ -148,13 +189,42 @@ class Target:
             body = json.dumps(json_body).encode()
         if body is not None:
             headers["Content-Type"] = "application/json"
-        self.limiter.wait()
-        self.requests_sent += 1
-        reply = self._send(method, path, query, body, headers)
+        reply = self.send_with_retries(
+            lambda: self._send(method, path, query, body, headers),
+            lambda r: (r.status, r.headers), f"{method} {path}", exempt=exempt)
         reply.curl = self._curl(method, path, query, body, headers)
         if self.guard is not None:
             self.guard.learn(method, path, reply.status, reply.json)
         return reply
+
+    @property
+    def requests_sent(self) -> int:
+        return self.traffic.total_requests
+
+    def send_with_retries(self, send: Any, status_of: Any, request: str,
+                          bucket: str | None = None, *, exempt: bool = False) -> Any:
+        """`send()` paced and counted, again after each wait a 429/503 asks for; the last
+        answer once it is not one to retry. `status_of(answer)` gives (status, lower-case
+        headers). Raises RetriesExhausted, naming `request` and the operation, when the
+        workspace still asks to wait after `self.retries` retries."""
+        bucket = bucket or current_bucket()
+        attempt = 0
+        while True:
+            if self.pace is not None:
+                self.pace.take(exempt=exempt)  # may raise BudgetSpent: nothing was sent
+            self.traffic.sent(bucket)
+            answer = send()
+            status, headers = status_of(answer)
+            wait = retry_after(status, headers, attempt)
+            if wait is None:
+                return answer
+            if attempt >= self.retries:
+                method, _, path = request.partition(" ")
+                raise RetriesExhausted(exhausted_message(method, path, status, self.retries,
+                                                         bucket), answer)
+            attempt += 1
+            self.traffic.retried(wait, bucket)
+            time.sleep(wait)
 
     def _curl(self, method: str, path: str, query: dict, body: bytes | None,
               headers: dict) -> str:
@@ -195,9 +265,30 @@ class Target:
         if reply.status in (401, 403):
             raise TargetError(f"{self.base_url} refused the API key or token "
                               f"(HTTP {reply.status})")
-        if reply.status != 200 or not isinstance(reply.json, dict):
+        if reply.status != 200:
             raise TargetError(f"{self.base_url} does not answer like a Flexie API "
                               f"(GET /users/self gave HTTP {reply.status})")
+        problem = body_problem(reply)
+        if problem is not None:
+            raise TargetError(f"{self.base_url} does not conform: GET /users/self answered "
+                              f"HTTP 200 with {problem}; the contract answers a JSON object "
+                              "(is the URL the API's base, ending in /api?)")
+
+
+def body_problem(reply: Reply) -> str | None:
+    """What is wrong with an answer that should be a JSON object, in words; None if nothing."""
+    kind = reply.content_type or "no Content-Type"
+    start = " ".join(reply.text[:60].split())
+    if not reply.text.strip():
+        return f"an empty body ({kind})"
+    try:
+        body = json.loads(reply.text)
+    except json.JSONDecodeError as exc:
+        return (f"a body that is not JSON ({kind}; {exc.msg} at character {exc.pos}; "
+                f"it starts {start!r})")
+    if not isinstance(body, dict):
+        return f"JSON that is not an object but {type(body).__name__} ({kind}; {start!r})"
+    return None
 
 
 _DEFAULT = object()
@@ -207,7 +298,9 @@ def make_target(settings: Settings, *, base_url: str, apikey: str | object | Non
                 app: Any = None, bearer: str | None = None) -> Target:
     """The one place a `Target` is built: auth placement and the rate limit come from the
     run's settings, so every target of a run (the main one, other accounts', the sweep's)
-    sends credentials the same way and shares the same pace."""
+    sends credentials the same way, shares the same pace and retries, and counts into the
+    run's one traffic meter."""
     key = settings.apikey if apikey is _DEFAULT else apikey
     return Target(base_url, apikey=key, auth=settings.auth, bearer=bearer, app=app,
-                  rate_limit=settings.rate_limit)
+                  pace=shared_pace(settings), retries=settings.retries,
+                  traffic=meter(settings.run_id))

@@ -12,12 +12,13 @@ import pytest
 
 from conformance.context import current
 from conformance.results import spec_operations
+from conformance.tables import params
 
 session = current()
 KEYS = [key for key, _ in spec_operations(session.schema.raw_schema)] \
     if session.settings.coverage else []
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEYS)
+@pytest.mark.parametrize("key", params(KEYS, session.settings.ce_table))
 def test_coverage(key, flexie):
     flexie.run_coverage(session.schema, key)

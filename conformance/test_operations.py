@@ -13,11 +13,12 @@ import pytest
 
 from conformance.context import current
 from conformance.results import spec_operations
+from conformance.tables import params
 
 run = current()
 KEYS = [key for key, _ in spec_operations(run.schema.raw_schema)] if run.schema else []
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEYS)
+@pytest.mark.parametrize("key", params(KEYS, run.settings.ce_table))
 def test_operation(key, flexie):
     flexie.run_property(run.schema, key)

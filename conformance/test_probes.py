@@ -8,12 +8,13 @@ import pytest
 
 from conformance.context import current
 from conformance.results import spec_operations
+from conformance.tables import params
 from contract.operations import OPERATIONS_BY_KEY
 
 KEYS = [key for key, _ in spec_operations(current().schema.raw_schema)
         if key in OPERATIONS_BY_KEY]
 
 
-@pytest.mark.parametrize("key", KEYS, ids=KEYS)
+@pytest.mark.parametrize("key", params(KEYS, current().settings.ce_table))
 def test_probes(key, flexie):
     flexie.probe(OPERATIONS_BY_KEY[key])

@@ -9,6 +9,7 @@ import pytest
 
 from conformance.owned import UNKNOWN_ID
 from conformance.scenarios.steps import Steps, kind, unique_alias
+from conformance.tables import NO_TABLE
 from contract.resources import RECORD_KINDS
 
 pytestmark = pytest.mark.scenario
@@ -29,7 +30,7 @@ def steps(flexie) -> Steps:
 def test_record_lifecycle(steps: Steps, name: str):
     k = kind(name)
     if k.is_custom_entity and not steps.owned.ce_table:
-        pytest.skip("no custom-entity table configured (--flexie-ce-table)")
+        pytest.skip(NO_TABLE)
     record = steps.create(k)
     rid, alias = record["id"], unique_alias(k)
     steps.check(steps.get(k, rid)["id"] == rid, f"{k.singular} {rid} reads back")
@@ -54,6 +55,11 @@ def test_record_lifecycle(steps: Steps, name: str):
                 f"identify by {alias} finds {k.singular} {rid}")
     steps.check(rid in steps.search(k, [{"field": alias, "operator": "eq", "value": value}]),
                 f"search by {alias} finds {k.singular} {rid}")
+    for custom in steps.custom_unique(k):  # the account's own unique fields identify too
+        held = record.get(custom)
+        if isinstance(held, str | int | float) and not isinstance(held, bool):
+            steps.check(steps.identify(k, custom, str(held))["id"] == rid,
+                        f"identify by the custom unique field {custom} finds {k.singular} {rid}")
 
     steps.remove_from_list(k, list_id, rid)
     steps.check(list_id not in steps.lists_of(k, rid),
@@ -161,8 +167,8 @@ def test_user_lifecycle(steps: Steps):
     steps.call("PUT", f"/users/{uid}", body={"position": "Tester"}, expect=200)
     steps.check(steps.call("GET", f"/users/{uid}", expect=200).json["user"]["position"]
                 == "Tester", "the user's new position reads back")
-    steps.call("POST", "/users/new", expect=400, body={**body, "email": "x" + body["email"]},
-               step="a second user with the same username is refused")
+    steps.call("POST", "/users/new", expect=409, body={**body, "email": "x" + body["email"]},
+               step="a second user with the same username is a conflict")
     steps.call("DELETE", f"/users/{uid}", expect=204)
     steps.owned.ledger.deleted(f"/users/{uid}")
     steps.call("GET", f"/users/{uid}", expect=404)

@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from contract.examples import body_example, path_example
 from contract.operations import OPERATIONS, Operation
 from contract.resources import GROUPS, NOTE_TYPES, TAGS
 from contract.schemas import (
@@ -44,7 +45,7 @@ _QUERY_PARAMS = {
     "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID,
               "description": "How many records to skip."},
     "search": {"type": "string", "description": "Free text matched against the records."},
-    "orderBy": {"type": "string", "description": "The field to order by."},
+    "orderBy": {"type": "string", "minLength": 1, "description": "The field to order by."},
     "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]},
     "entityList": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                    "description": "Only the members of this static list."},
@@ -54,15 +55,22 @@ _ERRORS = {
     "401": "No API key or token, or one that is unknown, expired or revoked.",
     "403": "The role of the user this key belongs to forbids the action.",
     "404": "No record matched.",
+    "429": "Too many requests: wait and send again (Flexie's own integration keeps 1.5 s "
+           "between requests).",
 }
 
 
 def _parameters(op: Operation) -> list[dict]:
-    params = [{"$ref": f"#/parameters/path-{name}"} for name in op.path_params]
+    """Path parameters carry an example naming a demo record (`x-example`, which Dredd and
+    Prism send); a body shared by several resources refers to this resource's copy of it,
+    which carries this resource's example (`filter-input.deals`, contract/examples.py)."""
+    params = [{"name": name, "in": "path", "required": True, **PATH_PARAMS[name],
+               "x-example": path_example(op, name)} for name in op.path_params]
     params += [{"$ref": f"#/parameters/query-{q}"} for q in _QUERY_SETS.get(op.query or "", [])]
     if op.body:
+        name = op.body if body_example(op) is None else f"{op.body}.{op.resource}"
         params.append({"name": "body", "in": "body", "required": op.body_required,
-                       "schema": ref(op.body)})
+                       "schema": ref(name)})
     return params
 
 
@@ -74,6 +82,8 @@ def _responses(op: Operation) -> dict:
         ok["description"] = "Done; the answer has no body."
     responses = {str(op.success): ok}
     responses.update({code: {"$ref": f"#/responses/error-{code}"} for code in _ERRORS})
+    if op.conflict:  # valid data the workspace's state refuses: not a rejection of the data
+        responses["409"] = {"description": op.conflict, "schema": ref("error")}
     responses["500"] = {"description": "Something went wrong on Flexie's side."}
     return responses
 
@@ -94,6 +104,17 @@ def _operation(op: Operation) -> dict:
     if not out["parameters"]:
         del out["parameters"]
     return out
+
+
+def _example_definitions(shared: dict) -> dict:
+    """Per-resource copies of the bodies several resources share, each with its example:
+    a `$ref` cannot carry an example beside it (Dredd and Schemathesis ignore it)."""
+    copies = {}
+    for op in OPERATIONS:
+        example = body_example(op)
+        if example is not None:
+            copies[f"{op.body}.{op.resource}"] = {**shared[op.body], "example": example}
+    return copies
 
 
 def build_spec() -> dict:
@@ -135,7 +156,8 @@ def build_spec() -> dict:
         },
         "responses": {f"error-{code}": {"description": text, "schema": ref("error")}
                       for code, text in _ERRORS.items()},
-        "definitions": definitions(),
+        "definitions": dict(sorted({**definitions(),
+                                    **_example_definitions(definitions())}.items())),
         "paths": paths,
     }
 

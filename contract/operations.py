@@ -17,6 +17,8 @@ from contract.resources import (
 
 # What an operation does to the workspace; the live-safety rules are keyed on this.
 READS, CREATES, CHANGES, DELETES = "reads", "creates", "changes", "deletes"
+#: The 409 of writes that set unique fields (see docs/contract-notes.md).
+UNIQUE_TAKEN = "A unique field's value is already used by another record."
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Operation:
     on_page: bool = True  # listed on Flexie's API page
     in_published_spec: bool = True
     secured: bool = True
+    #: When the operation answers 409 Conflict: valid data the workspace's state refuses (a
+    #: unique value another record holds, a record still in use); "" for never.
+    conflict: str = ""
 
     @property
     def key(self) -> str:
@@ -115,7 +120,8 @@ def _kind_ops(k: RecordKind) -> list[Operation]:
            "identify", body="identify-input", body_required=True, on_page=False,
            description="An unknown value answers 404, not an empty result."),
     ]
-    return ops
+    return [_with_conflict(o, dict.fromkeys(("create", "update", "edit"), UNIQUE_TAKEN))
+            for o in ops]
 
 
 def _extra_kind_ops() -> list[Operation]:
@@ -238,6 +244,9 @@ def _collection_ops() -> list[Operation]:
                  list_post=("Filtered", "filter-input", {"in_published_spec": False}))
     users = [o if o.key != "GET /users" else
              Operation(**{**o.__dict__, "in_published_spec": True}) for o in users]
+    users = [_with_conflict(o, {"create": UNIQUE_TAKEN, "update": UNIQUE_TAKEN,
+                                "delete": "The user is the one the API key belongs to."})
+             for o in users]
     users += [
         extra("GET", "/users/self", "getSelf", "The user this key belongs to", "users", "self",
               response="single-users", in_published_spec=False),
@@ -247,6 +256,8 @@ def _collection_ops() -> list[Operation]:
     ]
     pipelines = crud("pipelines", create_path="/pipelines", spec_only=True)
     pipelines = [o if o.action != "list" else Operation(**{**o.__dict__, "query": None})
+                 for o in pipelines]
+    pipelines = [_with_conflict(o, {"delete": "Deals still use the pipeline."})
                  for o in pipelines]
     workflows = crud("workflows", create_path=None, patch=False, page_only=True,
                      list_query="paging",
@@ -271,6 +282,13 @@ def _collection_ops() -> list[Operation]:
             + read_only("roles", spec=False, post_list=True)
             + read_only("stages", get=False, page=False, query=None)
             + read_only("dynamic_endpoints", get=False, page=False))
+
+
+def _with_conflict(op: Operation, conflicts: dict[str, str]) -> Operation:
+    """`op` with the 409 its action may answer (none if the action is not in `conflicts`)."""
+    if op.action not in conflicts:
+        return op
+    return Operation(**{**op.__dict__, "conflict": conflicts[op.action]})
 
 
 def _build() -> tuple[Operation, ...]:

@@ -7,6 +7,7 @@ allowed on records).
 
 from __future__ import annotations
 
+from contract.examples import ASSOCIATIONS_EXAMPLE, COLLECTION_EXAMPLES, PAGING_EXAMPLE
 from contract.fields import (
     ALL_OPERATORS,
     FIELD_TYPES,
@@ -139,9 +140,13 @@ def _resource_definitions(res: RecordKind | Collection) -> dict:
     }
     if isinstance(res, RecordKind) or not res.read_only:
         required = [f.alias for f in res.fields if f.required]
-        example = getattr(res, "create_example", None)
-        defs[f"create-{n}"] = input_schema(res, required=required or None, example=example)
-        defs[f"input-{n}"] = input_schema(res, example=getattr(res, "update_example", None))
+        create, update = COLLECTION_EXAMPLES.get(n, (getattr(res, "create_example", None),
+                                                     getattr(res, "update_example", None)))
+        defs[f"create-{n}"] = input_schema(res, required=required or None, example=create)
+        # An update by id sends no unique value: the create example's would collide.
+        unique = set(getattr(res, "unique_fields", ()))
+        defs[f"input-{n}"] = input_schema(res, example=None if update is None else {
+            k: v for k, v in update.items() if k not in unique})
     if isinstance(res, RecordKind):
         unique = [f for f in res.unique_fields]
         edit = input_schema(res, example=res.update_example)
@@ -162,7 +167,9 @@ def _filter_definitions() -> dict:
                                       "absent for isNull and isNotNull."},
             "operator": {"type": "string", "enum": list(ALL_OPERATORS)},
             "from": {"type": "string"}, "to": {"type": "string"},
-            "id": {"type": "integer", "minimum": 1}, "label": {"type": "string"}}},
+            "id": {"type": "integer", "minimum": 1},
+            "label": {"description": "A display label, ignored: a text, or false as real "
+                                     "clients send it."}}},
         "filter": {"type": "object", "required": ["type", "alias", "value"], "properties": {
             "type": {"type": "string", "enum": sorted(FILTER_TYPES)},
             "alias": {"type": "string", "minLength": 1},
@@ -171,16 +178,12 @@ def _filter_definitions() -> dict:
             "ends": {"type": "boolean"}}},
         "filter-input": {"type": "object", "properties": {
             "filters": {"type": "array", "items": ref("filter")},
-            "orderBy": {"type": "string"},
+            "orderBy": {"type": "string", "minLength": 1},
             "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]},
             "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
             "entityList": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            "search": {"type": "string"}},
-            "example": {"filters": [{"type": "text", "alias": "email", "value": {
-                "operator": "like", "input": "acme.com"}, "strict": False, "starts": False,
-                "ends": False}], "start": 0, "limit": 30, "orderBy": "date_modified",
-                "orderByDir": "DESC"}},
+            "search": {"type": "string"}}},
         "search-rule": {
             "type": "object",
             "description": "A rule (field, operator, value) or a nested group "
@@ -196,13 +199,7 @@ def _filter_definitions() -> dict:
                 "condition": {"type": "string", "enum": ["AND", "OR"]},
                 "rules": {"type": "array", "items": ref("search-rule")}}},
             "page": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
-            "example": {"filters": {"condition": "AND", "rules": [
-                {"field": "email", "operator": "ends_with", "value": "@example.com"},
-                {"condition": "OR", "rules": [
-                    {"field": "city", "operator": "eq", "value": "London"},
-                    {"field": "city", "operator": "eq", "value": "Manchester"}]}]},
-                "page": 1, "limit": 30}},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}}},
     }
 
 
@@ -264,7 +261,7 @@ def _misc_definitions() -> dict:
         "associations-input": {"type": "object", "required": ["associations"], "properties": {
             "associations": {"type": "object", "additionalProperties": False, "properties": {
                 "leads": ids, "contacts": ids, "accounts": ids}}},
-            "example": {"associations": {"contacts": [17], "accounts": [4]}}},
+            "example": ASSOCIATIONS_EXAMPLE},
         "deal-associations": {"type": "object", "required": ["success", "associations"],
                               "properties": {
             "success": {"type": "integer", "enum": [0, 1]},
@@ -272,14 +269,13 @@ def _misc_definitions() -> dict:
                              "properties": {"leads": ids, "contacts": ids, "accounts": ids}}}},
         "identify-input": {"type": "object", "required": ["unique_field", "unique_field_value"],
                            "properties": {"unique_field": {"type": "string", "minLength": 1},
-                                          "unique_field_value": {"type": "string"}},
-                           "example": {"unique_field": "email",
-                                       "unique_field_value": "david.okafor@example.com"}},
+                                          "unique_field_value": {"type": "string"}}},
         "paging-input": {"type": "object", "properties": {
             "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-            "orderBy": {"type": "string"},
-            "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]}}},
+            "orderBy": {"type": "string", "minLength": 1},
+            "orderByDir": {"type": "string", "enum": ["ASC", "DESC"]}},
+            "example": PAGING_EXAMPLE},
         "permission-input": {"type": "object", "required": ["permissions"], "properties": {
             "permissions": {"type": "array", "minItems": 1, "items": {
                 "type": "string", "pattern": PERMISSION_PATTERN}}},

@@ -604,7 +604,7 @@ def test_chromium_renders_without_console_errors(results: dict[str, Any],
         f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars",
         "--enable-logging=stderr", "--v=0", page.resolve().as_uri(),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 20_000, "screenshot missing or blank"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

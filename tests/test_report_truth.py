@@ -21,14 +21,13 @@ import pytest
 from conformance import results
 from conformance.aliases import build_plan
 from conformance.context import RunContext
+from conformance.exercised import SCENARIOS, scenario_operations
 from conformance.report.coverage import alias_finding
 from conformance.results import (
     COLUMN,
-    SCENARIOS,
     build_results,
     discard_stale,
     record_test_report,
-    scenario_operations,
     write_all,
     write_startup_failure,
 )

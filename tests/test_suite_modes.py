@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conformance.target import RateLimiter
+from conformance.pacing import SharedPace
 from tests.suite_runner import run_suite
 from workspace import create_app
 from workspace.server import serve_in_thread
@@ -56,14 +56,14 @@ def test_http_transport_runs_the_embedded_mock_on_a_port(tmp_path):
     assert "embedded mock workspace (http)" in run.output
 
 
-def test_rate_limit_paces_requests():
-    limiter = RateLimiter(50)
+def test_rate_limit_paces_requests(tmp_path):
+    pace = SharedPace(tmp_path / "pace", per_second=50)
     started = time.monotonic()
     for _ in range(11):
-        limiter.wait()
+        pace.take()
     assert time.monotonic() - started >= 0.19  # 10 intervals of 20 ms
-    unlimited = RateLimiter(None)
+    unlimited = SharedPace(tmp_path / "other")
     started = time.monotonic()
     for _ in range(1000):
-        unlimited.wait()
-    assert time.monotonic() - started < 0.1
+        unlimited.take()
+    assert time.monotonic() - started < 0.5

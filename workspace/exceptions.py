@@ -26,8 +26,11 @@ class BadRequest(ApiError):
     status = 400
 
 
-class Conflict(BadRequest):
-    """A unique value is already taken; the contract answers it with 400."""
+class Conflict(ApiError):
+    """The request is valid but the workspace's state forbids it (a unique value already
+    taken, a record still in use): the contract answers 409."""
+
+    status = 409
 
 
 class Unauthorized(ApiError):

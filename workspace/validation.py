@@ -16,6 +16,8 @@ from typing import Any
 import jsonschema_rs
 
 from contract.fields import (
+    ALIAS_SYNONYMS,
+    COUNTRIES,
     FIELD_TYPES,
     INT_MAX,
     INT_MIN,
@@ -27,7 +29,7 @@ from contract.fields import (
     Field,
 )
 from workspace.exceptions import BadRequest
-from workspace.reference import COUNTRY_BY_KEY, TIMEZONES
+from workspace.reference import TIMEZONES
 
 #: Keys an answer carries that a client may echo back in a body; they are ignored.
 ECHO_KEYS = frozenset({"id", "date_added", "date_modified"})
@@ -159,6 +161,10 @@ def _phone(f: Field, v: Any) -> str:
     return v
 
 
+#: Lower-cased name -> the contract's spelling, so "germany" is stored as "Germany".
+COUNTRY_BY_KEY: dict[str, str] = {c.casefold(): c for c in COUNTRIES}
+
+
 def _country(f: Field, v: Any) -> str:
     country = COUNTRY_BY_KEY.get(v.casefold()) if isinstance(v, str) else None
     if country is None:
@@ -191,10 +197,24 @@ def clean_value(f: Field, value: Any, *, lenient: bool = False) -> Any:
     return CLEANERS[f.type](f, value)
 
 
+def with_synonyms(fields: Mapping[str, Field], body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The body with `firstname`/`lastname` read as the standard aliases they stand for (on
+    kinds that have them and no field of that name); the standard alias wins when both come."""
+    found = {s: a for s, a in ALIAS_SYNONYMS.items() if s in body and s not in fields
+             and a in fields}
+    if not found:
+        return body
+    out = {k: v for k, v in body.items() if k not in found}
+    for synonym, alias in found.items():
+        out.setdefault(alias, body[synonym])
+    return out
+
+
 def clean_body(fields: Mapping[str, Field], body: Mapping[str, Any], *, creating: bool,
                noun: str, drop_unknown: bool = False,
                lenient: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Validate a create or update body: known aliases, typed values, required fields."""
+    body = with_synonyms(fields, body)
     out: dict[str, Any] = {}
     for alias, value in body.items():
         if alias in ECHO_KEYS or alias in skip:

@@ -20,7 +20,13 @@ from typing import Any
 from hypothesis.strategies import DataObject, SearchStrategy
 
 from conformance.aliases import owned_for, plan_of, published_fields, target_for
-from conformance.checks.registry import ALIAS_CHECKS, CheckFailure, alias_check
+from conformance.checks.evidence import CLIENTS, PAGE, assumed, documented, strongest
+from conformance.checks.registry import (
+    ALIAS_CHECKS,
+    ALIAS_EVIDENCE,
+    CheckFailure,
+    alias_check,
+)
 from conformance.context import RunContext
 from conformance.owned import OwnedRecords
 from conformance.target import Reply, Target
@@ -34,6 +40,11 @@ FIELD_CHECKS = ("expected_aliases_published", "alias_types_match", "alias_option
 #: The round-trip steps; each needs the one before it, so the first failing one ends it.
 ROUND_TRIP = ("created_value_reads_back", "updated_value_reads_back", "filter_finds_value",
               "invalid_value_refused")
+#: What the account's fields listing and a round trip rest on (the expected aliases are the
+#: admin's own, from the accounts file).
+_FIELDS_LISTED = documented(f"{PAGE}: list/fields lists the account's fields, custom ones "
+                            "under their own aliases")
+_WRITTEN = documented(f"{PAGE}: a record is written with the account's aliases and read back")
 
 
 def _run(names: tuple[str, ...], ctx: Any, where: str, *, stop_at_failure: bool) -> None:
@@ -48,7 +59,8 @@ def _run(names: tuple[str, ...], ctx: Any, where: str, *, stop_at_failure: bool)
             if stop_at_failure:
                 break
     if problems:
-        raise CheckFailure(", ".join(failed), where, "; ".join(problems))
+        raise CheckFailure(", ".join(failed), where, "; ".join(problems),
+                           evidence=strongest(ALIAS_EVIDENCE[n] for n in failed))
 
 
 # --- published fields ----------------------------------------------------------------------
@@ -78,14 +90,14 @@ class PublishedFields:
                 yield alias, exp, custom[alias]
 
 
-@alias_check
+@alias_check(evidence=documented(f"{PAGE}: list/fields lists the fields; {CLIENTS} #8"))
 def field_list_published(ctx: PublishedFields) -> list[str]:
     if ctx.published is None:
         return [f"{entity_path(ctx.entity)}/list/fields did not answer a field list"]
     return []
 
 
-@alias_check
+@alias_check(evidence=_FIELDS_LISTED)
 def expected_aliases_published(ctx: PublishedFields) -> list[str]:
     problems, custom = [], ctx.custom
     for alias, exp in ctx.expected.items():
@@ -96,7 +108,7 @@ def expected_aliases_published(ctx: PublishedFields) -> list[str]:
     return problems
 
 
-@alias_check
+@alias_check(evidence=_FIELDS_LISTED)
 def alias_types_match(ctx: PublishedFields) -> list[str]:
     problems = []
     for alias, exp, got in ctx.present():
@@ -107,7 +119,7 @@ def alias_types_match(ctx: PublishedFields) -> list[str]:
     return problems
 
 
-@alias_check
+@alias_check(evidence=_FIELDS_LISTED)
 def alias_options_published(ctx: PublishedFields) -> list[str]:
     problems = []
     for alias, exp, got in ctx.present():
@@ -118,7 +130,7 @@ def alias_options_published(ctx: PublishedFields) -> list[str]:
     return problems
 
 
-@alias_check
+@alias_check(evidence=_FIELDS_LISTED)
 def no_unexpected_aliases(ctx: PublishedFields) -> list[str]:
     problems = []
     for alias, got in ctx.custom.items():
@@ -231,7 +243,7 @@ def _read_back_problems(rt: RoundTrip, verb: str, value: Any) -> list[str]:
     return []
 
 
-@alias_check
+@alias_check(evidence=_WRITTEN)
 def created_value_reads_back(rt: RoundTrip) -> list[str]:
     kind, base = entity_kind(rt.entity), entity_path(rt.entity)
     first = rt.draw(value_for(rt.definition), "written")
@@ -245,7 +257,7 @@ def created_value_reads_back(rt: RoundTrip) -> list[str]:
     return _read_back_problems(rt, "wrote", first)
 
 
-@alias_check
+@alias_check(evidence=_WRITTEN)
 def updated_value_reads_back(rt: RoundTrip) -> list[str]:
     second = rt.draw(value_for(rt.definition), "updated")
     updated = rt.target.request("PUT", rt.path or "", json_body={rt.alias: second})
@@ -262,7 +274,7 @@ def _filter_input(value: Any) -> tuple[str, Any]:
     return "eq", value
 
 
-@alias_check
+@alias_check(evidence=documented(f"{PAGE}: POST listings take filters on any alias"))
 def filter_finds_value(rt: RoundTrip) -> list[str]:
     if rt.written in (None, [], ""):
         return []
@@ -278,7 +290,7 @@ def filter_finds_value(rt: RoundTrip) -> list[str]:
     return []
 
 
-@alias_check
+@alias_check(evidence=assumed("Invalid values"))
 def invalid_value_refused(rt: RoundTrip) -> list[str]:
     invalid = invalid_value_for(rt.definition)
     if invalid is None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from conformance.checks.evidence import PAGE, PUBLISHED, documented
 from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.target import Reply
+from contract.fields import FILTER_TYPE
 
 
 def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
@@ -15,7 +17,8 @@ def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
     return body.get("total"), body[plural]
 
 
-@case_check(actions={"list", "search"}, statuses={200})
+@case_check(actions={"list", "search"}, statuses={200},
+            evidence=documented(f"{PUBLISHED}: listings answer total and page with limit"))
 def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
     found = _items(ctx, reply)
     if found is None:
@@ -43,7 +46,9 @@ def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, li
     return total, [i.get("id") for i in items if isinstance(i, dict)], reply
 
 
-@probe(actions={"list"}, methods={"GET"}, when=lambda op: op.query is not None)
+@probe(actions={"list"}, methods={"GET"}, when=lambda op: op.query is not None,
+       evidence=documented(f"{PUBLISHED}: listings page with start and limit, ordered "
+                           "by orderBy"))
 def paging_is_consistent(ctx: CheckContext) -> None:
     """Total does not depend on the page; pages are the slices of the whole ordered list."""
     path = render(ctx.op.path, ctx.owned.ce_table)
@@ -74,24 +79,29 @@ def _owned_pair(ctx: CheckContext) -> list[dict]:
     return fresh[:2]
 
 
-def _unique_alias(ctx: CheckContext, record: dict) -> str | None:
-    for alias in ("email", "external_id", "identifier", "code", "username", "name"):
-        if isinstance(record.get(alias), str) and ctx.owned.run_id in record[alias]:
-            return alias
+def _unique_field(ctx: CheckContext, record: dict) -> dict | None:
+    """A unique field (as published) of the record holding a value this run wrote."""
+    for field in ctx.owned.unique_fields(ctx.op.resource):
+        value = record.get(field["alias"])
+        if isinstance(value, str) and ctx.owned.run_id in value:
+            return field
     return None
 
 
-@probe(actions={"list"}, when=lambda op: op.body == "filter-input")
+@probe(actions={"list"}, when=lambda op: op.body == "filter-input",
+       evidence=documented(f"{PAGE} and {PUBLISHED}: POST listings take filters"))
 def filters_are_applied(ctx: CheckContext) -> None:
     """A filter-input on an owned record's unique value finds that record and only it."""
     op = ctx.op
     pair = _owned_pair(ctx)
-    alias = _unique_alias(ctx, pair[0]) if pair else None
-    if alias is None:
+    field = _unique_field(ctx, pair[0]) if pair else None
+    if field is None:
         return
+    alias = field["alias"]
     value = pair[0][alias]
-    body = {"filters": [{"type": "text", "alias": alias, "strict": True, "starts": False,
-                         "ends": False, "value": {"operator": "eq", "input": value}}],
+    body = {"filters": [{"type": FILTER_TYPE[field["type"]], "alias": alias, "strict": True,
+                         "starts": False, "ends": False,
+                         "value": {"operator": "eq", "input": value}}],
             "limit": 100}
     reply = ctx.target.request("POST", render(op.path, ctx.owned.ce_table), json_body=body)
     found = _items(ctx, reply) if reply.status == 200 else None
@@ -102,14 +112,16 @@ def filters_are_applied(ctx: CheckContext) -> None:
                        request=f"POST {op.path} {body}")
 
 
-@probe(actions={"search"})
+@probe(actions={"search"},
+       evidence=documented(f"{PUBLISHED}: search takes AND/OR rule sets"))
 def search_finds_written(ctx: CheckContext) -> None:
     """An OR rule set over two owned records' unique values finds both and nothing else."""
     op = ctx.op
     pair = _owned_pair(ctx)
-    alias = _unique_alias(ctx, pair[0]) if len(pair) == 2 else None
-    if alias is None:
+    field = _unique_field(ctx, pair[0]) if len(pair) == 2 else None
+    if field is None:
         return
+    alias = field["alias"]
     body = {"filters": {"condition": "OR", "rules": [
         {"field": alias, "operator": "eq", "value": pair[0][alias]},
         {"condition": "AND", "rules": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks.errors import error_problem
+from conformance.checks.evidence import PAGE, PUBLISHED, assumed, documented
 from conformance.checks.registry import CheckContext, probe
 from conformance.checks.shapes import envelope, fields_by_alias, render
 from conformance.owned import UNKNOWN_ID
@@ -26,7 +27,8 @@ def _params_for(ctx: CheckContext, record_id: int) -> dict:
     return params
 
 
-@probe(when=lambda op: "id" in op.path_params, sends_operation=True)
+@probe(when=lambda op: "id" in op.path_params, sends_operation=True,
+       evidence=documented(f"{PAGE}: 404, no record matched the request"))
 def unknown_id_is_404(ctx: CheckContext) -> None:
     op = ctx.op
     path = render(op.path, ctx.owned.ce_table, **_params_for(ctx, UNKNOWN_ID + 7))
@@ -35,7 +37,8 @@ def unknown_id_is_404(ctx: CheckContext) -> None:
 
 
 @probe(actions={"get"}, methods={"GET"},
-       when=lambda op: op.path_params in (["id"], ["tableName", "id"]))
+       when=lambda op: op.path_params in (["id"], ["tableName", "id"]),
+       evidence=assumed("Account isolation"))
 def other_account_cannot_read(ctx: CheckContext) -> None:
     op = ctx.op
     if not ctx.other_apikey:
@@ -52,7 +55,8 @@ def other_account_cannot_read(ctx: CheckContext) -> None:
                        "one account must answer 404 to every other", reply)
 
 
-@probe(when=lambda op: op.effect == READS and not op.path_params)
+@probe(when=lambda op: op.effect == READS and not op.path_params,
+       evidence=assumed("Auth errors"))
 def unknown_key_is_refused(ctx: CheckContext) -> None:
     op = ctx.op
     path = render(op.path, ctx.owned.ce_table)
@@ -63,7 +67,8 @@ def unknown_key_is_refused(ctx: CheckContext) -> None:
                   "an unknown token" if ctx.target.bearer else "an unknown API key")
 
 
-@probe(when=lambda op: op.body is not None, sends_operation=True)
+@probe(when=lambda op: op.body is not None, sends_operation=True,
+       evidence=documented(f"{PAGE}: 400, something in the input was malformed"))
 def malformed_json_is_400(ctx: CheckContext) -> None:
     op = ctx.op
     params = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
@@ -76,18 +81,25 @@ def malformed_json_is_400(ctx: CheckContext) -> None:
     _expect_error(ctx, reply, 400, "a body that is not JSON")
 
 
-@probe(actions={"edit"}, sends_operation=True)
+@probe(actions={"edit"}, sends_operation=True,
+       evidence=documented(f"{PUBLISHED}: /edit always updates and never creates"))
 def edit_never_creates(ctx: CheckContext) -> None:
+    """/edit naming a unique value no record has answers 404, by each unique field the kind
+    has (the contract's standard ones, the custom ones list/fields marks unique)."""
     op = ctx.op
-    unique = {"contacts": "email", "leads": "email", "accounts": "email",
-              "deals": "external_id", "cases": "identifier", "custom_entities": "code"}
-    alias = unique.get(op.resource)
-    if alias is None:
-        return
-    value = ctx.owned.unique_email() if alias == "email" else f"ZZ-{UNKNOWN_ID}"
     path = render(op.path, ctx.owned.ce_table)
-    reply = ctx.target.request(op.method, path, json_body={alias: value})
-    if reply.status != 404:
+    for field in ctx.owned.unique_fields(op.resource):
+        alias = field["alias"]
+        if field.get("readOnly"):  # assigned by the workspace (a case's identifier)
+            value, fresh = f"ZZ-{UNKNOWN_ID}", True
+        else:
+            value, fresh = ctx.owned.unique_like(field, None)
+        if not fresh:
+            continue  # a select or boolean: some record may well have the value
+        reply = ctx.target.request(op.method, path, json_body={alias: value})
+        ctx.observe(reply.status)
+        if reply.status == 404:
+            continue
         singular, _ = envelope(op.resource)
         created = (reply.json or {}).get(singular) if isinstance(reply.json, dict) else None
         if isinstance(created, dict) and isinstance(created.get("id"), int):
@@ -117,7 +129,8 @@ def _owned_record_path(ctx: CheckContext) -> str | None:
     return render(op.path, ctx.owned.ce_table, id=record_id)
 
 
-@probe(actions={"update"}, methods={"PUT"}, sends_operation=True)
+@probe(actions={"update"}, methods={"PUT"}, sends_operation=True,
+       evidence=assumed("Unknown aliases"))
 def unknown_alias_is_refused(ctx: CheckContext) -> None:
     """An alias the account does not have answers 400 naming it, never a silent drop."""
     path = _owned_record_path(ctx)
@@ -133,7 +146,8 @@ def unknown_alias_is_refused(ctx: CheckContext) -> None:
                        "expected 400 naming the alias", reply)
 
 
-@probe(actions={"update"}, methods={"PUT"}, sends_operation=True)
+@probe(actions={"update"}, methods={"PUT"}, sends_operation=True,
+       evidence=assumed("Invalid values"))
 def invalid_values_are_refused(ctx: CheckContext) -> None:
     """A value of the wrong type for a field answers 400 naming the field."""
     path = _owned_record_path(ctx)

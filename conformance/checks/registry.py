@@ -6,6 +6,10 @@ statuses whose answers it judges, a probe the actions and methods it probes and 
 sends the operation itself (then a read-only run skips it on operations that change data).
 What the decorator registers runs the check with its name on the context, so a check raises
 `ctx.fail(message, reply)` and the failure names the check that raised it.
+
+Every check also declares its `evidence=` (conformance/checks/evidence.py): whether Flexie
+documents what it expects, real clients show it, or it is our assumption (with its line in
+docs/contract-notes.md); one Evidence, or a function of the operation. Failures carry it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from conformance.checks.evidence import Evidence, EvidenceSpec, resolve
 from conformance.owned import OwnedRecords
 from conformance.target import Reply, Target
 from contract.operations import READS, Operation
@@ -24,13 +29,15 @@ class CheckFailure(AssertionError):
     """A check's verdict: which check, on which operation, what was expected and what came."""
 
     def __init__(self, check: str, operation: str, message: str,
-                 reply: Reply | None = None, request: str | None = None) -> None:
+                 reply: Reply | None = None, request: str | None = None,
+                 evidence: Evidence | None = None) -> None:
         super().__init__(f"[{check}] {operation}: {message}")
         self.check = check
         self.operation = operation
         self.message = message
         self.reply = reply
         self.request = request
+        self.evidence = evidence if evidence is not None else resolve(None, None)
 
 
 @dataclass
@@ -43,13 +50,16 @@ class CheckContext:
     before: dict | None = None  # the record as it was before an update, when relevant
     observe: Callable[[int], None] = lambda status: None  # a status this operation answered
     check: str = field(default="", init=False)  # the check running now (set by the registry)
+    evidence: Evidence | None = field(default=None, init=False)  # what the running check rests on
 
-    def fail(self, message: str, reply: Reply | None = None,
-             request: str | None = None) -> CheckFailure:
-        """The failure of the running check on this operation (for the check to raise)."""
+    def fail(self, message: str, reply: Reply | None = None, request: str | None = None,
+             evidence: Evidence | None = None) -> CheckFailure:
+        """The failure of the running check on this operation (for the check to raise);
+        `evidence` overrides the check's own for a failure that rests on something else."""
         if not self.check:
             raise RuntimeError("ctx.fail outside a registered check: no check to name")
-        return CheckFailure(self.check, self.op.key, message, reply, request)
+        return CheckFailure(self.check, self.op.key, message, reply, request,
+                            evidence or self.evidence)
 
     def __repr__(self) -> str:  # no key in tracebacks: only what names the situation
         return (f"CheckContext(op={self.op.key!r}, check={self.check!r}, target={self.target!r}, "
@@ -66,24 +76,41 @@ SUCCESS = range(300)
 
 CASE_CHECKS: dict[str, CaseCheck] = {}
 PROBES: dict[str, Probe] = {}
+#: What each registered check rests on, by name (case checks, probes and alias checks).
+EVIDENCE: dict[str, EvidenceSpec] = {}
 
 
-def runs_as(name: str, func: F) -> F:
-    """`func` run with `name` as the context's running check, so its failures carry it."""
+def check_evidence(name: str, op: Operation | None) -> Evidence:
+    """The evidence of a registered check on an operation (unclassified: documented)."""
+    return resolve(EVIDENCE.get(name), op)
+
+
+def runs_as(name: str, func: F, evidence: EvidenceSpec | None = None) -> F:
+    """`func` run with `name` as the context's running check (and its evidence on this
+    operation), so its failures carry both."""
     @functools.wraps(func)
     def run(ctx: CheckContext, *args: Any) -> None:
-        outer, ctx.check = ctx.check, name
+        outer = ctx.check, ctx.evidence
+        ctx.check, ctx.evidence = name, resolve(evidence, ctx.op)
         try:
             func(ctx, *args)
         finally:
-            ctx.check = outer
+            ctx.check, ctx.evidence = outer
     return run  # type: ignore[return-value]
 
 
+def _declare(name: str, evidence: EvidenceSpec | None) -> None:
+    if evidence is None:
+        raise TypeError(f"check {name} declares no evidence=: say whether Flexie documents "
+                        "it, real clients show it, or we assume it")
+    EVIDENCE[name] = evidence
+
+
 def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None = None,
-               statuses: Collection[int] | None = None) -> Any:
-    """Register a case check: `@case_check`, or `@case_check(actions=..., statuses=...)` for
-    one that judges only answers of these actions (`op.action`) with these statuses."""
+               statuses: Collection[int] | None = None,
+               evidence: EvidenceSpec | None = None) -> Any:
+    """Register a case check: `@case_check(evidence=...)`, with `actions=..., statuses=...`
+    for one that judges only answers of these actions (`op.action`) with these statuses."""
     def register(check: CaseCheck) -> CaseCheck:
         def applies(ctx: CheckContext, case: Any, reply: Reply) -> None:
             if actions is not None and ctx.op.action not in actions:
@@ -92,7 +119,8 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
                 return
             check(ctx, case, reply)
 
-        registered = runs_as(check.__name__, functools.wraps(check)(applies))
+        _declare(check.__name__, evidence)
+        registered = runs_as(check.__name__, functools.wraps(check)(applies), evidence)
         CASE_CHECKS[check.__name__] = registered
         return registered
     return register(func) if func is not None else register
@@ -101,7 +129,7 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
 def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
           methods: Collection[str] | None = None,
           when: Callable[[Operation], bool] | None = None,
-          sends_operation: bool = False) -> Any:
+          sends_operation: bool = False, evidence: EvidenceSpec | None = None) -> Any:
     """Register a probe: `@probe`, or `@probe(...)` for one that probes only operations of
     these actions and methods, for which `when(op)` holds; `sends_operation`: it sends the
     operation's own method to its path, so a read-only run skips operations that change
@@ -119,7 +147,8 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
                 return
             check(ctx)
 
-        registered = runs_as(check.__name__, functools.wraps(check)(applies))
+        _declare(check.__name__, evidence)
+        registered = runs_as(check.__name__, functools.wraps(check)(applies), evidence)
         PROBES[check.__name__] = registered
         return registered
     return register(func) if func is not None else register
@@ -128,9 +157,15 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
 #: Alias checks (conformance/checks/aliases.py): each returns its problems, none if it passed.
 AliasCheck = Callable[[Any], list[str]]
 ALIAS_CHECKS: dict[str, AliasCheck] = {}
+ALIAS_EVIDENCE: dict[str, Evidence] = {}
 
 
-def alias_check(func: AliasCheck) -> AliasCheck:
-    """Register an alias check under its name, which its failures carry."""
-    ALIAS_CHECKS[func.__name__] = func
-    return func
+def alias_check(*, evidence: Evidence) -> Callable[[AliasCheck], AliasCheck]:
+    """Register an alias check under its name, which its failures carry, with its evidence:
+    `@alias_check(evidence=...)`."""
+    def register(func: AliasCheck) -> AliasCheck:
+        _declare(func.__name__, evidence)
+        ALIAS_EVIDENCE[func.__name__] = evidence
+        ALIAS_CHECKS[func.__name__] = func
+        return func
+    return register

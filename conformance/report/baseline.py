@@ -28,6 +28,14 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str
     }
 
 
+def blocking_new(doc: Mapping[str, Any]) -> list[str]:
+    """Under `--flexie-fail-on new`, the failures that fail the run: those of a document
+    with a baseline section that are new since the baseline and not mere warnings."""
+    new = set((doc.get("baseline") or {}).get("new") or ())
+    return [f["id"] for f in doc.get("failures") or () if f["id"] in new
+            and not f.get("warning")]
+
+
 def load_baseline(path: Path | str) -> dict[str, Any]:
     """Read a previous conformance.json (or results dict); ValueError says what is wrong."""
     path = Path(path)

@@ -109,6 +109,7 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         "kinds": KINDS,
         "groups": _groups(doc, anchors),
         "failures": _failures(doc, anchors, baseline),
+        "evidence_groups": evidence_groups(_failures(doc, anchors, baseline)),
         "failure_index": _failure_index(doc, anchors),
         "scenarios": sorted(
             doc["scenarios"],
@@ -119,7 +120,18 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         "baseline_started": _maybe_time(baseline.get("started")) if baseline else None,
         "undocumented": _undocumented(doc),
         "finding_labels": FINDING_LABELS,
+        "traffic": _traffic(doc.get("traffic")),
+        "budget": doc.get("budget"),
     }
+
+
+def _traffic(traffic: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The header's "requests sent": totals, and how many setup and cleanup took."""
+    if not traffic:
+        return None
+    setup = sum(o["requests"] for o in traffic.get("other", [])
+                if o["name"] == "setup and cleanup")  # conformance.observed.SETUP_BUCKET
+    return {**traffic, "setup": setup}
 
 
 def _groups(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, Any]]:
@@ -175,6 +187,32 @@ def _failures(doc: Mapping[str, Any], anchors: dict[str, str],
                                        op_rank.get(f["operation"], len(op_rank)), f["id"]))
 
 
+#: The evidence levels a failure can rest on, strongest first, and what each means to the
+#: person reading a red run (conformance/checks/evidence.py).
+EVIDENCE_LEVELS = (
+    ("documented", "Documented: Flexie breaks what its page or published spec says",
+     "The workspace does not do what Flexie documents."),
+    ("observed", "Observed: real clients show otherwise",
+     "Independent code that calls the real API relies on what the workspace did not do."),
+    ("assumed", "Assumed: the workspace differs from a decision of ours",
+     "Neither Flexie nor real clients say it; docs/contract-notes.md records why we expect "
+     "it. The workspace may well be right."),
+)
+
+
+def evidence_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failure cards grouped by what they rest on, strongest first; empty groups left out.
+    A failure that names no evidence (an older report) counts as documented."""
+    groups = []
+    for level, title, meaning in EVIDENCE_LEVELS:
+        members = [f for f in rows if (f.get("evidence") or "documented") == level]
+        if members:
+            warnings = sum(1 for f in members if f.get("warning"))
+            groups.append({"level": level, "title": title, "meaning": meaning,
+                           "failures": members, "warnings": warnings})
+    return groups
+
+
 def _operation_order(doc: Mapping[str, Any]) -> dict[str, int]:
     """Operation keys in the order the matrix shows them (group, path, method)."""
     def key(op: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -189,9 +227,12 @@ def _failure_index(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict
     by_check: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for f in doc["failures"]:
         by_check[(f["check"], f["kind"])].append(
-            {"label": f["operation"] or f["check"], "anchor": anchors[f["id"]]}
+            {"label": f["operation"] or f["check"], "anchor": anchors[f["id"]],
+             "evidence": f.get("evidence") or "documented"}
         )
-    rows = [{"check": c, "kind": k, "where": items} for (c, k), items in by_check.items()]
+    rows = [{"check": c, "kind": k, "where": items,
+             "evidence": sorted({i["evidence"] for i in items})}
+            for (c, k), items in by_check.items()]
     return sorted(rows, key=lambda r: (-len(r["where"]), r["check"]))
 
 

@@ -59,7 +59,7 @@ class Steps:
     def base(self, kind: RecordKind) -> str:
         return render(kind.path, self.owned.ce_table)
 
-    def create(self, kind: RecordKind, **fields: Any) -> dict:
+    def create(self, kind: RecordKind, /, **fields: Any) -> dict:
         body = {**self.owned.payload(kind.name), **fields}
         reply = self.call("POST", f"{self.base(kind)}/new", body=body,
                           expect=kind.create_status, step=f"create a {kind.singular}")
@@ -106,7 +106,12 @@ class Steps:
                                 "page": 1, "limit": 100}, step=f"search {kind.plural}")
         return [r.get("id") for r in (reply.json or {}).get(kind.plural, [])]
 
-    def identify(self, kind: RecordKind, alias: str, value: str, *, expect: int = 200):
+    def custom_unique(self, kind: RecordKind) -> list[str]:
+        """The aliases of the custom fields the account marks unique (from list/fields)."""
+        return [f["alias"] for f in self.owned.custom_fields.get(kind.name, [])
+                if f.get("unique")]
+
+    def identify(self, kind: RecordKind, alias: str, value: Any, *, expect: int = 200):
         reply = self.call("POST", f"{self.base(kind)}/identify", expect=expect,
                           body={"unique_field": alias, "unique_field_value": value},
                           step=f"identify a {kind.singular} by {alias}")
@@ -144,5 +149,6 @@ def kind(name: str) -> RecordKind:
 
 
 def unique_alias(kind: RecordKind) -> str:
-    return {"contacts": "email", "leads": "email", "accounts": "email", "deals": "external_id",
-            "cases": "identifier", "custom_entities": "code"}[kind.name]
+    """The kind's first standard unique field (the contract's; custom ones differ per account
+    and come from list/fields: `Steps.custom_unique`)."""
+    return kind.unique_fields[0]

@@ -13,7 +13,7 @@ from typing import Any
 
 from contract.resources import NOTE_TYPES
 from contract.schemas import MAX_ID, MAX_SEND_LIMIT, PERMISSION_PATTERN
-from workspace.exceptions import BadRequest, NotFound
+from workspace.exceptions import BadRequest, Conflict, NotFound
 from workspace.filtering import compile_filters, paging
 from workspace.handlers.common import (
     Call,
@@ -156,7 +156,7 @@ class CollectionHandlers:
 
         def check(row: Row) -> None:
             if row.id == me.id:
-                raise BadRequest("A user cannot delete the user its key belongs to.")
+                raise Conflict("A user cannot delete the user its key belongs to.")
         return self.crud.delete(call, self.shape(call), check)
 
     def on_users_permission(self, call: Call) -> Result:
@@ -184,8 +184,8 @@ class CollectionHandlers:
             used = [d.id for d in self.backend.list_records(call.account, "deals")
                     if d.data.get("pipeline_id") == row.id]
             if used:
-                raise BadRequest(f"Pipeline {row.id} is used by {len(used)} deal(s), such as "
-                                 f"deal {used[0]}; move them first.")
+                raise Conflict(f"Pipeline {row.id} is used by {len(used)} deal(s), such as "
+                               f"deal {used[0]}; move them first.")
         return self.crud.delete(call, self.shape(call), check)
 
     # --- emails -----------------------------------------------------------------------------
@@ -226,15 +226,25 @@ class CollectionHandlers:
         rows = self.backend.list_records(call.account, "report_rows", parent_id=report.id)
         data = [{"id": r.id, **r.data} for r in rows]
         columns = {"id", *(k for d in data for k in d)}
-        params: dict[str, Any] = dict(call.query)
+        # A report's columns are its own: the contract cannot list them, so an orderBy that
+        # names none of them orders by nothing rather than failing (docs/contract-notes.md).
+        params: dict[str, Any] = _known_order(dict(call.query), columns)
         if call.op.method == "POST":
             if call.body is not None and not isinstance(call.body, dict):
                 raise BadRequest("The request body must be a JSON object.")
             query_p = paging(params, columns, from_query=True)  # validate the query as well
-            body_p = paging(call.obj(), columns, from_query=False)
+            body_p = paging(_known_order(call.obj(), columns), columns, from_query=False)
             p = body_p if call.obj() else query_p
         else:
             p = paging(params, columns, from_query=True)
         total, page = page_of(call, data, p)
         return 200, {"total": total, "error": "", "data": [
             {k: v for k, v in d.items() if k != "id"} for d in page]}
+
+
+def _known_order(params: dict[str, Any], columns: set[str]) -> dict[str, Any]:
+    """`params` without an orderBy string that names no column of the report."""
+    order_by = params.get("orderBy")
+    if isinstance(order_by, str) and order_by and order_by not in columns:
+        return {k: v for k, v in params.items() if k != "orderBy"}
+    return params

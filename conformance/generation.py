@@ -1,0 +1,96 @@
+"""Where test cases come from: Schemathesis's generation, per operation, three ways.
+
+- `property_test`: the Hypothesis test Schemathesis's pytest plugin would build (explicit
+  examples, both generation modes, the profile's number of examples);
+- `coverage_cases`: the coverage phase's boundary cases, built as they are sent;
+- `decisive_cases`: one positive and one negative case, for runs under a request budget.
+
+Each is seeded per operation, so one operation replays alone as it ran in the whole run.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+
+def operation_seed(seed: int | None, key: str) -> int | None:
+    return None if seed is None else seed ^ zlib.crc32(key.encode())
+
+
+def _operation(schema: Any, key: str) -> Any:
+    method, path = key.split(" ", 1)
+    return schema[path][method.lower()]
+
+
+def property_test(schema: Any, key: str, test: Any, seed: int | None) -> Any:
+    """The Hypothesis test of one operation, built as Schemathesis's pytest plugin builds it
+    (its explicit examples, both generation modes, the schema's Hypothesis settings), seeded
+    per operation so one operation replays alone as it ran in the whole run."""
+    import hypothesis
+    from schemathesis.generation.feedback import FeedbackSources
+    from schemathesis.pytest._test_builder import build_operation_test
+
+    operation = _operation(schema, key)
+    built = build_operation_test(config=schema.config, operation=operation, test_func=test,
+                                 given_kwargs={}, feedback=FeedbackSources())
+    if seed is not None:
+        built = hypothesis.seed(operation_seed(seed, key))(built)
+    return built
+
+
+def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
+    """The coverage phase's cases of one operation, built as they are sent."""
+    from schemathesis.generation.drivers import CoverageGenerator
+    from schemathesis.generation.feedback import FeedbackSources
+    from schemathesis.generation.overrides import Override
+
+    operation = _operation(schema, key)
+    generation = schema.config.generation_for(operation=operation, phase="coverage")
+    return iter(CoverageGenerator(operation=operation, generation_modes=generation.modes,
+                                  generation_config=generation, auth_storage=schema.auth,
+                                  override=Override(), feedback=FeedbackSources()))
+
+
+
+
+def _draw_one(strategy: Any, seed: int) -> Any:
+    """One value of `strategy`, drawn deterministically from `seed`."""
+    import hypothesis
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    drawn: list[Any] = []
+
+    @hypothesis.seed(seed)
+    @settings(max_examples=1, phases=[Phase.generate], database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(value=strategy)
+    def draw(value: Any) -> None:
+        if not drawn:
+            drawn.append(value)
+
+    draw()
+    return drawn[0]
+
+
+def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
+    """One positive and one negative case of the operation (the negative one only where the
+    operation has inputs to get wrong), drawn deterministically from the seed."""
+    import random
+
+    from schemathesis import GenerationMode
+
+    operation = _operation(schema, key)
+    base = operation_seed(seed, key)
+    cases: list[Any] = []
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        strategy = operation.as_strategy(generation_mode=mode)
+        try:
+            cases.append(_draw_one(strategy, random.Random(f"{base}-{mode.value}")
+                                   .getrandbits(32)))
+        except Exception:
+            if mode is GenerationMode.POSITIVE:
+                raise
+            # no negative case exists: the operation has nothing to get wrong
+    return cases

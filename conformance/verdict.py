@@ -1,0 +1,114 @@
+"""How a test's outcome becomes the run's verdict, beyond pass and fail.
+
+A test the request budget stopped is left out (skipped, saying so); under
+`--flexie-assumptions warn` a failure resting only on our assumptions is a warning; under
+`--flexie-fail-on new` a run whose failures are all in the baseline exits 0. The plugin's
+hooks call these; this module holds the rules.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.context import RunContext
+from conformance.pacing import BudgetSpent
+from conformance.results import LEFT_OUT
+
+
+def spent_budget(exc: BaseException | None) -> bool:
+    """Whether the request budget stopped the test (directly, or inside Hypothesis's or
+    Schemathesis's wrapping of it)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, BudgetSpent):
+            return True
+        if isinstance(exc, BaseExceptionGroup):
+            return any(spent_budget(inner) for inner in exc.exceptions)
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def left_out(report: pytest.TestReport, item: pytest.Item, budget: int | None) -> None:
+    """A test the budget stopped is not a failure: it is left out, and says so."""
+    path, line, _ = item.location
+    report.outcome = "skipped"
+    report.longrepr = (str(path), (line or 0) + 1,
+                       f"Skipped: {LEFT_OUT} (all {budget} requests spent)")
+
+
+def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
+                              call: pytest.CallInfo) -> None:
+    """Under `--flexie-assumptions warn`, a test that failed with one check failure resting
+    only on our assumptions (an alias check; the runner itself raises only the others) is
+    recorded as a warning and passes."""
+    from conformance.checks import CheckFailure
+    from conformance.checks.evidence import ASSUMED
+    from conformance.results import _test_failure
+
+    failure = call.excinfo.value if call.excinfo is not None else None
+    if run.settings.assumptions != "warn" or not isinstance(failure, CheckFailure) \
+            or failure.evidence.level != ASSUMED:
+        return
+    entry = _test_failure(report, list(report.keywords))
+    entry.update(failure.evidence.as_dict(), warning=True)
+    run.observed.failures.append(entry)
+    report.outcome = "passed"
+    report.longrepr = None
+
+
+def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> None:
+    """The short summary shows the crash line: let it start with `[check] operation`, not
+    with the exception's module path."""
+    from conformance.checks import CheckFailure
+    from conformance.runner import OperationFailed
+
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if call.excinfo is not None and crash is not None and \
+            isinstance(call.excinfo.value, OperationFailed | CheckFailure):
+        crash.message = str(call.excinfo.value).splitlines()[0]
+
+
+def warning_lines(run: RunContext) -> list[str]:
+    """Failures that rest only on our assumptions, listed (not failed) under
+    `--flexie-assumptions warn`."""
+    warnings = {(f.get("check"), f.get("operation")): f for f in run.observed.failures
+                if f.get("warning")}
+    if not warnings:
+        return []
+    lines = [f"flexie: {len(warnings)} warnings: failures that rest only on our assumptions "
+             "(--flexie-assumptions warn); the workspace may be right"]
+    for (check, operation), f in sorted(warnings.items(), key=lambda kv: str(kv[0])):
+        lines.append(f"  warning [{check}] {operation or ''}: "
+                     f"{str(f.get('message') or '').splitlines()[0][:160]} "
+                     f"(assumed: {f.get('evidence_source')})")
+    return lines
+
+
+def ratchet(run: RunContext, session: pytest.Session) -> str | None:
+    """`--flexie-fail-on new`: a run whose failures are all in the baseline exits 0; the
+    written conformance.json (its baseline section) says which are new and which fixed."""
+    from conformance.report.baseline import blocking_new
+
+    s = run.settings
+    if s.fail_on != "new" or s.baseline is None or session.exitstatus != 1:
+        return None
+    try:
+        doc = json.loads((s.reports / "conformance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no report, no ratchet: the run keeps its failing status
+    base = doc.get("baseline")
+    if not isinstance(base, dict) or doc.get("stopped"):
+        return None  # no comparison, or a partial run: nothing to say it holds only old failures
+    new = blocking_new(doc)
+    fixed = len(base.get("fixed") or ())
+    if new:
+        message = (f"flexie: {len(new)} failures are new since the baseline {s.baseline} "
+                   f"(fail-on new): {', '.join(new[:5])}")
+    else:
+        session.exitstatus = pytest.ExitCode.OK
+        message = (f"flexie: every failure is in the baseline {s.baseline} (fail-on new): "
+                   f"exit 0; {len(base.get('unchanged') or ())} unchanged, {fixed} fixed")
+    return message

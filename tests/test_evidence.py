@@ -1,0 +1,145 @@
+"""Every expectation is graded by its evidence, `--flexie-assumptions warn` lets a workspace
+that differs only from our assumptions pass, and `--flexie-fail-on new` fails only on failures
+a baseline does not hold.
+
+The runs aim mock faults at one operation's probes: `unknown-alias-accepted` breaks only
+`unknown_alias_is_refused` (an assumption: docs/contract-notes.md, "Unknown aliases"),
+`edit-creates` breaks `edit_never_creates` (documented: /edit never creates), and
+`wrong-type-accepted` adds `invalid_values_are_refused` beside the first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.checks import evidence
+from conformance.checks.registry import ALIAS_EVIDENCE, CASE_CHECKS, EVIDENCE, PROBES
+from contract.operations import OPERATIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTES = (ROOT / "docs" / "contract-notes.md").read_text(encoding="utf-8")
+TITLES = set(re.findall(r"^- \*\*(.+?)\*\*", NOTES, flags=re.M))
+PUT_CONTACT = "conformance/test_probes.py::test_probes[PUT /contacts/{id}]"
+EDIT_CONTACT = "conformance/test_probes.py::test_probes[PUT /contacts/edit]"
+
+
+def _grades() -> list[evidence.Evidence]:
+    found = []
+    for name in [*CASE_CHECKS, *PROBES, *ALIAS_EVIDENCE]:
+        spec = EVIDENCE[name]
+        found += [spec] if isinstance(spec, evidence.Evidence) else \
+            [spec(op) for op in OPERATIONS]
+    for code in ("ST101", "ST103", "ST108", "ST201", "ST202", "ST204", "ST401", "ST402"):
+        found += [evidence.schemathesis_evidence(code, op.key) for op in OPERATIONS]
+    return found
+
+
+def test_every_check_declares_its_evidence():
+    registered = {*CASE_CHECKS, *PROBES, *ALIAS_EVIDENCE}
+    assert registered <= set(EVIDENCE), registered - set(EVIDENCE)
+    assert len(registered) >= 20
+
+
+def test_every_assumption_names_a_line_of_the_contract_notes():
+    missing = {e.source for e in _grades() if e.level == evidence.ASSUMED
+               and e.source.removeprefix(f"{evidence.NOTES}: ") not in TITLES}
+    assert not missing, f"no such line in docs/contract-notes.md: {missing}"
+
+
+def test_levels_split_as_declared():
+    levels = {e.level for e in _grades()}
+    assert {evidence.DOCUMENTED, evidence.ASSUMED} <= levels <= set(evidence.LEVELS)
+    assert EVIDENCE["unknown_alias_is_refused"].level == evidence.ASSUMED
+    assert EVIDENCE["edit_never_creates"].level == evidence.DOCUMENTED
+
+
+def test_unknown_basis_counts_as_documented():
+    assert evidence.schemathesis_evidence("ST999", None).level == evidence.DOCUMENTED
+    assert evidence.report_evidence("alias", "x", "[no_such_check] y: z").level == \
+        evidence.DOCUMENTED
+    assert evidence.report_evidence("alias", "x", "[invalid_value_refused] y: z").level == \
+        evidence.ASSUMED
+
+
+def test_a_check_without_evidence_is_refused_at_registration():
+    from conformance.checks.registry import probe
+
+    with pytest.raises(TypeError, match="evidence"):
+        probe(lambda ctx: None)
+
+
+# --- whole runs -----------------------------------------------------------------------------
+
+def _run(tmp_path: Path, name: str, *args: str) -> tuple[int, dict, str]:
+    reports = tmp_path / name
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+           "--flexie-reports", str(reports), "--flexie-seed", "7", "--flexie-coverage", "off",
+           *args]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=os.environ)
+    doc = json.loads((reports / "conformance.json").read_text(encoding="utf-8"))
+    return proc.returncode, doc, proc.stdout + proc.stderr
+
+
+def test_assumed_only_failures_are_warnings_under_warn(tmp_path):
+    fault = ("--flexie-mock-fault", "unknown-alias-accepted", PUT_CONTACT)
+    code, doc, _ = _run(tmp_path, "fail", *fault)
+    assert code == 1 and doc["verdict"] == "failed"
+    [failure] = doc["failures"]
+    assert failure["check"] == "unknown_alias_is_refused"
+    assert (failure["evidence"], failure["warning"]) == ("assumed", False)
+    assert failure["evidence_source"] == "docs/contract-notes.md: Unknown aliases"
+
+    code, doc, output = _run(tmp_path, "warn", *fault, "--flexie-assumptions", "warn")
+    assert code == 0, output[-2000:]
+    assert doc["verdict"] == "passed"
+    [failure] = doc["failures"]
+    assert (failure["evidence"], failure["warning"]) == ("assumed", True)
+    assert "warning [unknown_alias_is_refused] PUT /contacts/{id}" in output
+    html = (tmp_path / "warn" / "conformance.html").read_text(encoding="utf-8")
+    assert "Assumed: the workspace differs from a decision of ours" in html
+
+
+def test_documented_failures_fail_under_warn(tmp_path):
+    code, doc, _ = _run(tmp_path, "edit", "--flexie-mock-fault", "edit-creates", EDIT_CONTACT,
+                        "--flexie-assumptions", "warn")
+    assert code == 1 and doc["verdict"] == "failed"
+    graded = {(f["check"], f["evidence"], f["warning"]) for f in doc["failures"]}
+    assert ("edit_never_creates", "documented", False) in graded
+
+
+def test_fail_on_new_fails_only_on_failures_not_in_the_baseline(tmp_path):
+    old = ("--flexie-mock-fault", "unknown-alias-accepted", PUT_CONTACT)
+    code, _, _ = _run(tmp_path, "baseline", *old)
+    assert code == 1
+    ratchet = ("--flexie-baseline", str(tmp_path / "baseline" / "conformance.json"),
+               "--flexie-fail-on", "new")
+
+    code, doc, output = _run(tmp_path, "same", *old, *ratchet)
+    assert code == 0, output[-2000:]
+    assert doc["baseline"]["new"] == [] and len(doc["baseline"]["unchanged"]) == 1
+    assert "every failure is in the baseline" in output
+
+    code, doc, output = _run(tmp_path, "more", *old, *ratchet,
+                             "--flexie-mock-fault", "wrong-type-accepted")
+    assert code == 1
+    assert doc["baseline"]["new"] == ["property|PUT /contacts/{id}|invalid_values_are_refused"]
+    assert "new since the baseline" in output
+
+    code, doc, _ = _run(tmp_path, "fixed", PUT_CONTACT, *ratchet)
+    assert code == 0 and doc["baseline"]["fixed"] == [
+        "property|PUT /contacts/{id}|unknown_alias_is_refused"]
+
+
+def test_fail_on_new_needs_a_baseline(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--flexie-reports", str(tmp_path), "--flexie-fail-on", "new",
+                           PUT_CONTACT], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 4
+    assert "--flexie-fail-on new needs --flexie-baseline" in proc.stdout + proc.stderr
