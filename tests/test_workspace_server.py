@@ -166,7 +166,8 @@ def test_accounts_file_adds_an_account(tmp_path):
     assert c.ok("GET", "/contacts")["total"] == 4  # seeded like the demo accounts
     created = c.ok("POST", "/ce/assets/new", {"name": "Laptop", "serial": "SN-1"})
     assert created["entity"]["serial"] == "SN-1"
-    assert c.call("POST", "/ce/assets/new", {"name": "Other", "serial": "sn-1"}).status == 409  # a taken unique value is a conflict
+    # a taken unique value is a state conflict: 409
+    assert c.call("POST", "/ce/assets/new", {"name": "Other", "serial": "sn-1"}).status == 409
     assert c.ok("GET", "/users/self")["user"]["username"] == "initech.admin"
     assert JsonClient(app, "initech-viewer-key").call("POST", "/contacts/new",
                                                       {"email": "a@b.example.com"}).status \
