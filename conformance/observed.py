@@ -28,8 +28,18 @@ class Observed:
     outcomes: dict[str, str] = field(default_factory=dict)
     #: Tests the request budget stopped (node ids), recorded on the controller.
     left_out: list[str] = field(default_factory=list)
+    #: The budget's plan (conformance.budget.Plan as a dict), made where tests are collected.
+    plan: dict | None = None
     scenarios: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     aliases: dict[str, dict] = field(default_factory=dict)
+    #: Per operation, each check's outcome (PASSED, FAILED or NOT_CHECKED), merged by
+    #: precedence: failed over passed over not checked (one case passed: it is judged).
+    checks: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: Per operation, why each check whose outcome is NOT_CHECKED could not judge.
+    reasons: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: Per operation, generated requests the safety guard refused to send (invalid ones it
+    #: could not prove harmless): not sent, so nothing was checked on them.
+    dropped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     #: Requests and retries: this process's meter once `use_meter` linked it (the runner does,
     #: so a worker exports its own), plus what workers sent (absorbed on the controller).
     traffic: Traffic = field(default_factory=lambda: Traffic())
@@ -41,6 +51,28 @@ class Observed:
             if status is not None:
                 self.statuses[key].add(status)
             self.cases[key] += 1
+
+    def check(self, key: str, name: str, outcome: str, reason: str | None = None) -> None:
+        """One outcome of a check on an operation; the stronger one stays."""
+        with self._lock:
+            self._merge_check(key, name, outcome, reason)
+
+    def _merge_check(self, key: str, name: str, outcome: str, reason: str | None) -> None:
+        held = self.checks[key].get(name)
+        if held is not None and _RANK[held] <= _RANK[outcome]:
+            if held == outcome == NOT_CHECKED and reason and name not in self.reasons[key]:
+                self.reasons[key][name] = reason
+            return
+        self.checks[key][name] = outcome
+        if outcome == NOT_CHECKED:
+            self.reasons[key][name] = reason or "no reason given"
+        else:
+            self.reasons[key].pop(name, None)
+
+    def drop(self, key: str) -> None:
+        """A generated request of the operation that the safety guard refused to send."""
+        with self._lock:
+            self.dropped[key] += 1
 
     def outcome(self, nodeid: str, state: str) -> None:
         if self.outcomes.get(nodeid) != "failed":
@@ -74,7 +106,10 @@ class Observed:
     def export(self) -> dict:
         return {"statuses": {k: sorted(v) for k, v in self.statuses.items()},
                 "cases": dict(self.cases), "failures": self.failures,
-                "aliases": self.aliases, "traffic": self.traffic.export()}
+                "aliases": self.aliases, "traffic": self.traffic.export(),
+                "checks": {k: dict(v) for k, v in self.checks.items()},
+                "reasons": {k: dict(v) for k, v in self.reasons.items()},
+                "dropped": dict(self.dropped), "plan": self.plan}
 
     def absorb(self, data: dict) -> None:
         for key, codes in data.get("statuses", {}).items():
@@ -83,7 +118,55 @@ class Observed:
             self.cases[key] += count
         self.failures.extend(data.get("failures", []))
         self.aliases.update(data.get("aliases", {}))
+        self.plan = self.plan or data.get("plan")
         self.traffic.absorb(data.get("traffic", {}))
+        reasons = data.get("reasons", {})
+        with self._lock:
+            for key, outcomes in data.get("checks", {}).items():
+                for name, outcome in outcomes.items():
+                    self._merge_check(key, name, outcome, reasons.get(key, {}).get(name))
+            for key, count in data.get("dropped", {}).items():
+                self.dropped[key] += count
+
+    def check_counts(self) -> dict:
+        """(operation, check) pairs by outcome, the reasons of the not checked with how
+        many pairs each, and the generated requests not sent."""
+        counts = {PASSED: 0, FAILED: 0, NOT_CHECKED: 0}
+        reasons: dict[str, int] = defaultdict(int)
+        for key, outcomes in self.checks.items():
+            for name, outcome in outcomes.items():
+                counts[outcome] += 1
+                if outcome == NOT_CHECKED:
+                    reasons[self.reasons.get(key, {}).get(name, "no reason given")] += 1
+        return {"passed": counts[PASSED], "failed": counts[FAILED],
+                "not_checked": counts[NOT_CHECKED],
+                "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+                "dropped": sum(self.dropped.values())}
+
+
+PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not-checked"
+#: The terminal line's one name for the reasons a check's own filters give (its actions,
+#: methods, statuses): the check was never meant for that operation or answer.
+INAPPLICABLE = "does not apply"
+_FILTER_REASONS = ("applies to", "judges answers", "does not apply")
+_RANK = {FAILED: 0, PASSED: 1, NOT_CHECKED: 2}
+
+
+def checks_line(counts: dict) -> str:
+    """The terminal summary's line on what the checks judged, and what they could not."""
+    line = (f"flexie: {counts['passed']:,} checks passed, {counts['failed']:,} failed, "
+            f"{counts['not_checked']:,} not checked")
+    grouped: dict[str, int] = defaultdict(int)
+    for reason, n in counts["reasons"].items():
+        grouped[INAPPLICABLE if reason.startswith(_FILTER_REASONS) else reason] += n
+    reasons = sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0]))
+    if reasons:
+        shown = "; ".join(f"{reason} ({n:,})" for reason, n in reasons[:4])
+        line += f" (reasons: {shown}{'; ...' if len(reasons) > 4 else ''})"
+    if counts["dropped"]:
+        line += (f"; {counts['dropped']:,} generated requests not sent (the safety guard "
+                 "could not prove them harmless)")
+    return line
 
 
 #: The bucket of requests no test sent: preflight, reading the account's fields, creating the

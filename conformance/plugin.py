@@ -139,10 +139,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
-    from conformance.observed import traffic_line
+    from conformance.observed import checks_line, traffic_line
     from conformance.results import budget_line, run_traffic
 
     terminalreporter.write_line(traffic_line(run_traffic(run)))
+    terminalreporter.write_line(checks_line(run.observed.check_counts()))
+    if run.observed.plan:
+        from conformance.budget import plan_line
+
+        terminalreporter.write_line(plan_line(run.observed.plan))
     budget = budget_line(run)
     if budget:
         terminalreporter.write_line(budget)
@@ -171,8 +176,15 @@ def _rank(item: pytest.Item) -> int:
     return _ORDER.index(module) if module in _ORDER else len(_ORDER)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_rank)  # stable: keeps the order within a module
+    run = active()
+    if run is not None and run.settings.budget is not None:
+        from conformance import budget
+
+        budget.order(items)
+        run.observed.plan = budget.plan(items, run.settings.budget).as_dict()
     for item in items:
         op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
         if op is not None:

@@ -352,6 +352,8 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
             "test_cases": observed.cases.get(key, 0),
             "requests": traffic.requests.get(key, 0),
             "retries": traffic.retries.get(key, 0),
+            "checks": _check_outcomes(observed, key),
+            "dropped_requests": observed.dropped.get(key, 0),
         })
     stopped = _stopped(exitstatus)
     blocking = [f for f in failures if not f.get("warning")]
@@ -363,7 +365,16 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
         "aliases": aliases, "baseline": None,
         "traffic": traffic_summary(traffic, {key for key, _ in spec_operations(raw)}),
         "budget": budget_summary(run),
+        "checks": observed.check_counts(),
     }
+
+
+def _check_outcomes(observed, key: str) -> dict[str, dict]:
+    """Each check's outcome on one operation, with the reason of a check not checked."""
+    reasons = observed.reasons.get(key, {})
+    return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
+                                          else {})}
+            for name, outcome in sorted(observed.checks.get(key, {}).items())}
 
 
 def budget_summary(run: RunContext) -> dict | None:
@@ -376,8 +387,9 @@ def budget_summary(run: RunContext) -> dict | None:
     if pace is None:
         return None
     spent, exempt = pace.spent()
-    return {"limit": s.budget, "spent": spent, "exempt": exempt,
-            "left_out": sorted(set(run.observed.left_out))}
+    plan = run.observed.plan or {}
+    return {"limit": s.budget, "planned": plan.get("estimate"), "spent": spent,
+            "exempt": exempt, "left_out": sorted(set(run.observed.left_out))}
 
 
 def budget_line(run: RunContext) -> str | None:

@@ -14,10 +14,10 @@ from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import ASSUMED, Evidence, schemathesis_evidence
-from conformance.checks.registry import check_evidence
+from conformance.checks.registry import NotChecked, check_evidence
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
-from conformance.observed import Observed
+from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
 from conformance.owned import UNKNOWN_ID, OwnedRecords
 from conformance.pacing import BudgetSpent
 from conformance.report.redact import redact
@@ -120,6 +120,7 @@ class Runner:
         self.observed = observed
         self._lock = threading.Lock()
         self._auth_checked: set[str] = set()  # operations ignored_auth has run on
+        self._sent: dict[str, int] = {}  # generated cases sent, per operation
         observed.use_meter(target.traffic)  # this process's requests travel with the results
 
     # --- one case -----------------------------------------------------------------------
@@ -141,7 +142,9 @@ class Runner:
                         read_only=self.settings.read_only)
         except UnsafeRequest:
             if case.meta is not None and case.meta.generation.mode.is_negative:
-                return  # an invalid request the guard cannot prove harmless: not sent
+                # An invalid request the guard cannot prove harmless: not sent, but counted.
+                self.observed.drop(op.key)
+                return
             raise
         before = self._before(op, case)
         try:
@@ -152,6 +155,7 @@ class Runner:
             failure = CheckFailure("retries_exhausted", op.key, str(exc), reply)
             raise OperationFailed([self._remember(failure, case)]) from None
         reply = as_reply(response)
+        self._count_sent(op.key)
         self._journal(op, case, reply)
         self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
         # Every check sees every answer, so a report names all that broke, not just the first.
@@ -163,17 +167,47 @@ class Runner:
             found += self._remember_schemathesis_failure(op, case, reply)
         ctx = self._context(op, before)
         for name, check in CASE_CHECKS.items():
-            try:
-                check(ctx, case, reply)
-            except CheckFailure as failure:
-                found.append(self._remember(failure, case))
-            except BudgetSpent:
-                raise  # the check could not send its follow-up: left out, not failed
-            except Exception as exc:  # the answer broke the check itself: still a finding
-                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply,
-                                       evidence=check_evidence(name, op))
-                found.append(self._remember(failure, case))
+            self._judge(op, name, lambda check=check: check(ctx, case, reply), found, case,
+                        reply)
         self._raise_blocking(found)
+
+    def _judge(self, op: Operation, name: str, call: Any, found: list[dict], case: Any,
+               reply: Reply | None = None) -> str | None:
+        """Run one check or probe and record its outcome on the operation: passed, failed
+        (added to `found`), or not checked (its reason returned)."""
+        try:
+            call()
+        except NotChecked as why:
+            self.observed.check(op.key, name, NOT_CHECKED, why.reason)
+            return why.reason
+        except CheckFailure as failure:
+            found.append(self._remember(failure, case))
+        except BudgetSpent:
+            raise  # the check could not send its request: left out, not failed
+        except Exception as exc:  # the answer broke the check itself: still a finding
+            failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply,
+                                   evidence=check_evidence(name, op))
+            found.append(self._remember(failure, case))
+        else:
+            self.observed.check(op.key, name, PASSED)
+            return None
+        self.observed.check(op.key, name, FAILED)
+        return None
+
+    def _count_sent(self, key: str) -> None:
+        with self._lock:
+            self._sent[key] = self._sent.get(key, 0) + 1
+
+    def _skip_if_none_sent(self, key: str, before: int) -> None:
+        """A test none of whose generated cases could be sent checked nothing: it is
+        skipped, saying why, never reported as passed."""
+        if self._sent.get(key, 0) > before:
+            return
+        import pytest
+
+        dropped = self.observed.dropped.get(key, 0)
+        pytest.skip(f"not checked: no generated case of {key} could be sent"
+                    + (f" ({dropped} refused by the safety guard)" if dropped else ""))
 
     def _raise_blocking(self, found: list[dict]) -> None:
         """Raise the failures that fail the test: all of them, or under
@@ -188,18 +222,21 @@ class Runner:
         def test_case(case: Any) -> None:
             self.run(case)
 
+        sent = self._sent.get(key, 0)
         if self.settings.budget is not None:
             # Under a request budget every operation gets what proves the most first: one
             # positive and one negative case (a pair of requests, not a Hypothesis search).
             for case in decisive_cases(schema, key, self.settings.seed):
                 self.run(case)
-            return
-        property_test(schema, key, test_case, self.settings.seed)()
+        else:
+            property_test(schema, key, test_case, self.settings.seed)()
+        self._skip_if_none_sent(key, sent)
 
     def run_coverage(self, schema: Any, key: str) -> None:
         """Send every coverage-phase case of one operation; raise the first failure, after all
         were sent, with how many failed."""
         cases = coverage_cases(schema, key)
+        sent = self._sent.get(key, 0)
         failures: list[BaseException] = []
         for case in cases:
             try:
@@ -213,6 +250,7 @@ class Runner:
                 first.add_note(f"{len(failures) - 1} more coverage cases of {key} failed; "
                                "every failure is in the report")
             raise first
+        self._skip_if_none_sent(key, sent)
 
     def _skip_if_not_allowed(self, op: Operation) -> None:
         """Operations this run may not send at all are skipped, saying why."""
@@ -229,7 +267,9 @@ class Runner:
             import pytest
 
             pytest.skip("not in the Flexie contract and not a read: not sent, for safety")
-        response = self._call(case, f"{case.operation.method.upper()} {case.operation.path}")
+        key = f"{case.operation.method.upper()} {case.operation.path}"
+        response = self._call(case, key)
+        self._count_sent(key)
         case.validate_response(response)
 
     # --- plumbing -----------------------------------------------------------------------
@@ -284,8 +324,10 @@ class Runner:
     def _before(self, op: Operation, case: Any) -> dict | None:
         if op.action != "update" or not case.path_parameters:
             return None
-        record_id = case.path_parameters.get("id")
-        if not isinstance(record_id, int):
+        # The id as the URL names it, read as a lenient server reads it: the coverage phase
+        # writes path ids as text ("193"), and unsent fields must stay unchanged there too.
+        record_id = addressed_id(case.path_parameters.get("id"))
+        if record_id is None:
             return None
         reply = self.target.request("GET", record_path(op, self.owned.ce_table, record_id))
         singular, _ = envelope(op.resource)
@@ -321,23 +363,23 @@ class Runner:
                             read_only=self.settings.read_only, before=before)
 
     def probe(self, op: Operation) -> None:
-        """Run every probe on one operation; raise the first failure after all have run."""
+        """Run every probe on one operation; raise the first failure after all have run. If
+        no probe could judge the operation, the test is skipped with their reasons."""
         self._skip_if_not_allowed(op)
         ctx = self._context(op)
         ctx.observe = lambda status: self.observed.response(op.key, status)
         found: list[dict] = []
+        reasons: dict[str, str] = {}
         for name, probe in PROBES.items():
-            try:
-                probe(ctx)
-            except CheckFailure as failure:
-                found.append(self._remember(failure, None))
-            except BudgetSpent:
-                raise  # the probe could not be sent: left out, not failed
-            except Exception as exc:  # an answer the probe could not even read
-                failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}",
-                                       evidence=check_evidence(name, op))
-                found.append(self._remember(failure, None))
+            reason = self._judge(op, name, lambda probe=probe: probe(ctx), found, None)
+            if reason is not None:
+                reasons[name] = reason
         self._raise_blocking(found)
+        if not found and len(reasons) == len(PROBES):
+            import pytest
+
+            pytest.skip("not checked: no probe applies to " + op.key + ": " + "; ".join(
+                f"{name}: {why}" for name, why in reasons.items()))
 
     # --- failures -----------------------------------------------------------------------
     def _remember(self, failure: CheckFailure, case: Any) -> dict:

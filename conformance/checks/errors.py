@@ -27,7 +27,9 @@ _MESSAGE_REQUIRED = assumed("Error bodies")
 @case_check(evidence=documented(f"{PAGE}: every answer is JSON, errors too; {CLIENTS} #9: "
                                 "errors are recognised by a top-level error key"))
 def errors_are_json(ctx: CheckContext, case, reply: Reply) -> None:
-    if reply.status >= 400 and (problem := error_problem(reply)):
+    if reply.status < 400:
+        raise ctx.not_checked("judges error answers (4xx/5xx)")
+    if problem := error_problem(reply):
         body = reply.json
         only_message = reply.content_type == "application/json" and isinstance(body, dict) \
             and isinstance(body.get("error"), dict)

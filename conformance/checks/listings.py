@@ -7,6 +7,10 @@ from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.target import Reply
 from contract.fields import FILTER_TYPE
+from contract.resources import KINDS_BY_NAME
+
+#: Fewer records than this and a listing cannot show that pages are its slices.
+PAGEABLE = 3
 
 
 def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
@@ -21,8 +25,8 @@ def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
             evidence=documented(f"{PUBLISHED}: listings answer total and page with limit"))
 def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
     found = _items(ctx, reply)
-    if found is None:
-        return  # the schema check reports a malformed envelope
+    if found is None:  # the schema check reports a malformed envelope
+        raise ctx.not_checked("the answer holds no listing to count")
     total, items = found
     if not isinstance(total, int) or total < len(items):
         raise ctx.fail(f"total {total!r} is not a count of at least the {len(items)} items",
@@ -53,8 +57,12 @@ def paging_is_consistent(ctx: CheckContext) -> None:
     """Total does not depend on the page; pages are the slices of the whole ordered list."""
     path = render(ctx.op.path, ctx.owned.ce_table)
     total, whole, reply = _page(ctx, path, 0, 100)
-    if total < 3:
-        return
+    if total < PAGEABLE:
+        _fill(ctx, PAGEABLE - total)
+        total, whole, reply = _page(ctx, path, 0, 100)
+        if total < PAGEABLE:
+            raise ctx.fail(f"the run created records of {ctx.op.resource} to page through, "
+                           f"but total is {total}", reply)
     if len(whole) != min(total, 100):
         raise ctx.fail(f"start=0&limit=100 gave {len(whole)} items of total {total}", reply)
     for start, limit in ((0, 1), (1, 2)):
@@ -65,6 +73,25 @@ def paging_is_consistent(ctx: CheckContext) -> None:
         if ids != whole[start:start + limit]:
             raise ctx.fail(f"start={start}&limit={limit} gave ids {ids}, expected "
                            f"{whole[start:start + limit]}", reply)
+
+
+def _creatable(ctx: CheckContext) -> bool:
+    """Whether this run may create records of the operation's resource to list."""
+    resource = ctx.op.resource
+    known = resource in KINDS_BY_NAME or resource in ("tasks", "users")
+    return known and not ctx.read_only and \
+        (resource != "custom_entities" or ctx.owned.ce_table is not None)
+
+
+def _fill(ctx: CheckContext, missing: int) -> None:
+    """Create `missing` records of the resource (journalled: deleted at the end), or say why
+    the listing cannot be judged."""
+    resource = ctx.op.resource
+    if not _creatable(ctx):
+        why = "the run is read-only" if ctx.read_only else f"the run cannot create {resource}"
+        raise ctx.not_checked(f"fewer than {PAGEABLE} records ({why})")
+    for _ in range(missing):
+        ctx.owned.create(resource)
 
 
 def _owned_pair(ctx: CheckContext) -> list[dict]:
@@ -88,15 +115,57 @@ def _unique_field(ctx: CheckContext, record: dict) -> dict | None:
     return None
 
 
+def _text_field(resource: str) -> dict | None:
+    """A standard text field a client writes (not unique, not assigned by the workspace)."""
+    kind = KINDS_BY_NAME.get(resource)
+    for f in getattr(kind, "fields", ()):
+        if f.type == "text" and not f.unique and not f.read_only:
+            return f.describe()
+    return None
+
+
+def _fresh_pair(ctx: CheckContext, field: dict) -> list[dict]:
+    """Two new records of a kind, each with its own run-scoped value in `field` (a case's
+    identifier is assigned by the workspace, so its title is what the run controls);
+    journalled, and outside the pool the property tests change."""
+    resource = ctx.op.resource
+    base = ctx.owned.kind_path(KINDS_BY_NAME[resource])
+    made = []
+    for _ in range(2):
+        body = {**ctx.owned.payload(resource), field["alias"]: ctx.owned.unique(field["alias"])}
+        reply = ctx.target.request("POST", f"{base}/new", json_body=body)
+        singular, _ = envelope(resource)
+        record = (reply.json or {}).get(singular) if isinstance(reply.json, dict) else None
+        if reply.status not in (200, 201) or not isinstance(record, dict) \
+                or not isinstance(record.get("id"), int):
+            raise ctx.fail(f"POST {base}/new answered {reply.status}: could not create the "
+                           "records to find", reply)
+        ctx.owned.ledger.created(resource, f"{base}/{record['id']}")
+        ctx.owned.adopt(resource, record)
+        made.append({**record, field["alias"]: body[field["alias"]]})
+    return made
+
+
+def _written(ctx: CheckContext, need: int) -> tuple[list[dict], dict]:
+    """`need` records holding values this run wrote, and the field that holds them: owned
+    records' run-scoped unique values, else new records with a run-scoped text value; or
+    not checked, saying why."""
+    pair = _owned_pair(ctx)
+    field = _unique_field(ctx, pair[0]) if len(pair) >= need else None
+    if field is not None and all(isinstance(r.get(field["alias"]), str) for r in pair):
+        return pair, field
+    text = _text_field(ctx.op.resource)
+    if text is None or not _creatable(ctx):
+        raise ctx.not_checked(f"no {ctx.op.resource} record holds a value this run wrote")
+    return _fresh_pair(ctx, text), text
+
+
 @probe(actions={"list"}, when=lambda op: op.body == "filter-input",
        evidence=documented(f"{PAGE} and {PUBLISHED}: POST listings take filters"))
 def filters_are_applied(ctx: CheckContext) -> None:
     """A filter-input on an owned record's unique value finds that record and only it."""
     op = ctx.op
-    pair = _owned_pair(ctx)
-    field = _unique_field(ctx, pair[0]) if pair else None
-    if field is None:
-        return
+    pair, field = _written(ctx, 1)
     alias = field["alias"]
     value = pair[0][alias]
     body = {"filters": [{"type": FILTER_TYPE[field["type"]], "alias": alias, "strict": True,
@@ -117,10 +186,7 @@ def filters_are_applied(ctx: CheckContext) -> None:
 def search_finds_written(ctx: CheckContext) -> None:
     """An OR rule set over two owned records' unique values finds both and nothing else."""
     op = ctx.op
-    pair = _owned_pair(ctx)
-    field = _unique_field(ctx, pair[0]) if len(pair) == 2 else None
-    if field is None:
-        return
+    pair, field = _written(ctx, 2)
     alias = field["alias"]
     body = {"filters": {"condition": "OR", "rules": [
         {"field": alias, "operator": "eq", "value": pair[0][alias]},

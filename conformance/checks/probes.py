@@ -20,14 +20,31 @@ def _expect_error(ctx: CheckContext, reply, status: int, what: str) -> None:
 
 
 def _params_for(ctx: CheckContext, record_id: int) -> dict:
+    """The path's parameters with the unknown one: `id` when the path has one (its parent
+    `entityId` an owned record), else the record the path names (`entityId`, a case's
+    `identifier`)."""
+    path_params = ctx.op.path_params
+    if "id" not in path_params:
+        params: dict = {"entityId": record_id, "identifier": f"ZZ-{record_id}"}
+        if "entityType" in path_params:
+            params["entityType"] = "contact"
+        return params
     params = {"id": record_id}
-    if "entityId" in ctx.op.path_params:
+    if "entityId" in path_params:
         pool = ctx.owned.ids.get(ctx.op.resource) or [UNKNOWN_ID]
         params["entityId"] = pool[0]
     return params
 
 
-@probe(when=lambda op: "id" in op.path_params, sends_operation=True,
+def _names_a_record(op) -> bool:
+    """Whether the path names one record: by id, or (on operations without a body, where no
+    validation of the body can answer first) by its parent's id or a case's identifier."""
+    if "id" in op.path_params:
+        return True
+    return op.body is None and bool({"entityId", "identifier"} & set(op.path_params))
+
+
+@probe(when=_names_a_record, why_not="the path names no record", sends_operation=True,
        evidence=documented(f"{PAGE}: 404, no record matched the request"))
 def unknown_id_is_404(ctx: CheckContext) -> None:
     op = ctx.op
@@ -38,24 +55,45 @@ def unknown_id_is_404(ctx: CheckContext) -> None:
 
 @probe(actions={"get"}, methods={"GET"},
        when=lambda op: op.path_params in (["id"], ["tableName", "id"]),
+       why_not="the path names no record by id alone",
        evidence=assumed("Account isolation"))
 def other_account_cannot_read(ctx: CheckContext) -> None:
+    """A record of this run, read with another account's key, answers a refusal (4xx, not a
+    server error); on a custom-entity table only if the other account has the table too (its
+    404 is otherwise no proof of isolation)."""
     op = ctx.op
     if not ctx.other_apikey:
-        return
+        raise ctx.not_checked("no second account's key (--flexie-other-apikey)")
     record_id = ctx.owned.pick(op.resource, 0)
     if record_id is None:
-        return
+        raise ctx.not_checked(f"the run owns no {op.resource} record")
+    if "tableName" in op.path_params:
+        fields = render("/ce/{tableName}/list/fields", ctx.owned.ce_table)
+        has_table = ctx.target.request("GET", fields, key=ctx.other_apikey)
+        if has_table.status == 404:
+            raise ctx.not_checked(f"the other account has no table {ctx.owned.ce_table!r}")
+        if has_table.status in (401, 403):
+            raise ctx.not_checked(f"the second key was refused (HTTP {has_table.status})")
+        if has_table.status != 200:
+            raise ctx.fail(f"another account's key read {fields}: HTTP {has_table.status}, "
+                           "expected 200 or 404", has_table)
     path = render(op.path, ctx.owned.ce_table, id=record_id)
     reply = ctx.target.request("GET", path, key=ctx.other_apikey)
+    ctx.observe(reply.status)
+    if reply.status == 401:
+        raise ctx.not_checked("the second key was refused (HTTP 401)")
     singular, _ = envelope(op.resource)
     leaked = isinstance(reply.json, dict) and isinstance(reply.json.get(singular), dict)
     if reply.status < 400 or leaked:
         raise ctx.fail(f"another account's key read {path} (HTTP {reply.status}); records of "
                        "one account must answer 404 to every other", reply)
+    if reply.status >= 500:
+        raise ctx.fail(f"another account's key on {path} answered HTTP {reply.status}, a "
+                       "server error, not a refusal; expected 404", reply)
 
 
-@probe(when=lambda op: op.effect == READS and not op.path_params,
+@probe(when=lambda op: op.effect == READS and set(op.path_params) <= {"tableName"},
+       why_not="it reads only paths that name no record",
        evidence=assumed("Auth errors"))
 def unknown_key_is_refused(ctx: CheckContext) -> None:
     op = ctx.op
@@ -67,7 +105,8 @@ def unknown_key_is_refused(ctx: CheckContext) -> None:
                   "an unknown token" if ctx.target.bearer else "an unknown API key")
 
 
-@probe(when=lambda op: op.body is not None, sends_operation=True,
+@probe(when=lambda op: op.body is not None, why_not="the operation takes no body",
+       sends_operation=True,
        evidence=documented(f"{PAGE}: 400, something in the input was malformed"))
 def malformed_json_is_400(ctx: CheckContext) -> None:
     op = ctx.op
@@ -88,6 +127,7 @@ def edit_never_creates(ctx: CheckContext) -> None:
     has (the contract's standard ones, the custom ones list/fields marks unique)."""
     op = ctx.op
     path = render(op.path, ctx.owned.ce_table)
+    probed = False
     for field in ctx.owned.unique_fields(op.resource):
         alias = field["alias"]
         if field.get("readOnly"):  # assigned by the workspace (a case's identifier)
@@ -96,6 +136,7 @@ def edit_never_creates(ctx: CheckContext) -> None:
             value, fresh = ctx.owned.unique_like(field, None)
         if not fresh:
             continue  # a select or boolean: some record may well have the value
+        probed = True
         reply = ctx.target.request(op.method, path, json_body={alias: value})
         ctx.observe(reply.status)
         if reply.status == 404:
@@ -107,6 +148,9 @@ def edit_never_creates(ctx: CheckContext) -> None:
                                                          ctx.owned.ce_table, id=created["id"]))
         raise ctx.fail(f"{op.method} {path} with {alias}={value!r}, which no record has, "
                        f"answered {reply.status}; expected 404", reply)
+    if not probed:
+        raise ctx.not_checked(f"no unique field of {op.resource} can take a value no "
+                              "record has")
 
 
 #: A value of the wrong type for each field type that has one, as a careless client sends it.
@@ -117,42 +161,40 @@ WRONG_TYPE = {"number": "not-a-number", "integer": "not-an-integer", "boolean": 
               "country": "Atlantis", "timezone": "Mars/Olympus"}
 
 
-def _owned_record_path(ctx: CheckContext) -> str | None:
-    """Where a write probe may PUT (through the update operation it runs on): an owned record
-    of a record kind (None: do not probe)."""
+def _owned_record_path(ctx: CheckContext) -> str:
+    """Where a write probe may send the update operation it runs on (PUT or PATCH): an owned
+    record of a record kind, whose fields the account defines."""
     op = ctx.op
     if op.resource not in ctx.owned.custom_fields:
-        return None
+        raise ctx.not_checked(f"{op.resource} have no account-defined fields")
     record_id = ctx.owned.pick(op.resource, "probe")
     if record_id is None:
-        return None
+        raise ctx.not_checked(f"the run owns no {op.resource} record")
     return render(op.path, ctx.owned.ce_table, id=record_id)
 
 
-@probe(actions={"update"}, methods={"PUT"}, sends_operation=True,
+@probe(actions={"update"}, methods={"PUT", "PATCH"}, sends_operation=True,
        evidence=assumed("Unknown aliases"))
 def unknown_alias_is_refused(ctx: CheckContext) -> None:
     """An alias the account does not have answers 400 naming it, never a silent drop."""
+    method = ctx.op.method
     path = _owned_record_path(ctx)
-    if path is None:
-        return
     alias = f"zz_{ctx.owned.run_id}_unknown"
-    reply = ctx.target.request("PUT", path, json_body={alias: "x"})
+    reply = ctx.target.request(method, path, json_body={alias: "x"})
     ctx.observe(reply.status)
     message = (reply.json or {}).get("error", {}).get("message", "") \
         if isinstance(reply.json, dict) else ""
     if reply.status != 400 or alias not in str(message):
-        raise ctx.fail(f"PUT {path} with unknown alias {alias!r} answered {reply.status}; "
-                       "expected 400 naming the alias", reply)
+        raise ctx.fail(f"{method} {path} with unknown alias {alias!r} answered "
+                       f"{reply.status}; expected 400 naming the alias", reply)
 
 
-@probe(actions={"update"}, methods={"PUT"}, sends_operation=True,
+@probe(actions={"update"}, methods={"PUT", "PATCH"}, sends_operation=True,
        evidence=assumed("Invalid values"))
 def invalid_values_are_refused(ctx: CheckContext) -> None:
     """A value of the wrong type for a field answers 400 naming the field."""
+    method = ctx.op.method
     path = _owned_record_path(ctx)
-    if path is None:
-        return
     resource = ctx.op.resource
     fields = fields_by_alias(resource, ctx.owned.custom_fields.get(resource, []))
     seen_types: set[str] = set()
@@ -161,8 +203,11 @@ def invalid_values_are_refused(ctx: CheckContext) -> None:
         if kind not in WRONG_TYPE or kind in seen_types or field.get("readOnly"):
             continue
         seen_types.add(kind)
-        reply = ctx.target.request("PUT", path, json_body={alias: WRONG_TYPE[kind]})
+        reply = ctx.target.request(method, path, json_body={alias: WRONG_TYPE[kind]})
         ctx.observe(reply.status)
         if reply.status != 400:
-            raise ctx.fail(f"PUT {path} with {alias}={WRONG_TYPE[kind]!r} (a {kind} field) "
-                           f"answered {reply.status}; expected 400", reply)
+            raise ctx.fail(f"{method} {path} with {alias}={WRONG_TYPE[kind]!r} (a {kind} "
+                           f"field) answered {reply.status}; expected 400", reply)
+    if not seen_types:
+        raise ctx.not_checked(f"no writable field of {resource} has a type a wrong value "
+                              "can break")

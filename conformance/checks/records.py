@@ -40,8 +40,10 @@ def _sent_id(case, reply: Reply, op: Operation) -> int | None:
             evidence=documented(f"{PAGE}: POST creates and PUT updates with the fields sent"))
 def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
-    if not isinstance(case.body, dict) or op.resource not in _READABLE:
-        return
+    if op.resource not in _READABLE:
+        raise ctx.not_checked(f"{op.resource} cannot be read back")
+    if not isinstance(case.body, dict):
+        raise ctx.not_checked("the request sent no JSON object to compare")
     record_id = _sent_id(case, reply, op)
     if record_id is None:
         raise ctx.fail(f"answer {reply.status} names no record id", reply)
@@ -77,7 +79,7 @@ def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
     # The id the URL named: the coverage phase writes path ids as text ("193").
     record_id = addressed_id((case.path_parameters or {}).get("id"))
     if record_id is None:
-        return
+        raise ctx.not_checked("the URL names no record id")
     path = record_path(op, ctx.owned.ce_table, record_id)
     got = ctx.target.request("GET", path)
     if got.status != 404:

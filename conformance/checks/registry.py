@@ -7,6 +7,12 @@ sends the operation itself (then a read-only run skips it on operations that cha
 What the decorator registers runs the check with its name on the context, so a check raises
 `ctx.fail(message, reply)` and the failure names the check that raised it.
 
+A check has three outcomes, not two: it passed, it failed, or it could not judge. A check that
+cannot judge (no request applies, no second key, too few records ...) raises
+`ctx.not_checked(reason)`; the registered wrapper raises the same when the decorator's filters
+exclude the operation or the answer, and a probe that returns without sending a request is
+not checked either, so a pass always means a request was sent and its answer held.
+
 Every check also declares its `evidence=` (conformance/checks/evidence.py): whether Flexie
 documents what it expects, real clients show it, or it is our assumption (with its line in
 docs/contract-notes.md); one Evidence, or a function of the operation. Failures carry it.
@@ -40,6 +46,14 @@ class CheckFailure(AssertionError):
         self.evidence = evidence if evidence is not None else resolve(None, None)
 
 
+class NotChecked(Exception):
+    """A check that could not judge this operation or answer, and why (not a pass)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass
 class CheckContext:
     target: Target
@@ -60,6 +74,10 @@ class CheckContext:
             raise RuntimeError("ctx.fail outside a registered check: no check to name")
         return CheckFailure(self.check, self.op.key, message, reply, request,
                             evidence or self.evidence)
+
+    def not_checked(self, reason: str) -> NotChecked:
+        """The running check cannot judge here (for the check to raise), saying why."""
+        return NotChecked(reason)
 
     def __repr__(self) -> str:  # no key in tracebacks: only what names the situation
         return (f"CheckContext(op={self.op.key!r}, check={self.check!r}, target={self.target!r}, "
@@ -99,6 +117,22 @@ def runs_as(name: str, func: F, evidence: EvidenceSpec | None = None) -> F:
     return run  # type: ignore[return-value]
 
 
+def _applies_to(values: Collection[str], what: str) -> str:
+    return f"applies to {'/'.join(sorted(values))} {what}"
+
+
+def _statuses(statuses: Collection[int]) -> str:
+    if statuses is SUCCESS:
+        return "below 300"
+    return "/".join(str(s) for s in sorted(statuses))
+
+
+def _requests(ctx: CheckContext) -> int | None:
+    """Requests this process has sent so far (None: the target keeps no count)."""
+    traffic = getattr(ctx.target, "traffic", None)
+    return getattr(traffic, "total_requests", None)
+
+
 def _declare(name: str, evidence: EvidenceSpec | None) -> None:
     if evidence is None:
         raise TypeError(f"check {name} declares no evidence=: say whether Flexie documents "
@@ -114,9 +148,9 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
     def register(check: CaseCheck) -> CaseCheck:
         def applies(ctx: CheckContext, case: Any, reply: Reply) -> None:
             if actions is not None and ctx.op.action not in actions:
-                return
+                raise NotChecked(_applies_to(actions, "operations"))
             if statuses is not None and reply.status not in statuses:
-                return
+                raise NotChecked(f"judges answers {_statuses(statuses)}, not {reply.status}")
             check(ctx, case, reply)
 
         _declare(check.__name__, evidence)
@@ -128,24 +162,27 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
 
 def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
           methods: Collection[str] | None = None,
-          when: Callable[[Operation], bool] | None = None,
+          when: Callable[[Operation], bool] | None = None, why_not: str | None = None,
           sends_operation: bool = False, evidence: EvidenceSpec | None = None) -> Any:
     """Register a probe: `@probe`, or `@probe(...)` for one that probes only operations of
-    these actions and methods, for which `when(op)` holds; `sends_operation`: it sends the
-    operation's own method to its path, so a read-only run skips operations that change
-    data."""
+    these actions and methods, for which `when(op)` holds (`why_not`: the reason it gives
+    where `when` excludes an operation); `sends_operation`: it sends the operation's own
+    method to its path, so a read-only run skips operations that change data."""
     def register(check: Probe) -> Probe:
         def applies(ctx: CheckContext) -> None:
             op = ctx.op
             if actions is not None and op.action not in actions:
-                return
+                raise NotChecked(_applies_to(actions, "operations"))
             if methods is not None and op.method not in methods:
-                return
+                raise NotChecked(_applies_to(methods, "requests"))
             if when is not None and not when(op):
-                return
+                raise NotChecked(f"does not apply: {why_not or 'not this operation'}")
             if sends_operation and ctx.read_only and op.effect != READS:
-                return
+                raise NotChecked("the run is read-only")
+            sent = _requests(ctx)
             check(ctx)
+            if sent is not None and _requests(ctx) == sent:
+                raise NotChecked("sent no request")
 
         _declare(check.__name__, evidence)
         registered = runs_as(check.__name__, functools.wraps(check)(applies), evidence)

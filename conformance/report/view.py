@@ -122,7 +122,35 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         "finding_labels": FINDING_LABELS,
         "traffic": _traffic(doc.get("traffic")),
         "budget": doc.get("budget"),
+        "checks": _checks(doc),
     }
+
+
+#: Reasons that only say a check was never meant for the operation or answer (its own
+#: filters); the page lists the others, which are what a reader must know was not judged.
+INAPPLICABLE = ("applies to", "judges answers", "does not apply")
+
+
+def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The checks' three outcomes, and every (operation, check) that was meant to judge but
+    could not, with its reason, and the generated requests not sent; None for a report
+    without them (a run that ran no test)."""
+    summary = doc.get("checks")
+    if summary is None:
+        return None
+    rows = []
+    for op in doc["operations"]:
+        for name, result in sorted((op.get("checks") or {}).items()):
+            reason = result.get("reason") or ""
+            if result["outcome"] == "not-checked" and not reason.startswith(INAPPLICABLE):
+                rows.append({"key": op["key"], "check": name, "reason": reason})
+        if op.get("dropped_requests"):
+            rows.append({"key": op["key"], "check": "generated requests",
+                         "reason": f"{op['dropped_requests']} not sent: the safety guard "
+                                   "could not prove them harmless"})
+    inapplicable = sum(n for reason, n in summary["reasons"].items()
+                       if reason.startswith(INAPPLICABLE))
+    return {**summary, "inapplicable": inapplicable, "rows": rows}
 
 
 def _traffic(traffic: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -1,0 +1,49 @@
+"""A run under a request budget never sends more than the budget allows (its own cleanup
+excepted, and counted), leaves out what does not fit and says what; what proves the most
+comes first."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from conformance import budget
+from tests.suite_runner import run_suite
+
+
+def test_a_budgeted_run_never_exceeds_its_budget(tmp_path):
+    run = run_suite("--flexie-profile", "ci", "--flexie-budget", "120", "-n", "2",
+                    "-k", "contacts or tasks", reports=tmp_path)
+    assert run.code == 0, run.output[-3000:]
+    doc = json.loads((tmp_path / "conformance.json").read_text())
+    spent = doc["budget"]
+    assert spent["limit"] == 120 and spent["spent"] <= 120
+    assert spent["left_out"], "a budget this small must leave tests out"
+    # Every request the run sent was counted: against the budget, or as exempt cleanup.
+    assert doc["traffic"]["requests"] == spent["spent"] + spent["exempt"]
+    assert "left out for lack of budget" in run.output
+    assert "flexie: budget 120 requests: spent" in run.output
+    left = {o["key"] for o in doc["operations"] if o["statuses"]["property"] == "skipped"}
+    assert left, "operations left out show as skipped, not passed"
+
+
+def _item(name: str, key: str | None = None, scenario: bool = False):
+    callspec = SimpleNamespace(id=key, params={"key": key}) if key else None
+    return SimpleNamespace(originalname=name, name=f"{name}[{key}]" if key else name,
+                           callspec=callspec,
+                           keywords={"scenario": True} if scenario else {})
+
+
+def test_the_order_puts_every_operation_before_the_scenarios_and_aliases():
+    items = [_item("test_field_round_trips"), _item("test_record_lifecycle", scenario=True),
+             _item("test_probes", "GET /a"), _item("test_probes", "GET /b"),
+             _item("test_record_lifecycle", scenario=True), _item("test_operation", "GET /a"),
+             _item("test_fields_match_expectation"), _item("test_operation", "GET /b")]
+    budget.order(items)
+    names = [(i.originalname, i.callspec.id if i.callspec else None) for i in items]
+    assert names[:4] == [("test_probes", "GET /a"), ("test_operation", "GET /a"),
+                         ("test_probes", "GET /b"), ("test_operation", "GET /b")]
+    assert [n for n, _ in names[4:]] == ["test_record_lifecycle", "test_fields_match_expectation",
+                                         "test_record_lifecycle", "test_field_round_trips"]
+    plan = budget.plan(items, budget.SETUP_ESTIMATE + 14)
+    assert plan.fits == 4 and "the first 4 of 8 tests" in plan.line()
