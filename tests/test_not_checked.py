@@ -32,11 +32,12 @@ from workspace import create_app
 OTHER_KEY = "globex-demo-key"
 
 
-def _run(tmp_path: Path, *faults: str) -> tuple[Settings, OwnedRecords]:
-    s = Settings.from_values({"reports": str(tmp_path)})
+def _run(tmp_path: Path, *faults: str, key: str = "acme-demo-key",
+         table: str = "projects") -> tuple[Settings, OwnedRecords]:
+    s = Settings.from_values({"reports": str(tmp_path), "apikey": key})
     target = make_target(s, base_url="http://localhost/api", app=create_app(faults=list(faults)))
     owned = OwnedRecords(target, Ledger(tmp_path / "ledger.jsonl", s.run_id, "t"), s.run_id,
-                         "projects")
+                         table)
     owned.setup()
     return s, owned
 
@@ -85,10 +86,19 @@ def test_isolation_without_a_second_key_is_not_checked(faithful):
 
 
 def test_isolation_on_a_table_the_other_account_lacks_is_not_checked(tmp_path):
-    _, owned = _run(tmp_path, "cross-account-leak")
-    ctx = _ctx(owned, "GET /ce/{tableName}/{id}")
+    # globex's table `shipments`: acme has none, so a 404 would prove nothing.
+    _, owned = _run(tmp_path, "cross-account-leak", key=OTHER_KEY, table="shipments")
+    ctx = _ctx(owned, "GET /ce/{tableName}/{id}", other="acme-demo-key")
     assert _reason(lambda: probes.other_account_cannot_read(ctx)) == \
-        "the other account has no table 'projects'"
+        "the other account has no table 'shipments'"
+
+
+def test_isolation_on_a_table_both_accounts_have_bites(tmp_path):
+    # Both demo accounts have a `projects` table: a leak is a leak, not an unknown table.
+    probes.other_account_cannot_read(_ctx(_run(tmp_path / "ok")[1], "GET /ce/{tableName}/{id}"))
+    _, leaking = _run(tmp_path / "leak", "cross-account-leak")
+    with pytest.raises(CheckFailure, match="another account's key read /ce/projects/"):
+        probes.other_account_cannot_read(_ctx(leaking, "GET /ce/{tableName}/{id}"))
 
 
 def test_isolation_is_judged_and_bites(faithful, tmp_path):
