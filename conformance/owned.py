@@ -22,6 +22,8 @@ from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS,
 #: records the suite cannot own (workflows, emails) go there and must answer 404.
 UNKNOWN_ID = 2_000_000_000
 POOL_SIZE = 3
+#: How often a create that met a taken unique value (409) is tried again with fresh values.
+CONFLICT_RETRIES = 3
 #: One counter per process, shared by every pool, so run-scoped values never repeat.
 _COUNTER = itertools.count()
 
@@ -134,6 +136,12 @@ class OwnedRecords:
         """Create one record, journal it and return it as the target answered it."""
         path, envelope, delete_path = self._create_route(resource, parent)
         reply = self.target.request("POST", path, json_body=self.payload(resource))
+        for _ in range(CONFLICT_RETRIES):
+            if reply.status != 409:
+                break
+            # A unique value some record already holds (another worker's, or data the
+            # workspace had): a state conflict, not a fault. Fresh values, once more.
+            reply = self.target.request("POST", path, json_body=self.payload(resource))
         record = self._unwrap(reply, envelope, f"POST {path}")
         self.ledger.created(resource, delete_path.format(id=record["id"]))
         with self._lock:

@@ -200,6 +200,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return
     if call.excinfo is not None and verdict.spent_budget(call.excinfo.value):
         verdict.left_out(report, item, run.settings.budget)
+    elif call.excinfo is not None and verdict.setup_stopped(call.excinfo.value):
+        verdict.not_run(report, item, "the run stopped: setting up its records failed "
+                                      "(the failure names the answer that stopped it)")
     elif report.failed and report.when == "call":
         report.sections.append(("flexie replay", replay_command(run.settings, item.nodeid)))
         verdict.lead_with_the_check(report, call)
@@ -224,12 +227,12 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def flexie() -> Runner:
+def flexie(request: pytest.FixtureRequest) -> Runner:
     """The runner, with the pool of owned records created on first use."""
     from conformance.context import current
     from conformance.session_setup import ensure_runner
 
-    return ensure_runner(current())
+    return ensure_runner(current(), request.session)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -238,7 +241,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from conformance.session_setup import finish
 
-    finish(run, session.config, int(exitstatus))
+    if not hasattr(session.config, "workerinput") and verdict.stopped_at_setup(run):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a finding, not an interruption
+    finish(run, session.config, int(session.exitstatus))
     if not hasattr(session.config, "workerinput"):
         message = verdict.ratchet(run, session)
         if message:

@@ -151,7 +151,17 @@ def _register_auth(schema: Any, target: Target) -> None:
     schema.auth.auth(refresh_interval=None)(FlexieAuth)
 
 
-def ensure_runner(run: RunContext) -> Runner:
+class SetupStopped(Exception):
+    """Setup failed in an xdist worker: the test that needed it is not run, and the worker
+    stops (pytest.exit would crash the controller's scheduling)."""
+
+
+def ensure_runner(run: RunContext, session: pytest.Session) -> Runner:
+    """The runner, creating the pool of owned records on first use. A target that cannot be
+    set up ends the run with that one finding: at once in one process, after the current
+    test in an xdist worker."""
+    if run.startup_error is not None:
+        raise SetupStopped(run.startup_error)
     if run.runner is not None:
         return run.runner
     s = run.settings
@@ -166,9 +176,13 @@ def ensure_runner(run: RunContext) -> Runner:
             owned.setup()
         except (SetupError, TargetError) as exc:
             # The target broke the contract before any test could run: that is a finding.
-            run.observed.failures.append(setup_failure(run, exc))
-            pytest.exit(f"flexie: creating the records the suite works on failed: {exc}",
-                        returncode=1)
+            run.observed.failures.append({**setup_failure(run, exc), "setup": True})
+            message = f"flexie: creating the records the suite works on failed: {exc}"
+            if not hasattr(session.config, "workerinput"):
+                pytest.exit(message, returncode=1)
+            run.startup_error = message
+            session.shouldstop = message
+            raise SetupStopped(message) from None
     return run.runner
 
 

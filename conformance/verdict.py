@@ -33,10 +33,26 @@ def spent_budget(exc: BaseException | None) -> bool:
 
 def left_out(report: pytest.TestReport, item: pytest.Item, budget: int | None) -> None:
     """A test the budget stopped is not a failure: it is left out, and says so."""
+    not_run(report, item, f"{LEFT_OUT} (all {budget} requests spent)")
+
+
+def not_run(report: pytest.TestReport, item: pytest.Item, reason: str) -> None:
+    """The test did not run for a reason of the run's, not of the operation's: skipped."""
     path, line, _ = item.location
     report.outcome = "skipped"
-    report.longrepr = (str(path), (line or 0) + 1,
-                       f"Skipped: {LEFT_OUT} (all {budget} requests spent)")
+    report.longrepr = (str(path), (line or 0) + 1, f"Skipped: {reason}")
+
+
+def setup_stopped(exc: BaseException | None) -> bool:
+    """Whether the test did not run because setting up the run's records failed."""
+    from conformance.session_setup import SetupStopped
+
+    return isinstance(exc, SetupStopped)
+
+
+def stopped_at_setup(run: RunContext) -> bool:
+    """Whether a process of the run failed to set up its records (a recorded finding)."""
+    return any(f.get("setup") for f in run.observed.failures)
 
 
 def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
