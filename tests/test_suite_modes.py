@@ -67,3 +67,16 @@ def test_rate_limit_paces_requests(tmp_path):
     for _ in range(1000):
         unlimited.take()
     assert time.monotonic() - started < 0.5
+
+
+def test_a_setup_failure_with_two_workers_is_one_finding_not_a_crash(tmp_path):
+    """With -n 2 a workspace that breaks setup ends the run with exit 1 and the one failure
+    that stopped it (pytest.exit inside an xdist worker used to crash the controller)."""
+    run = run_suite("-n", "2", "--flexie-mock-fault", "envelope-renamed",
+                    "--flexie-coverage", "off", reports=tmp_path)
+    assert run.code == 1, run.output[-3000:]
+    assert "INTERNALERROR" not in run.output
+    assert "creating the records the suite works on failed" in run.output
+    failures = json.loads((tmp_path / "conformance.json").read_text())["failures"]
+    assert [(f["operation"], f["check"]) for f in failures] == [
+        ("POST /contacts/new", "ST108 Response violates schema")]
