@@ -42,6 +42,16 @@ class RunContext:
     #: Why the run stopped before any test ran (None: it did not), for the report.
     startup_error: str | None = None
 
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret of the run: the configured ones and an OAuth token it obtained itself
+        (client credentials), which no option names."""
+        found = list(self.settings.secrets)
+        bearer = self.target.bearer if self.target is not None else None
+        if bearer and bearer not in found:
+            found.append(bearer)
+        return found
+
     def require_target(self) -> Target:
         if self.target is None:
             raise RuntimeError("the run has no target yet")

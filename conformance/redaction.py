@@ -28,13 +28,7 @@ def secrets() -> list[str]:
     from conformance.context import active
 
     run = active()
-    if run is None:
-        return []
-    found = list(run.settings.secrets)
-    bearer = getattr(getattr(run, "target", None), "bearer", None)
-    if isinstance(bearer, str) and bearer:
-        found.append(bearer)
-    return found
+    return run.secrets if run is not None else []
 
 
 def _scrub(value: Any, keys: list[str], seen: set[int]) -> Any:

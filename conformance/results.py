@@ -111,7 +111,7 @@ def record_test_report(run: RunContext, report: pytest.TestReport) -> None:
         observed.left_out.append(report.nodeid)
     keywords = list(report.keywords)
     if report.failed:
-        observed.test_failure(report.nodeid, _test_failure(report, keywords))
+        observed.test_failure(report.nodeid, test_failure_entry(report, keywords))
     if "scenario" in keywords or split_nodeid(report.nodeid)[0] in SCENARIOS:
         name = report.nodeid.split("::")[-1]
         observed.scenario(name, scenario_group(name, keywords), state, report.duration)
@@ -127,7 +127,7 @@ def _kind_of(nodeid: str, keywords: list[str]) -> str:
     return "property"
 
 
-def _test_failure(report: pytest.TestReport, keywords: list[str]) -> dict:
+def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> dict:
     """A failed test report as a failure entry, with the operation and group it names."""
     name = report.nodeid.split("::")[-1]
     kind = _kind_of(report.nodeid, keywords)
@@ -448,14 +448,6 @@ def _header(run: RunContext, raw: dict) -> dict:
 
 # --- writing -------------------------------------------------------------------------------
 
-def _secrets(run: RunContext) -> list[str]:
-    found = list(run.settings.secrets)
-    bearer = getattr(run.target, "bearer", None)
-    if isinstance(bearer, str) and bearer:
-        found.append(bearer)
-    return found
-
-
 def write_all(run: RunContext, exitstatus: int) -> None:
     """The report of a finished run (controller only); a run in which no test ran and
     nothing was recorded writes a "did not run" report instead (see discard_stale)."""
@@ -468,7 +460,7 @@ def write_all(run: RunContext, exitstatus: int) -> None:
         return
     try:
         results = build_results(run, exitstatus)
-        paths = write_reports(results, run.settings.reports, secrets=_secrets(run),
+        paths = write_reports(results, run.settings.reports, secrets=run.secrets,
                               baseline_path=run.settings.baseline)
     except (ValueError, OSError) as exc:
         _remove_outputs(run.settings, ("conformance.json", "conformance.html"))

@@ -62,13 +62,13 @@ def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
     recorded as a warning and passes."""
     from conformance.checks import CheckFailure
     from conformance.checks.evidence import ASSUMED
-    from conformance.results import _test_failure
+    from conformance.results import test_failure_entry
 
     failure = call.excinfo.value if call.excinfo is not None else None
     if run.settings.assumptions != "warn" or not isinstance(failure, CheckFailure) \
             or failure.evidence.level != ASSUMED:
         return
-    entry = _test_failure(report, list(report.keywords))
+    entry = test_failure_entry(report, list(report.keywords))
     entry.update(failure.evidence.as_dict(), warning=True)
     run.observed.failures.append(entry)
     report.outcome = "passed"
