@@ -2,6 +2,17 @@
 
     python bench/bench_power.py [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
                                 [--attribute] [--st-spec published|adapted] [--timeout 900]
+    python bench/bench_power.py --budget [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
+                                [--target 90] [--max-requests 1000] [--timeout 900]
+
+--budget is detection under the request budget (issue 16): per fault, our `ci` profile
+(budget 1,000 requests) beside our `quick` profile, both with -x; detected, requests and
+wall time to the first failure, the first failing test and check; then the faithful mock
+under ci to completion (green, within the budget). No Schemathesis. Exit 1 if ci detects
+under --target % of the faults run, or the faithful ci run is red or over budget: a gate.
+Details in bench/power_budget.py.
+
+Without --budget:
 
 For every fault of `workspace.faults.FAULTS`, side by side:
   ours  `pytest conformance --flexie-profile quick -x --flexie-mock-fault NAME` in process;
@@ -57,6 +68,10 @@ from bench.common import (
     stop_all,
     write_adapted_spec,
 )
+from bench.power_budget import MAX_REQUESTS, TARGET_PCT
+from bench.power_budget import run_all as run_budget
+from bench.power_budget import summarise as summarise_budget
+from bench.power_budget import table as budget_table
 from workspace.faults import FAULTS
 
 FAITHFUL = "(faithful)"
@@ -263,13 +278,25 @@ def choose_faults(spec: str | None) -> list[str]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--faults", help="comma-separated subset of the catalogue (default: all)")
     p.add_argument("--jobs", type=int, default=1, choices=(1, 2),
                    help="faults measured at a time (default 1: clean timings)")
     p.add_argument("--seed", type=int, default=1, help="seed of both tools (default 1)")
-    p.add_argument("--json", type=Path, default=Path("/tmp/bench_power.json"),
-                   help="where to save the results (default /tmp/bench_power.json)")
+    p.add_argument("--json", type=Path, default=None,
+                   help="where to save the results (default /tmp/bench_power.json, with "
+                        "--budget /tmp/bench_power_budget.json)")
+    p.add_argument("--budget", action="store_true",
+                   help="detection under the request budget: the ci profile beside the quick "
+                        "profile per fault (both -x), and the faithful mock under ci; exit 1 "
+                        "if ci misses --target or the faithful run is red or over budget")
+    p.add_argument("--target", type=float, default=TARGET_PCT,
+                   help=f"--budget: the %% of the faults run that ci must detect within "
+                        f"--max-requests (default {TARGET_PCT:.0f})")
+    p.add_argument("--max-requests", type=int, default=MAX_REQUESTS,
+                   help=f"--budget: the requests a detection and the faithful run may spend "
+                        f"by the budget's count (default {MAX_REQUESTS})")
     p.add_argument("--attribute", action="store_true",
                    help="also run Schemathesis to completion per fault and diff its failures "
                         "with the faithful mock's (about 70 s more per fault)")
@@ -281,6 +308,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help=f"seconds per run before it is killed (default {DEFAULT_TIMEOUT:.0f})")
     args = p.parse_args(argv)
+    if args.budget and (args.attribute or args.st_spec != "published"):
+        p.error("--attribute and --st-spec compare with Schemathesis; --budget does not run it")
+    if args.json is None:
+        args.json = Path("/tmp/bench_power_budget.json" if args.budget
+                         else "/tmp/bench_power.json")
     args.st_spec_path = None
     return args
 
@@ -304,8 +336,43 @@ def run_all(faults: list[str], args: argparse.Namespace) -> tuple[FaultResult, l
     return faithful, faulty
 
 
+def main_budget(args: argparse.Namespace) -> int:
+    """--budget: ci beside quick per fault, the faithful mock under ci; 1 if the gate shuts."""
+    try:
+        faults = choose_faults(args.faults)
+        progress(f"{len(faults)} faults, profiles ci and quick (-x), seed {args.seed}, "
+                 f"jobs {args.jobs}; target {args.target:.0f}% within {args.max_requests:,} "
+                 f"requests")
+        started, before = time.time(), machine()
+        with snapshot(not args.live_tree) as tree:
+            progress(f"running the tree at {tree}")
+            faithful, results = run_budget(faults, args)
+    except BenchError as exc:
+        print(f"bench_power: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        stop_all()
+        print("bench_power: interrupted; every run it started was stopped", file=sys.stderr)
+        return 130
+    print(budget_table(results))
+    print()
+    verdict = summarise_budget(results, faithful, args.target, args.max_requests)
+    for line in verdict.lines:
+        print(line)
+    save_json(args.json, {"mode": "budget", "seed": args.seed, "jobs": args.jobs,
+                          "machine": before, "snapshot": not args.live_tree,
+                          "loadavg_end": os.getloadavg(),
+                          "elapsed_s": round(time.time() - started, 1),
+                          "summary": verdict.figures, "gate": verdict.failed,
+                          "faithful": faithful, "faults": results})
+    print(f"\nresults saved to {args.json}")
+    return 0 if verdict.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.budget:
+        return main_budget(args)
     try:
         faults = choose_faults(args.faults)
         progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "

@@ -168,6 +168,8 @@ class SuiteRun:
     report_written: bool = True  # False: the run ended without conformance.json
     crash: str | None = None  # the last line of a Python traceback in the output, if any
     tail: list[str] = field(default_factory=list)  # the output's last lines, to diagnose
+    requests: int | None = None  # traffic.requests of conformance.json: every request sent
+    budget: dict[str, Any] | None = None  # its budget section (limit, planned, spent, ...)
 
     @property
     def detected(self) -> bool:
@@ -225,10 +227,12 @@ def suite_summary(report: dict[str, Any]) -> tuple[int, int, str | None, str | N
     return cases, total, report.get("verdict"), first
 
 
-def run_suite(extra: Sequence[str], seed: int, timeout: float = DEFAULT_TIMEOUT) -> SuiteRun:
-    """Run our suite (quick profile) with `extra` options, reports in a temporary folder."""
+def run_suite(extra: Sequence[str], seed: int, timeout: float = DEFAULT_TIMEOUT,
+              profile: str = "quick") -> SuiteRun:
+    """Run our suite (quick profile unless told) with `extra` options, reports in a
+    temporary folder."""
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as tmp:
-        args = ["--flexie-profile", "quick", "--flexie-seed", str(seed), *extra]
+        args = ["--flexie-profile", profile, "--flexie-seed", str(seed), *extra]
         cmd = [sys.executable, "-m", "pytest", "conformance", "-p", "no:cacheprovider",
                "-q", "-rfE", "--flexie-reports", tmp, *args]
         proc = run_proc(cmd, REPO, timeout)
@@ -243,7 +247,9 @@ def run_suite(extra: Sequence[str], seed: int, timeout: float = DEFAULT_TIMEOUT)
         error = f"pytest exit {proc.rc}: {last_line(output)}"
     return SuiteRun(args, proc.rc, proc.wall_s, pytest_seconds(proc.stdout), cases, total,
                     verdict, first_failed(output), first, error, report_written=bool(report),
-                    crash=crash_line(output), tail=output.splitlines()[-25:])
+                    crash=crash_line(output), tail=output.splitlines()[-25:],
+                    requests=(report.get("traffic") or {}).get("requests"),
+                    budget=report.get("budget"))
 
 
 # --- the mock over HTTP ---------------------------------------------------------------------

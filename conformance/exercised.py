@@ -135,10 +135,12 @@ def entity_kind(entity: str) -> RecordKind | None:
 def alias_entity(nodeid: str) -> tuple[str, str | None]:
     """(which check, entity) of an alias test: ("fields", "contacts") for
     `test_fields_match_expectation[acme-contacts]`, ("round_trip", "ce:projects") for
-    `test_field_round_trips[acme-ce:projects-budget]`; entity None when not named."""
+    `test_field_round_trips[acme-ce:projects-budget]` and (batched, under a request budget)
+    `test_entity_round_trips[acme-ce:projects]`; entity None when not named."""
     func, param = split_nodeid(nodeid)
     check = "fields" if func == "test_fields_match_expectation" else "round_trip"
-    pattern = rf"-{_ENTITY}$" if check == "fields" else rf"-{_ENTITY}-[^-]+$"
+    per_entity = func in ("test_fields_match_expectation", "test_entity_round_trips")
+    pattern = rf"-{_ENTITY}$" if per_entity else rf"-{_ENTITY}-[^-]+$"
     found = re.search(pattern, param or "")
     return check, found.group(1) if found else None
 

@@ -55,23 +55,27 @@ def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
 
 
 
-def _draw_one(strategy: Any, seed: int) -> Any:
-    """One value of `strategy`, drawn deterministically from `seed`."""
+def seeded_value(strategy: Any, seed: int) -> Any:
+    """One value of `strategy`, the same for the same seed. Hypothesis's first example is its
+    simplest whatever the seed (0, "", the first option), so the second is taken where the
+    strategy has one. Raises Unsatisfiable when it has none (a filter nothing passes)."""
     import hypothesis
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
 
     drawn: list[Any] = []
 
     @hypothesis.seed(seed)
-    @settings(max_examples=1, phases=[Phase.generate], database=None, deadline=None,
+    @settings(max_examples=2, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(value=strategy)
     def draw(value: Any) -> None:
-        if not drawn:
-            drawn.append(value)
+        drawn.append(value)
 
     draw()
-    return drawn[0]
+    if not drawn:
+        raise Unsatisfiable("the strategy drew no value")
+    return drawn[-1]
 
 
 def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
@@ -87,7 +91,7 @@ def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         strategy = operation.as_strategy(generation_mode=mode)
         try:
-            cases.append(_draw_one(strategy, random.Random(f"{base}-{mode.value}")
+            cases.append(seeded_value(strategy, random.Random(f"{base}-{mode.value}")
                                    .getrandbits(32)))
         except Exception:
             if mode is GenerationMode.POSITIVE:

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import ASSUMED, Evidence, schemathesis_evidence
-from conformance.checks.registry import NotChecked, check_evidence
+from conformance.checks.registry import NotChecked, Sampler, check_evidence
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
@@ -33,6 +33,14 @@ def stop_if_budget_spent(exc: BaseException) -> None:
     for inner in getattr(exc, "exceptions", None) or [exc]:
         if isinstance(inner, BudgetSpent):
             raise inner
+
+
+def only_input_is_the_record(op: Operation) -> bool:
+    """Whether the operation's only inputs are the path's ids of records: under a budget its
+    negative case is the unknown-id probe (an id that names nothing), not a malformed id too."""
+    return op.body is None and op.query is None and \
+        {"id", "entityId"} & set(op.path_params) != set() and \
+        set(op.path_params) <= {"id", "entityId", "tableName", "entityType"}
 
 
 def current_nodeid() -> str | None:
@@ -119,7 +127,9 @@ class Runner:
         self.owned = owned
         self.observed = observed
         self._lock = threading.Lock()
-        self._auth_checked: set[str] = set()  # operations ignored_auth has run on
+        self._auth_checked: set[str] = set()  # operations (resources) ignored_auth has run on
+        #: Under a request budget, sampled checks judge one operation per resource.
+        self.sampler = Sampler() if settings.budget is not None else None
         self._sent: dict[str, int] = {}  # generated cases sent, per operation
         observed.use_meter(target.traffic)  # this process's requests travel with the results
 
@@ -226,7 +236,11 @@ class Runner:
         if self.settings.budget is not None:
             # Under a request budget every operation gets what proves the most first: one
             # positive and one negative case (a pair of requests, not a Hypothesis search).
-            for case in decisive_cases(schema, key, self.settings.seed):
+            cases = decisive_cases(schema, key, self.settings.seed)
+            op = OPERATIONS_BY_KEY.get(key)
+            if op is not None and only_input_is_the_record(op):
+                cases = cases[:1]  # its negative case is unknown_id_is_404's probe
+            for case in cases:
                 self.run(case)
         else:
             property_test(schema, key, test_case, self.settings.seed)()
@@ -274,14 +288,16 @@ class Runner:
 
     # --- plumbing -----------------------------------------------------------------------
     def _auth_proven(self, op: Operation | None, reply: Reply | None) -> bool:
-        """Whether ignored_auth already ran on a successful answer of this operation; the first
-        successful answer claims the run."""
+        """Whether ignored_auth already ran on a successful answer of this operation (under a
+        request budget: of its resource, as the sampled probes do); the first successful
+        answer claims the run."""
         if op is None or reply is None or not 200 <= reply.status < 300:
             return False
+        scope = op.key if self.sampler is None else op.resource
         with self._lock:
-            if op.key in self._auth_checked:
+            if scope in self._auth_checked:
                 return True
-            self._auth_checked.add(op.key)
+            self._auth_checked.add(scope)
             return False
 
     def _call(self, case: Any, key: str) -> Any:
@@ -324,6 +340,9 @@ class Runner:
     def _before(self, op: Operation, case: Any) -> dict | None:
         if op.action != "update" or not case.path_parameters:
             return None
+        if self.sampler is not None and case.meta is not None \
+                and case.meta.generation.mode.is_negative:
+            return None  # under a budget: an invalid update is expected to change nothing
         # The id as the URL names it, read as a lenient server reads it: the coverage phase
         # writes path ids as text ("193"), and unsent fields must stay unchanged there too.
         record_id = addressed_id(case.path_parameters.get("id"))
@@ -360,7 +379,8 @@ class Runner:
     def _context(self, op: Operation, before: dict | None = None) -> CheckContext:
         return CheckContext(self.target, self.owned, op,
                             other_apikey=self.settings.other_apikey,
-                            read_only=self.settings.read_only, before=before)
+                            read_only=self.settings.read_only, before=before,
+                            sampler=self.sampler)
 
     def probe(self, op: Operation) -> None:
         """Run every probe on one operation; raise the first failure after all have run. If

@@ -1,8 +1,11 @@
 """Custom-field aliases per account: published as expected, and each one round-trips.
 
 Parametrized from the accounts file (--flexie-accounts; the embedded mock's demo accounts by
-default). One test per account and entity runs the published-fields checks, one test per
-expected field the round-trip checks; both live in conformance/checks/aliases.py.
+default). One test per account and entity runs the published-fields checks; the round-trip
+checks run in one test per expected field (Hypothesis searches three examples of each), or
+under a request budget in one test per account and entity that judges every field on one
+record (seeded values, a fraction of the requests). Only one of the two forms is defined, so
+the other is neither collected nor skipped. The checks live in conformance/checks/aliases.py.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.checks.aliases import (
+    check_entity_round_trip,
     check_published_fields,
     check_round_trip,
     published_definition,
 )
-from conformance.context import current
+from conformance.context import active, current
 
 pytestmark = pytest.mark.aliases
+
+#: Under a request budget the round trips are batched per account and entity.
+BATCHED = (_run := active()) is not None and _run.settings.budget is not None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -28,6 +35,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         names = ("account", "entity", "field")
         params = [pytest.param(a, e, f, id=f"{a.name}-{e}-{f.alias}")
                   for a in accounts for e, f in a.expected()]
+    elif metafunc.definition.name == "test_entity_round_trips":
+        names = ("account", "entity")
+        params = [pytest.param(a, e, id=f"{a.name}-{e}") for a in accounts
+                  for e in a.entities() if a.fields_of(e)]
     elif "entity" in metafunc.fixturenames:
         names = ("account", "entity")
         params = [pytest.param(a, e, id=f"{a.name}-{e}") for a in accounts for e in a.entities()]
@@ -44,13 +55,24 @@ def test_fields_match_expectation(account, entity):
     check_published_fields(current(), account, entity)
 
 
-@settings(max_examples=3, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
-@given(data=st.data())
-def test_field_round_trips(account, entity, field, data):
-    run = current()
-    definition = published_definition(run, account, entity, field.alias)
-    if definition is None:
-        pytest.skip(f"alias {field.alias!r} is missing (reported by test_fields_match_"
-                    "expectation)")
-    check_round_trip(run, account, entity, definition, data)
+if not BATCHED:
+    @settings(max_examples=3, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def test_field_round_trips(account, entity, field, data):
+        run = current()
+        definition = published_definition(run, account, entity, field.alias)
+        if definition is None:
+            pytest.skip(f"alias {field.alias!r} is missing (reported by test_fields_match_"
+                        "expectation)")
+        check_round_trip(run, account, entity, definition, data)
+else:
+    def test_entity_round_trips(account, entity):
+        """Every expected field of the entity the account publishes, on one record."""
+        run = current()
+        definitions = [d for f in account.fields_of(entity)
+                       if (d := published_definition(run, account, entity, f.alias))]
+        if not definitions:
+            pytest.skip("no expected alias is published (reported by test_fields_match_"
+                        "expectation)")
+        check_entity_round_trip(run, account, entity, definitions)

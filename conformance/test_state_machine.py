@@ -142,11 +142,13 @@ def machine_for(steps: Steps):
 def test_model_based_sequences(flexie):
     if flexie.settings.read_only:
         pytest.skip("the state machine writes, and the run is read-only")
-    thorough = flexie.settings.profile == "thorough"
+    # (examples, steps): under a request budget one sequence, which proves less but fits.
+    examples, steps = {"thorough": (40, 30)}.get(flexie.settings.profile, (6, 12))
+    if flexie.settings.budget is not None:
+        examples, steps = 1, 12
     test = get_state_machine_test(
         machine_for(Steps(flexie)),
-        settings=settings(max_examples=40 if thorough else 6,
-                          stateful_step_count=30 if thorough else 12, deadline=None,
+        settings=settings(max_examples=examples, stateful_step_count=steps, deadline=None,
                           database=None, suppress_health_check=list(HealthCheck)),
     )
     # Seeded from the run's seed, so a replay with --flexie-seed runs the same sequences.

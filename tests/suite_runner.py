@@ -24,6 +24,8 @@ def run_suite(*args: str, reports: Path, timeout: float | None = None, env: dict
               seed: int = 20261127) -> SuiteRun:
     cmd = [sys.executable, "-m", "pytest", "conformance", "-q", "-p", "no:cacheprovider",
            "--flexie-reports", str(reports), "--flexie-seed", str(seed), *args]
+    # The outer test's PYTEST_CURRENT_TEST would name the inner run's setup traffic.
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={**inherited, **(env or {})})
     return SuiteRun(proc.returncode, proc.stdout + proc.stderr)

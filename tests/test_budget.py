@@ -47,3 +47,19 @@ def test_the_order_puts_every_operation_before_the_scenarios_and_aliases():
                                          "test_record_lifecycle", "test_field_round_trips"]
     plan = budget.plan(items, budget.SETUP_ESTIMATE + 14)
     assert plan.fits == 4 and "the first 4 of 8 tests" in plan.line()
+
+
+def test_a_sampled_probe_judges_one_operation_per_resource_and_passes_it_on():
+    from conformance.checks.registry import Sampler
+    from contract.operations import OPERATIONS_BY_KEY
+
+    sampler = Sampler()
+    first, second = OPERATIONS_BY_KEY["POST /contacts/new"], OPERATIONS_BY_KEY["PUT /contacts/{id}"]
+    other = OPERATIONS_BY_KEY["POST /leads/new"]
+    assert sampler.claim("malformed_json_is_400", first) is None
+    assert sampler.claim("malformed_json_is_400", first) is None  # the same operation again
+    assert sampler.claim("malformed_json_is_400", second) == first.key
+    assert sampler.claim("malformed_json_is_400", other) is None  # another resource
+    assert sampler.claim("unknown_key_is_refused", second) is None  # another probe
+    sampler.release("malformed_json_is_400", first)  # it could not judge after all
+    assert sampler.claim("malformed_json_is_400", second) is None

@@ -65,7 +65,8 @@ def paging_is_consistent(ctx: CheckContext) -> None:
                            f"but total is {total}", reply)
     if len(whole) != min(total, 100):
         raise ctx.fail(f"start=0&limit=100 gave {len(whole)} items of total {total}", reply)
-    for start, limit in ((0, 1), (1, 2)):
+    # Under a request budget one page proves both the offset and the limit.
+    for start, limit in ((1, 1),) if ctx.sampler is not None else ((0, 1), (1, 2)):
         page_total, ids, reply = _page(ctx, path, start, limit)
         if page_total != total:
             raise ctx.fail(f"total is {page_total} with start={start}&limit={limit} but "
@@ -96,14 +97,16 @@ def _fill(ctx: CheckContext, missing: int) -> None:
 
 def _owned_pair(ctx: CheckContext) -> list[dict]:
     """Two owned records as they are now (property tests may have changed them)."""
-    fresh = []
+    fresh: list[dict] = []
     singular, _ = envelope(ctx.op.resource)
     for record_id in ctx.owned.ids.get(ctx.op.resource, [])[:4]:
         reply = ctx.target.request("GET", record_path(ctx.op, ctx.owned.ce_table, record_id))
         record = (reply.json or {}).get(singular) if isinstance(reply.json, dict) else None
         if reply.status == 200 and isinstance(record, dict):
             fresh.append(record)
-    return fresh[:2]
+            if len(fresh) == 2:
+                break
+    return fresh
 
 
 def _unique_field(ctx: CheckContext, record: dict) -> dict | None:
