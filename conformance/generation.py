@@ -55,10 +55,10 @@ def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
 
 
 
-def seeded_value(strategy: Any, seed: int) -> Any:
-    """One value of `strategy`, the same for the same seed. Hypothesis's first example is its
-    simplest whatever the seed (0, "", the first option), so the second is taken where the
-    strategy has one. Raises Unsatisfiable when it has none (a filter nothing passes)."""
+def seeded_values(strategy: Any, seed: int, count: int) -> list[Any]:
+    """Up to `count` values of `strategy`, the same for the same seed, without Hypothesis's
+    first example, which is its simplest whatever the seed (0, "", the first option) where
+    the strategy has more. Raises Unsatisfiable when it has none (a filter nothing passes)."""
     import hypothesis
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Unsatisfiable
@@ -66,7 +66,7 @@ def seeded_value(strategy: Any, seed: int) -> Any:
     drawn: list[Any] = []
 
     @hypothesis.seed(seed)
-    @settings(max_examples=2, phases=[Phase.generate], database=None, deadline=None,
+    @settings(max_examples=count + 1, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(value=strategy)
     def draw(value: Any) -> None:
@@ -75,12 +75,29 @@ def seeded_value(strategy: Any, seed: int) -> Any:
     draw()
     if not drawn:
         raise Unsatisfiable("the strategy drew no value")
-    return drawn[-1]
+    return drawn[1:] or drawn
+
+
+def seeded_value(strategy: Any, seed: int) -> Any:
+    """One value of `strategy`, the same for the same seed (see `seeded_values`)."""
+    return seeded_values(strategy, seed, 1)[0]
+
+
+def _richness(case: Any) -> int:
+    """How much of the operation a case writes: the fields of its body and its parameters."""
+    body = case.body if isinstance(case.body, dict) else {}
+    return len(body) + len(case.query or {})
+
+
+#: Positive cases drawn per operation under a budget; the richest one is sent.
+POSITIVE_CANDIDATES = 6
 
 
 def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
     """One positive and one negative case of the operation (the negative one only where the
-    operation has inputs to get wrong), drawn deterministically from the seed."""
+    operation has inputs to get wrong), drawn deterministically from the seed. The positive
+    case is the richest of a few drawn (drawing costs no request): one request that writes
+    every optional field proves what several sparse ones would."""
     import random
 
     from schemathesis import GenerationMode
@@ -90,9 +107,13 @@ def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
     cases: list[Any] = []
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         strategy = operation.as_strategy(generation_mode=mode)
+        draw_seed = random.Random(f"{base}-{mode.value}").getrandbits(32)
         try:
-            cases.append(seeded_value(strategy, random.Random(f"{base}-{mode.value}")
-                                   .getrandbits(32)))
+            if mode is GenerationMode.POSITIVE:
+                drawn = seeded_values(strategy, draw_seed, POSITIVE_CANDIDATES)
+                cases.append(max(drawn, key=_richness))
+            else:
+                cases.append(seeded_value(strategy, draw_seed))
         except Exception:
             if mode is GenerationMode.POSITIVE:
                 raise

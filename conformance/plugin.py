@@ -9,6 +9,7 @@ replay lines come from `conformance.replay`. Test modules only declare what to t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,7 +185,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         from conformance import budget
 
         budget.order(items)
-        run.observed.plan = budget.plan(items, run.settings.budget).as_dict()
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        run.observed.plan = budget.plan(items, run.settings.budget, workers).as_dict()
     for item in items:
         op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
         if op is not None:

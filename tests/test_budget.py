@@ -63,3 +63,23 @@ def test_a_sampled_probe_judges_one_operation_per_resource_and_passes_it_on():
     assert sampler.claim("unknown_key_is_refused", second) is None  # another probe
     sampler.release("malformed_json_is_400", first)  # it could not judge after all
     assert sampler.claim("malformed_json_is_400", second) is None
+
+
+def test_the_ci_profile_judges_every_operation_the_scenarios_and_the_aliases(tmp_path):
+    """Issue 16's bar: 1,000 requests against the mock reach every operation (its probes and
+    its decisive pair), one scenario of each kind and every alias of the accounts file."""
+    run = run_suite("--flexie-profile", "ci", reports=tmp_path, seed=1)
+    assert run.code == 0, run.output[-3000:]
+    doc = json.loads((tmp_path / "conformance.json").read_text())
+    spent = doc["budget"]
+    assert spent["limit"] == 1000 and spent["spent"] <= 1000
+    left = spent["left_out"]
+    assert not [t for t in left if "test_operations.py" in t or "test_probes.py" in t
+                or "test_aliases.py" in t], left
+    assert all(o["statuses"]["property"] == "passed" for o in doc["operations"])
+    ran = {s["name"].split("[")[0] for s in doc["scenarios"] if s["status"] == "passed"}
+    assert {"test_record_lifecycle", "test_notes_on_a_record", "test_task_lifecycle",
+            "test_user_lifecycle", "test_pipeline_lifecycle", "test_deal_associations",
+            "test_case_replies_by_id_and_identifier"} <= ran, ran
+    trips = {row["round_trip"] for row in doc["aliases"] if row["expected"]}
+    assert trips == {"passed"}, trips
