@@ -39,6 +39,7 @@ from bench.common import (
     DEFAULT_TIMEOUT,
     BenchError,
     SuiteRun,
+    exits_cleanly,
     fmt,
     machine,
     progress,
@@ -183,22 +184,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+@exits_cleanly("bench_false_alarms")
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started, before = time.time(), machine()
-    try:
-        with snapshot(not args.live_tree):
-            chosen = variations(args.variants)
-            progress(f"{len(chosen)} variations x {args.seeds} seeds, jobs {args.jobs}")
-            outcomes = run_all(chosen, args.seeds, args.jobs, args.timeout)
-    except BenchError as exc:
-        print(f"bench_false_alarms: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        stop_all()
-        print("bench_false_alarms: interrupted; every run it started was stopped",
-              file=sys.stderr)
-        return 130
+    with snapshot(not args.live_tree):
+        chosen = variations(args.variants)
+        progress(f"{len(chosen)} variations x {args.seeds} seeds, jobs {args.jobs}")
+        outcomes = run_all(chosen, args.seeds, args.jobs, args.timeout)
     for line in report(outcomes):
         print(line)
     data: dict[str, Any] = {"seeds": args.seeds, "jobs": args.jobs, "machine": before,

@@ -56,6 +56,7 @@ from bench.common import (
     BenchError,
     StRun,
     SuiteRun,
+    exits_cleanly,
     fmt,
     machine,
     median,
@@ -338,22 +339,14 @@ def run_all(faults: list[str], args: argparse.Namespace) -> tuple[FaultResult, l
 
 def main_budget(args: argparse.Namespace) -> int:
     """--budget: ci beside quick per fault, the faithful mock under ci; 1 if the gate shuts."""
-    try:
-        faults = choose_faults(args.faults)
-        progress(f"{len(faults)} faults, profiles ci and quick (-x), seed {args.seed}, "
-                 f"jobs {args.jobs}; target {args.target:.0f}% within {args.max_requests:,} "
-                 f"requests")
-        started, before = time.time(), machine()
-        with snapshot(not args.live_tree) as tree:
-            progress(f"running the tree at {tree}")
-            faithful, results = run_budget(faults, args)
-    except BenchError as exc:
-        print(f"bench_power: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        stop_all()
-        print("bench_power: interrupted; every run it started was stopped", file=sys.stderr)
-        return 130
+    faults = choose_faults(args.faults)
+    progress(f"{len(faults)} faults, profiles ci and quick (-x), seed {args.seed}, "
+             f"jobs {args.jobs}; target {args.target:.0f}% within {args.max_requests:,} "
+             f"requests")
+    started, before = time.time(), machine()
+    with snapshot(not args.live_tree) as tree:
+        progress(f"running the tree at {tree}")
+        faithful, results = run_budget(faults, args)
     print(budget_table(results))
     print()
     verdict = summarise_budget(results, faithful, args.target, args.max_requests)
@@ -369,32 +362,25 @@ def main_budget(args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
+@exits_cleanly("bench_power")
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.budget:
         return main_budget(args)
-    try:
-        faults = choose_faults(args.faults)
-        progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
-                 f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
-                 f"{args.st_spec} spec"
-                 + (", plus full runs (--attribute)" if args.attribute else ""))
-        started, before = time.time(), machine()
-        with snapshot(not args.live_tree) as tree, \
-                tempfile.TemporaryDirectory(prefix="bench-power-") as work:
-            progress(f"running the tree at {tree}")
-            if args.st_spec == "adapted":
-                args.st_spec_path = Path(work) / "adapted.json"
-                with mock_server() as url:
-                    write_adapted_spec(url, args.st_spec_path)
-            faithful, faulty = run_all(faults, args)
-    except BenchError as exc:
-        print(f"bench_power: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        stop_all()
-        print("bench_power: interrupted; every run it started was stopped", file=sys.stderr)
-        return 130
+    faults = choose_faults(args.faults)
+    progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
+             f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
+             f"{args.st_spec} spec"
+             + (", plus full runs (--attribute)" if args.attribute else ""))
+    started, before = time.time(), machine()
+    with snapshot(not args.live_tree) as tree, \
+            tempfile.TemporaryDirectory(prefix="bench-power-") as work:
+        progress(f"running the tree at {tree}")
+        if args.st_spec == "adapted":
+            args.st_spec_path = Path(work) / "adapted.json"
+            with mock_server() as url:
+                write_adapted_spec(url, args.st_spec_path)
+        faithful, faulty = run_all(faults, args)
     print(table([faithful, *faulty], args.attribute))
     print()
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):

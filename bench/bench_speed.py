@@ -48,6 +48,7 @@ from bench.common import (
     BenchError,
     StRun,
     SuiteRun,
+    exits_cleanly,
     fmt,
     machine,
     median,
@@ -57,7 +58,6 @@ from bench.common import (
     run_suite,
     save_json,
     snapshot,
-    stop_all,
     write_adapted_spec,
 )
 
@@ -239,19 +239,12 @@ def run_bench(args: argparse.Namespace, work: Path) -> tuple[list[Variant], Spec
     return chosen, specs
 
 
+@exits_cleanly("bench_speed")
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started, before = time.time(), machine()
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-speed-") as work:
-            chosen, specs = run_bench(args, Path(work))
-    except BenchError as exc:
-        print(f"bench_speed: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        stop_all()
-        print("bench_speed: interrupted; every run it started was stopped", file=sys.stderr)
-        return 130
+    with tempfile.TemporaryDirectory(prefix="bench-speed-") as work:
+        chosen, specs = run_bench(args, Path(work))
     print(table(chosen))
     print()
     for line in comparisons(chosen, specs) + targets(chosen):

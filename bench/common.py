@@ -7,6 +7,7 @@ Every run is a subprocess with its own temporary folder, so the benchmarks never
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -100,6 +101,25 @@ def stop_all() -> None:
     _STOPPING.set()
     for pid in list(_CHILDREN):
         _killpg(pid)
+
+
+def exits_cleanly(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """A benchmark's `main`: a BenchError is one line and exit 2; Ctrl-C stops every run it
+    started and exits 130, saying so."""
+    def wrap(main: Callable[..., int]) -> Callable[..., int]:
+        @functools.wraps(main)
+        def run(*args: Any, **kwargs: Any) -> int:
+            try:
+                return main(*args, **kwargs)
+            except BenchError as exc:
+                print(f"{name}: error: {exc}", file=sys.stderr)
+                return 2
+            except KeyboardInterrupt:
+                stop_all()
+                print(f"{name}: interrupted; every run it started was stopped", file=sys.stderr)
+                return 130
+        return run
+    return wrap
 
 
 def run_proc(cmd: Sequence[str], cwd: Path, timeout: float) -> Proc:
