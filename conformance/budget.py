@@ -28,7 +28,7 @@ ESTIMATED: dict[str, float] = {
     "test_pipeline_lifecycle": 7, "test_deal_associations": 7,
     "test_case_replies_by_id_and_identifier": 6, "test_email_send": 3,
     "test_fields_match_expectation": 1, "test_field_round_trips": 21,
-    "test_entity_round_trips": 12, "test_model_based_sequences": 95, "test_spec_lint": 0,
+    "test_entity_round_trips": 12, "test_model_based_sequences": 65, "test_spec_lint": 0,
 }
 #: Setup creates the pool of owned records before the first test.
 SETUP_ESTIMATE = 45
