@@ -74,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance.session_setup import StartupError, start_run
 
     hypothesis_settings.load_profile(f"flexie-{settings.profile}")
+    _seed_hypothesis(config, settings.seed)
     try:
         run = start_run(settings)
     except StartupError as exc:
@@ -82,6 +83,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     install(run)
     _default_outputs(config, settings, late=late)
+
+
+def _seed_hypothesis(config: pytest.Config, seed: int | None) -> None:
+    """Every Hypothesis test without a seed of its own (the alias round trips per field) draws
+    from the run's seed, so `--flexie-seed` replays it; `--hypothesis-seed` still wins."""
+    if seed is not None and config.getoption("hypothesis_seed", None) is None:
+        from hypothesis import core
+
+        core.global_force_seed = seed
 
 
 def _default_outputs(config: pytest.Config, settings: Settings, *, late: bool) -> None:
