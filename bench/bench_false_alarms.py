@@ -1,7 +1,8 @@
 """False alarms: does the suite stay green on workspaces that conform, whatever the seed?
 
     python bench/bench_false_alarms.py [--seeds 20] [--jobs 1] [--variants a,b]
-                                       [--json PATH] [--timeout 900] [--live-tree]
+                                       [--profile quick|ci] [--json PATH] [--timeout 900]
+                                       [--live-tree]
 
 Every run is against a conforming workspace, so every red run is a false alarm:
   readme        the README's first command, `pytest conformance -n 2 -p no:cacheprovider
@@ -12,6 +13,8 @@ Every run is against a conforming workspace, so every red run is a false alarm:
                 40 ms latency), each in its own server process;
   account:NAME  the live mode against the mock serving one extra account of
                 tests/accounts/*.toml (its key, its custom-entity table if it has one).
+With `--profile ci` every variation runs the `ci` profile (a budget of 1,000 requests) in one
+process, as the README advises for it, instead of `quick` with `-n 2`.
 Seeds 1..N for each. It prints, per variation and seed, green or red, how many stayed green,
 and the failures of the red runs (the first failing test and check).
 """
@@ -28,7 +31,7 @@ import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +63,8 @@ class Variation:
 
     name: str
     server: list[str] | None  # the server command (None: the embedded mock)
-    suite: tuple[str, ...]  # options of the suite besides the seed
+    suite: tuple[str, ...]  # options of the suite besides the seed and the profile
+    profile: str = "quick"
 
 
 def _account(path: Path) -> tuple[str, str, str | None]:
@@ -73,11 +77,13 @@ def _account(path: Path) -> tuple[str, str, str | None]:
     return account["name"], account["api_key"], tables[0]["name"] if tables else None
 
 
-def variations(chosen: str | None) -> list[Variation]:
-    """The README command, every transport variation, and every extra account found."""
+def variations(chosen: str | None, profile: str = "quick") -> list[Variation]:
+    """The README command, every transport variation, and every extra account found, under
+    `profile` (`ci`: in one process, the others with `-n 2`)."""
+    workers = () if profile == "ci" else ("-n", "2")
     live = ("--flexie-apikey", "acme-demo-key", "--flexie-other-apikey", OTHER_KEY,
-            "--flexie-ce-table", "projects", "--flexie-coverage", "off", "-n", "2")
-    found = [Variation(README, None, ("-n", "2"))]
+            "--flexie-ce-table", "projects", "--flexie-coverage", "off", *workers)
+    found = [Variation(README, None, workers)]
     for name in VARIANTS:
         found.append(Variation(f"live:{name}", [sys.executable, "-m", "tests.transport",
                                                 "--variant", name, "--port", "0"], live))
@@ -85,12 +91,13 @@ def variations(chosen: str | None) -> list[Variation]:
     for path in sorted(accounts.glob("*.toml")) if accounts.is_dir() else []:
         name, key, table = _account(path)
         suite = ("--flexie-apikey", key, "--flexie-other-apikey", OTHER_KEY,
-                 "--flexie-coverage", "off", "-n", "2")
+                 "--flexie-coverage", "off", "--flexie-accounts", str(path), *workers)
         if table:
             suite += ("--flexie-ce-table", table)
         found.append(Variation(f"account:{name}", [
             sys.executable, "-m", "workspace", "--host", "127.0.0.1", "--port", "0",
             "--accounts", str(path)], suite))
+    found = [replace(v, profile=profile) for v in found]
     if chosen:
         wanted = set(chosen.split(","))
         unknown = wanted - {v.name for v in found}
@@ -129,7 +136,7 @@ class Outcome:
 def run_one(variation: Variation, seed: int, timeout: float) -> Outcome:
     with workspace(variation) as url:
         extra = list(variation.suite) + (["--flexie-url", url] if url else [])
-        run = run_suite(extra, seed, timeout)
+        run = run_suite(extra, seed, timeout, profile=variation.profile)
     green = run.rc == 0 and run.verdict == "passed"
     progress(f"{variation.name} seed {seed}: {'green' if green else 'RED'} "
              f"({run.wall_s:.0f} s)" + ("" if green else f" {run.first_check or run.error}"))
@@ -174,6 +181,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, default=20, help="seeds 1..N per variation")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (each uses -n 2)")
     p.add_argument("--variants", help="comma-separated variation names (default: all)")
+    p.add_argument("--profile", choices=("quick", "ci"), default="quick",
+                   help="the suite's profile (ci: one process, a budget of 1,000 requests)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     p.add_argument("--json", type=Path, default=Path("/tmp/bench_false_alarms.json"))
     p.add_argument("--live-tree", action="store_true",
@@ -189,12 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started, before = time.time(), machine()
     with snapshot(not args.live_tree):
-        chosen = variations(args.variants)
+        chosen = variations(args.variants, args.profile)
         progress(f"{len(chosen)} variations x {args.seeds} seeds, jobs {args.jobs}")
         outcomes = run_all(chosen, args.seeds, args.jobs, args.timeout)
     for line in report(outcomes):
         print(line)
-    data: dict[str, Any] = {"seeds": args.seeds, "jobs": args.jobs, "machine": before,
+    data: dict[str, Any] = {"seeds": args.seeds, "jobs": args.jobs, "profile": args.profile,
+                            "machine": before,
                             "loadavg_end": os.getloadavg(),
                             "elapsed_s": round(time.time() - started, 1),
                             "runs": outcomes}
