@@ -144,12 +144,12 @@ def test_model_based_sequences(flexie):
         pytest.skip("the state machine writes, and the run is read-only")
     # (examples, steps): under a request budget two sequences besides Hypothesis's first,
     # which is its simplest (creates only).
-    examples, steps = {"thorough": (40, 30)}.get(flexie.settings.profile, (6, 12))
+    examples, step_count = {"thorough": (40, 30)}.get(flexie.settings.profile, (6, 12))
     if flexie.settings.budget is not None:
-        examples, steps = 3, 10
+        examples, step_count = 3, 10
     test = get_state_machine_test(
         machine_for(Steps(flexie)),
-        settings=settings(max_examples=examples, stateful_step_count=steps, deadline=None,
+        settings=settings(max_examples=examples, stateful_step_count=step_count, deadline=None,
                           database=None, suppress_health_check=list(HealthCheck)),
     )
     # Seeded from the run's seed, so a replay with --flexie-seed runs the same sequences.
