@@ -12,7 +12,7 @@ import itertools
 import threading
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from conformance.ledger import Ledger
 from conformance.target import Reply, Target
@@ -26,6 +26,9 @@ POOL_SIZE = 3
 CONFLICT_RETRIES = 3
 #: One counter per process, shared by every pool, so run-scoped values never repeat.
 _COUNTER = itertools.count()
+#: Per-process serials for unique numbers; the run id keeps them apart between runs.
+_SERIAL = itertools.count()
+_SERIAL_BASE = 1_000_000_000
 
 
 class SetupError(Exception):
@@ -118,10 +121,8 @@ class OwnedRecords:
         """(value, promised): a value valid for the field's type that no record has, where the
         type allows one (promised); otherwise `fallback`, or the next of a rotation of valid
         values when there is none (select, boolean, country ...: collisions are possible)."""
-        from conformance.checks.aliases import unique_value  # lazily: checks import us
-
         drawer = _Rotation(definition, next(_COUNTER), fallback)
-        value = unique_value(self, definition, drawer)  # type: ignore[arg-type]
+        value = unique_value(self, definition, drawer)
         return value, not drawer.drawn
 
     def unique_fields(self, resource: str) -> list[dict]:
@@ -252,6 +253,43 @@ def nth_value(definition: dict, n: int) -> Any:
     }.get(ftype, f"Conformance {n}")
 
 
+class Drawer(Protocol):
+    """Where a value the field's type cannot promise unique comes from: Hypothesis's `data`
+    (a round trip, searched), `SeededDraws` (a batched round trip) or `_Rotation` (setup and
+    binding, no Hypothesis)."""
+
+    def draw(self, strategy: Any, label: Any = None) -> Any: ...
+
+
+def run_serial(run_id: str) -> int:
+    """A large integer unique to this run and call, inside the 32-bit range of integers."""
+    run_part = zlib.crc32(run_id.encode()) % 100_000 * 10_000  # below INT_MAX - base
+    return _SERIAL_BASE + run_part + next(_SERIAL) % 10_000
+
+
+def unique_value(owned: OwnedRecords, definition: dict, data: Drawer) -> Any:
+    """A value valid for the field's type that no earlier record has, where the type allows
+    one; a drawn valid value for the types with too few values to promise it (select ...)."""
+    ftype = definition.get("type")
+    if ftype == "email":
+        return owned.unique_email()
+    if ftype in ("text", "textarea", "region"):
+        return owned.unique()
+    if ftype == "url":
+        return f"https://{owned.unique()}.example.com/"
+    if ftype in ("integer", "number", "phone", "date", "datetime"):
+        serial = run_serial(owned.run_id)
+        return {
+            "integer": serial, "number": serial, "phone": f"+{serial}",
+            "date": (dt.date(1900, 1, 1) + dt.timedelta(days=serial % 73_000)).isoformat(),
+            "datetime": (dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
+                         + dt.timedelta(seconds=serial)).isoformat(),
+        }[ftype]
+    from strategies import value_for  # lazily: strategies import hypothesis machinery
+
+    return data.draw(value_for(definition), label=f"unique {definition.get('alias')}")
+
+
 @dataclass
 class _Rotation:
     """Stands in for Hypothesis's `data` where `unique_value` would draw: the value given,
@@ -262,7 +300,7 @@ class _Rotation:
     fallback: Any = None
     drawn: bool = False
 
-    def draw(self, strategy: Any, label: str | None = None) -> Any:
+    def draw(self, strategy: Any, label: Any = None) -> Any:
         self.drawn = True
         return self.fallback if self.fallback is not None else nth_value(self.definition,
                                                                          self.n)

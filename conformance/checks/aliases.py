@@ -13,13 +13,11 @@ entity and alias(es), so a report line says what to fix.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 import unicodedata
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import DataObject, SearchStrategy
@@ -34,7 +32,7 @@ from conformance.checks.registry import (
 )
 from conformance.context import RunContext
 from conformance.generation import operation_seed, seeded_value
-from conformance.owned import OwnedRecords
+from conformance.owned import Drawer, OwnedRecords, unique_value
 from conformance.pacing import BudgetSpent
 from conformance.target import Reply, Target
 from contract.accounts import AccountSpec, entity_kind, entity_path
@@ -161,18 +159,8 @@ def check_published_fields(run: RunContext, account: AccountSpec, entity: str) -
 
 # --- round trip ----------------------------------------------------------------------------
 
-#: Per-process serials for unique numbers; the run id keeps them apart between runs.
-_SERIAL = itertools.count()
-_SERIAL_BASE = 1_000_000_000
 #: Creates and updates a batch sends again without the aliases a refusal named.
 _BATCH_ATTEMPTS = 3
-
-
-class Drawer(Protocol):
-    """Where a round trip's values come from: Hypothesis's `data` (one field, searched) or
-    `SeededDraws` (a batch, one example)."""
-
-    def draw(self, strategy: SearchStrategy, label: Any = None) -> Any: ...
 
 
 @dataclass
@@ -188,33 +176,6 @@ class SeededDraws:
         self.counts[key] = self.counts.get(key, 0) + 1
         return seeded_value(strategy, operation_seed(self.seed, f"{key}#{self.counts[key]}")
                             or 0)
-
-
-def run_serial(run_id: str) -> int:
-    """A large integer unique to this run and call, inside the 32-bit range of integers."""
-    run_part = zlib.crc32(run_id.encode()) % 100_000 * 10_000  # below INT_MAX - base
-    return _SERIAL_BASE + run_part + next(_SERIAL) % 10_000
-
-
-def unique_value(owned: OwnedRecords, definition: dict, data: Drawer) -> Any:
-    """A value valid for the field's type that no earlier record has, where the type allows
-    one; a drawn valid value for the types with too few values to promise it (select ...)."""
-    ftype = definition.get("type")
-    if ftype == "email":
-        return owned.unique_email()
-    if ftype in ("text", "textarea", "region"):
-        return owned.unique()
-    if ftype == "url":
-        return f"https://{owned.unique()}.example.com/"
-    if ftype in ("integer", "number", "phone", "date", "datetime"):
-        serial = run_serial(owned.run_id)
-        return {
-            "integer": serial, "number": serial, "phone": f"+{serial}",
-            "date": (dt.date(1900, 1, 1) + dt.timedelta(days=serial % 73_000)).isoformat(),
-            "datetime": (dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
-                         + dt.timedelta(seconds=serial)).isoformat(),
-        }[ftype]
-    return data.draw(value_for(definition), label=f"unique {definition.get('alias')}")
 
 
 def base_payload(owned: OwnedRecords, entity: str, published: list[dict],
