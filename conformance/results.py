@@ -156,15 +156,11 @@ def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> dict:
 def _graded(settings: Settings, f: dict, kind: str) -> dict:
     """What a failure rests on (conformance/checks/evidence.py), and whether this run lists
     it as a warning (`--flexie-assumptions warn` and nothing but our assumption behind it)."""
-    from conformance.checks.evidence import ASSUMED, report_evidence
+    from conformance.checks.evidence import Evidence, report_evidence
 
-    if f.get("evidence"):
-        level, source = f["evidence"], f.get("evidence_source") or ""
-    else:
-        found = report_evidence(kind, str(f.get("check") or ""), str(f.get("message") or ""))
-        level, source = found.level, found.source
-    warning = level == ASSUMED and settings.assumptions == "warn"
-    return {"evidence": level, "evidence_source": source, "warning": warning}
+    found = Evidence(f["evidence"], f.get("evidence_source") or "") if f.get("evidence") \
+        else report_evidence(kind, str(f.get("check") or ""), str(f.get("message") or ""))
+    return found.graded(settings.assumptions)
 
 
 def _failure_entry(settings: Settings, f: dict, outcomes: dict[str, str]) -> dict:

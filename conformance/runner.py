@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
-from conformance.checks.evidence import ASSUMED, Evidence, schemathesis_evidence
+from conformance.checks.evidence import schemathesis_evidence
 from conformance.checks.registry import NotChecked, Sampler, check_evidence
 from conformance.checks.shapes import envelope, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
@@ -410,13 +410,8 @@ class Runner:
             "response_excerpt": reply.text[:500] if reply else None,
             "curl": self._curl(case) if case is not None else (
                 reply.curl if reply is not None and reply.curl else failure.request),
-            **self._graded(failure.evidence),
+            **failure.evidence.graded(self.settings.assumptions),
         })
-
-    def _graded(self, evidence: Evidence) -> dict:
-        """A failure's evidence, and whether it is only a warning in this run."""
-        warning = evidence.level == ASSUMED and self.settings.assumptions == "warn"
-        return {**evidence.as_dict(), "warning": warning}
 
     def _remember_schemathesis_failure(self, op: Operation, case: Any,
                                        reply: Reply) -> list[dict]:
@@ -431,7 +426,7 @@ class Runner:
                 "operation": op.key, "check": f"{code} {title}".strip(),
                 "message": str(message).strip()[:800], "status": reply.status,
                 "response_excerpt": reply.text[:500], "curl": self._curl(case),
-                **self._graded(schemathesis_evidence(code, op.key)),
+                **schemathesis_evidence(code, op.key).graded(self.settings.assumptions),
             }))
         return entries
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks import evidence
-from conformance.checks.registry import ALIAS_EVIDENCE, CASE_CHECKS, EVIDENCE, PROBES
+from conformance.checks.registry import ALIAS_CHECKS, CASE_CHECKS, EVIDENCE, PROBES
 from contract.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ EDIT_CONTACT = "conformance/test_probes.py::test_probes[PUT /contacts/edit]"
 
 def _grades() -> list[evidence.Evidence]:
     found = []
-    for name in [*CASE_CHECKS, *PROBES, *ALIAS_EVIDENCE]:
+    for name in [*CASE_CHECKS, *PROBES, *ALIAS_CHECKS]:
         spec = EVIDENCE[name]
         found += [spec] if isinstance(spec, evidence.Evidence) else \
             [spec(op) for op in OPERATIONS]
@@ -42,7 +42,7 @@ def _grades() -> list[evidence.Evidence]:
 
 
 def test_every_check_declares_its_evidence():
-    registered = {*CASE_CHECKS, *PROBES, *ALIAS_EVIDENCE}
+    registered = {*CASE_CHECKS, *PROBES, *ALIAS_CHECKS}
     assert registered <= set(EVIDENCE), registered - set(EVIDENCE)
     assert len(registered) >= 20
 

@@ -23,12 +23,12 @@ from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import DataObject, SearchStrategy
 
 from conformance.aliases import owned_for, plan_of, published_fields, target_for
-from conformance.checks.evidence import CLIENTS, PAGE, assumed, documented, strongest
+from conformance.checks.evidence import CLIENTS, PAGE, assumed, documented
 from conformance.checks.registry import (
     ALIAS_CHECKS,
-    ALIAS_EVIDENCE,
     CheckFailure,
     alias_check,
+    alias_evidence,
 )
 from conformance.context import RunContext
 from conformance.generation import operation_seed, seeded_value
@@ -66,7 +66,7 @@ def _run(names: tuple[str, ...], ctx: Any, where: str, *, stop_at_failure: bool)
                 break
     if problems:
         raise CheckFailure(", ".join(failed), where, "; ".join(problems),
-                           evidence=strongest(ALIAS_EVIDENCE[n] for n in failed))
+                           evidence=alias_evidence(failed))
 
 
 # --- published fields ----------------------------------------------------------------------
@@ -475,7 +475,7 @@ def _failure(rt: RoundTrip, account: str, note: str = "") -> CheckFailure | None
     named = f"alias{'es' if len(aliases) > 1 else ''} {', '.join(map(repr, aliases))}"
     return CheckFailure(", ".join(rt.found), f"account {account}, {rt.entity}, {named}",
                         "; ".join(p for found in rt.found.values() for p in found) + note,
-                        evidence=strongest(ALIAS_EVIDENCE[n] for n in rt.found))
+                        evidence=alias_evidence(rt.found))
 
 
 def _delete(rt: RoundTrip) -> None:

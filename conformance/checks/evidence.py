@@ -44,6 +44,12 @@ class Evidence:
     def as_dict(self) -> dict[str, str]:
         return {"evidence": self.level, "evidence_source": self.source}
 
+    def graded(self, assumptions: str) -> dict:
+        """The report's fields of a failure resting on this: its evidence, and whether the
+        run lists it as a warning (`--flexie-assumptions warn`, and nothing but an
+        assumption behind it)."""
+        return {**self.as_dict(), "warning": self.level == ASSUMED and assumptions == "warn"}
+
 
 def documented(source: str) -> Evidence:
     return Evidence(DOCUMENTED, source)
@@ -136,11 +142,11 @@ def report_evidence(kind: str, check: str, message: str = "") -> Evidence:
     """The evidence of a failure recorded from a failed test report; an alias test's message
     starts with the checks that failed (`[created_value_reads_back, ...] where: ...`)."""
     if kind == "alias":
-        from conformance.checks.registry import ALIAS_EVIDENCE
+        from conformance.checks.registry import ALIAS_CHECKS, alias_evidence
 
         names = message[1:].split("]", 1)[0].split(", ") if message.startswith("[") else []
-        found = [ALIAS_EVIDENCE[n] for n in names if n in ALIAS_EVIDENCE]
-        return strongest(found) if len(found) == len(names) else UNCLASSIFIED
+        known = names and all(n in ALIAS_CHECKS for n in names)
+        return alias_evidence(names) if known else UNCLASSIFIED
     if kind in ("scenario", "stateful"):
         return SCENARIO_EVIDENCE
     if check.startswith("spec lint"):

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from conformance.checks.evidence import Evidence, EvidenceSpec, resolve
+from conformance.checks.evidence import Evidence, EvidenceSpec, resolve, strongest
 from conformance.owned import OwnedRecords
 from conformance.target import Reply, Target
 from contract.operations import READS, Operation
@@ -234,7 +234,6 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
 #: Alias checks (conformance/checks/aliases.py): each returns its problems, none if it passed.
 AliasCheck = Callable[[Any], list[str]]
 ALIAS_CHECKS: dict[str, AliasCheck] = {}
-ALIAS_EVIDENCE: dict[str, Evidence] = {}
 
 
 def alias_check(*, evidence: Evidence) -> Callable[[AliasCheck], AliasCheck]:
@@ -242,7 +241,11 @@ def alias_check(*, evidence: Evidence) -> Callable[[AliasCheck], AliasCheck]:
     `@alias_check(evidence=...)`."""
     def register(func: AliasCheck) -> AliasCheck:
         _declare(func.__name__, evidence)
-        ALIAS_EVIDENCE[func.__name__] = evidence
         ALIAS_CHECKS[func.__name__] = func
         return func
     return register
+
+
+def alias_evidence(names: Iterable[str]) -> Evidence:
+    """What a failure of these alias checks rests on: the strongest of their evidence."""
+    return strongest(check_evidence(name, None) for name in names)
