@@ -487,38 +487,32 @@ def _delete(rt: RoundTrip) -> None:
 def check_round_trip(run: RunContext, account: AccountSpec, entity: str, definition: dict,
                      data: DataObject) -> None:
     """The field of `definition` round-trips on a fresh record, which is deleted after."""
-    plan = plan_of(run)
-    alias = str(definition["alias"])
     target = target_for(run, account)
-    owned = owned_for(run, target, account)
-    rt = RoundTrip(target, owned, data, entity, [definition],
-                   published_fields(run, account, entity) or [])
-    plan.record(account.name, entity, alias, round_trip="failed")
-    try:
-        _run_round_trip(rt)
-        failure = _failure(rt, account.name)
-        if failure is not None:
-            raise failure
-        _delete(rt)
-    finally:
-        owned.ledger.cleanup(lambda p: target.request("DELETE", p).status)
-    plan.record(account.name, entity, alias, round_trip="passed")
+    _judge_round_trip(run, account, RoundTrip(
+        target, owned_for(run, target, account), data, entity, [definition],
+        published_fields(run, account, entity) or []))
 
 
 def check_entity_round_trip(run: RunContext, account: AccountSpec, entity: str,
                             definitions: list[dict]) -> None:
     """Every field of `definitions` round-trips on one fresh record, batched: one create and
     one update for them all, each alias judged on its own. Under a request budget this is
-    what fits (about 6 + 2 requests per field, not 21). Aliases the budget left unjudged
-    stay not-run; a failure found before it ran out is still reported."""
-    plan = plan_of(run)
+    what fits (about 6 + 2 requests per field, not 21)."""
     target = target_for(run, account)
     seed = operation_seed(run.settings.seed, f"alias round trips {account.name} {entity}")
-    rt = RoundTrip(target, owned_for(run, target, account), SeededDraws(seed or 0), entity,
-                   definitions, published_fields(run, account, entity) or [], batched=True)
-    aliases = [str(d["alias"]) for d in definitions]
+    _judge_round_trip(run, account, RoundTrip(
+        target, owned_for(run, target, account), SeededDraws(seed or 0), entity, definitions,
+        published_fields(run, account, entity) or [], batched=True))
+
+
+def _judge_round_trip(run: RunContext, account: AccountSpec, rt: RoundTrip) -> None:
+    """Run the round trip, delete its record, and record each alias's outcome. Aliases the
+    request budget left unjudged stay not-run; a failure found before it ran out is still
+    reported."""
+    plan = plan_of(run)
+    aliases = [str(d["alias"]) for d in rt.definitions]
     for alias in aliases:
-        plan.record(account.name, entity, alias, round_trip="failed")
+        plan.record(account.name, rt.entity, alias, round_trip="failed")
     spent: BudgetSpent | None = None
     try:
         _run_round_trip(rt)
@@ -526,10 +520,10 @@ def check_entity_round_trip(run: RunContext, account: AccountSpec, entity: str,
     except BudgetSpent as exc:
         spent = exc
     finally:  # what the ledger still holds: cleanup, which the budget never refuses
-        rt.owned.ledger.cleanup(lambda p: target.request("DELETE", p, exempt=True).status)
+        rt.owned.ledger.cleanup(lambda p: rt.target.request("DELETE", p, exempt=True).status)
     for alias in aliases:
         judged = alias in rt.failed or spent is None
-        plan.record(account.name, entity, alias,
+        plan.record(account.name, rt.entity, alias,
                     round_trip=("failed" if alias in rt.failed else "passed") if judged
                     else "not-run", **({} if judged else {"detail": "request budget spent"}))
     failure = _failure(rt, account.name, "" if spent is None else
