@@ -31,6 +31,21 @@ class BudgetSpent(Exception):
         self.limit = limit
 
 
+def budget_spent_in(exc: BaseException | None) -> BudgetSpent | None:
+    """The budget's stop wherever it hides: the exception itself, inside an exception group
+    (Schemathesis groups its checks' failures), or as the cause or context of another
+    (Hypothesis's and Schemathesis's wrapping)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, BudgetSpent):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            return next(filter(None, map(budget_spent_in, exc.exceptions)), None)
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 _STATE = struct.Struct("<qqd")  # requests counted, exempt requests, next free slot (epoch s)
 
 

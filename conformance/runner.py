@@ -19,7 +19,7 @@ from conformance.checks.shapes import envelope, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
 from conformance.owned import UNKNOWN_ID, OwnedRecords
-from conformance.pacing import BudgetSpent
+from conformance.pacing import BudgetSpent, budget_spent_in
 from conformance.report.redact import redact
 from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
 from conformance.settings import Settings
@@ -30,9 +30,8 @@ from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
 def stop_if_budget_spent(exc: BaseException) -> None:
     """Re-raise the budget's stop wherever it hides (Schemathesis groups the exceptions of
     its checks, and `ignored_auth` sends requests of its own)."""
-    for inner in getattr(exc, "exceptions", None) or [exc]:
-        if isinstance(inner, BudgetSpent):
-            raise inner
+    if (spent := budget_spent_in(exc)) is not None:
+        raise spent
 
 
 def only_input_is_the_record(op: Operation) -> bool:
@@ -90,7 +89,7 @@ class RetryingTransport:
 def retry_schemathesis_requests(schema: Any, target: Target) -> None:
     """Make `schema.transport` (what Schemathesis's checks send their probes through) a
     RetryingTransport. The property lives on the schema's class, so the schema gets a subclass
-    that overrides it; done once per schema."""
+    that overrides it; done once, where the schema is loaded (session_setup.load_schema)."""
     cls = type(schema)
     if getattr(cls, "flexie_retrying", False):
         return
@@ -135,7 +134,6 @@ class Runner:
 
     # --- one case -----------------------------------------------------------------------
     def run(self, case: Any) -> None:
-        retry_schemathesis_requests(case.operation.schema, self.target)
         op = OPERATIONS_BY_KEY.get(f"{case.operation.method.upper()} {case.operation.path}")
         if op is None:
             self._run_unknown(case)

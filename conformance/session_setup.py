@@ -14,7 +14,7 @@ from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.narrowing import account_fields, narrow
 from conformance.owned import OwnedRecords, SetupError
-from conformance.runner import Runner
+from conformance.runner import Runner, retry_schemathesis_requests
 from conformance.safety import UnsafeRequest, match_request
 from conformance.settings import Settings
 from conformance.target import Target, TargetError, make_target
@@ -115,6 +115,8 @@ def load_schema(run: RunContext) -> tuple[Any, list]:
     except Exception as exc:  # Schemathesis raises several types for unusable documents
         raise StartupError(f"invalid spec {s.spec}: {str(exc).splitlines()[0]}") from None
     _register_auth(schema, target)
+    # The probes Schemathesis's checks send (ignored_auth) are paced, counted and retried.
+    retry_schemathesis_requests(schema, target)
     # Schemathesis's pytest plugin builds the coverage phase's cases at collection, for every
     # operation in every xdist worker; conformance/test_coverage.py builds them when it runs.
     schema.config.phases.coverage.enabled = False

@@ -13,22 +13,14 @@ import json
 import pytest
 
 from conformance.context import RunContext
-from conformance.pacing import BudgetSpent
+from conformance.pacing import budget_spent_in
 from conformance.results import LEFT_OUT
 
 
 def spent_budget(exc: BaseException | None) -> bool:
     """Whether the request budget stopped the test (directly, or inside Hypothesis's or
     Schemathesis's wrapping of it)."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, BudgetSpent):
-            return True
-        if isinstance(exc, BaseExceptionGroup):
-            return any(spent_budget(inner) for inner in exc.exceptions)
-        exc = exc.__cause__ or exc.__context__
-    return False
+    return budget_spent_in(exc) is not None
 
 
 def left_out(report: pytest.TestReport, item: pytest.Item, budget: int | None) -> None:
