@@ -53,8 +53,6 @@ def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
                                   override=Override(), feedback=FeedbackSources()))
 
 
-
-
 def seeded_values(strategy: Any, seed: int, count: int) -> list[Any]:
     """Up to `count` values of `strategy`, the same for the same seed, without Hypothesis's
     first example, which is its simplest whatever the seed (0, "", the first option) where

@@ -15,7 +15,7 @@ from typing import Any
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import schemathesis_evidence
 from conformance.checks.registry import NotChecked, Sampler, check_evidence
-from conformance.checks.shapes import envelope, record_path, render
+from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
 from conformance.owned import UNKNOWN_ID, OwnedRecords
@@ -347,9 +347,7 @@ class Runner:
         if record_id is None:
             return None
         reply = self.target.request("GET", record_path(op, self.owned.ce_table, record_id))
-        singular, _ = envelope(op.resource)
-        body = reply.json if isinstance(reply.json, dict) else {}
-        return body.get(singular) if reply.status == 200 else None
+        return record_in(reply, op.resource) if reply.status == 200 else None
 
     def _journal(self, op: Operation, case: Any, reply: Reply) -> None:
         if op.effect != CREATES or reply.status >= 300 or op.action == "add_reply":

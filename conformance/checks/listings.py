@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.evidence import PAGE, PUBLISHED, documented
 from conformance.checks.registry import CheckContext, case_check, probe
-from conformance.checks.shapes import envelope, record_path, render
+from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.target import Reply
 from contract.fields import FILTER_TYPE
 from contract.resources import KINDS_BY_NAME
@@ -98,11 +98,10 @@ def _fill(ctx: CheckContext, missing: int) -> None:
 def _owned_pair(ctx: CheckContext) -> list[dict]:
     """Two owned records as they are now (property tests may have changed them)."""
     fresh: list[dict] = []
-    singular, _ = envelope(ctx.op.resource)
     for record_id in ctx.owned.ids.get(ctx.op.resource, [])[:4]:
         reply = ctx.target.request("GET", record_path(ctx.op, ctx.owned.ce_table, record_id))
-        record = (reply.json or {}).get(singular) if isinstance(reply.json, dict) else None
-        if reply.status == 200 and isinstance(record, dict):
+        record = record_in(reply, ctx.op.resource)
+        if reply.status == 200 and record is not None:
             fresh.append(record)
             if len(fresh) == 2:
                 break
@@ -137,9 +136,8 @@ def _fresh_pair(ctx: CheckContext, field: dict) -> list[dict]:
     for _ in range(2):
         body = {**ctx.owned.payload(resource), field["alias"]: ctx.owned.unique(field["alias"])}
         reply = ctx.target.request("POST", f"{base}/new", json_body=body)
-        singular, _ = envelope(resource)
-        record = (reply.json or {}).get(singular) if isinstance(reply.json, dict) else None
-        if reply.status not in (200, 201) or not isinstance(record, dict) \
+        record = record_in(reply, resource)
+        if reply.status not in (200, 201) or record is None \
                 or not isinstance(record.get("id"), int):
             raise ctx.fail(f"POST {base}/new answered {reply.status}: could not create the "
                            "records to find", reply)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from conformance.checks.evidence import CLIENTS, PAGE, PUBLISHED, documented
 from conformance.checks.registry import SUCCESS, CheckContext, case_check
-from conformance.checks.shapes import envelope, fields_by_alias, listing_path, record_path
+from conformance.checks.shapes import (
+    envelope,
+    fields_by_alias,
+    listing_path,
+    record_in,
+    record_path,
+)
 from conformance.safety import addressed_id, match_request
 from conformance.target import Reply
 from contract.operations import CREATES, Operation
@@ -28,10 +34,8 @@ def _equal(field: dict | None, written: object, read: object) -> bool:
 
 
 def _sent_id(case, reply: Reply, op: Operation) -> int | None:
-    singular, _ = envelope(op.resource)
-    body = reply.json if isinstance(reply.json, dict) else {}
-    record = body.get(singular)
-    if isinstance(record, dict) and isinstance(record.get("id"), int):
+    record = record_in(reply, op.resource)
+    if record is not None and isinstance(record.get("id"), int):
         return record["id"]
     return addressed_id((case.path_parameters or {}).get("id"))
 
@@ -48,9 +52,8 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
     if record_id is None:
         raise ctx.fail(f"answer {reply.status} names no record id", reply)
     got = ctx.target.request("GET", record_path(op, ctx.owned.ce_table, record_id))
-    singular, _ = envelope(op.resource)
-    stored = (got.json or {}).get(singular) if isinstance(got.json, dict) else None
-    if got.status != 200 or not isinstance(stored, dict):
+    stored = record_in(got, op.resource)
+    if got.status != 200 or stored is None:
         raise ctx.fail(f"record {record_id} written with {reply.status} reads back as HTTP "
                        f"{got.status}", got)
     fields = fields_by_alias(op.resource, ctx.owned.custom_fields.get(op.resource, []))

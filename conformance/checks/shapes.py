@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.target import Reply
 from contract.operations import Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME
 
@@ -10,6 +11,14 @@ def envelope(resource: str) -> tuple[str, str]:
     """(key of one record, key of a listing) for the resource."""
     res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME[resource]
     return res.singular, res.plural
+
+
+def record_in(reply: Reply, resource: str) -> dict | None:
+    """The record an answer holds under the resource's single-record key, if it is an
+    object (None: no such record, whatever the status)."""
+    body = reply.json if isinstance(reply.json, dict) else {}
+    record = body.get(envelope(resource)[0])
+    return record if isinstance(record, dict) else None
 
 
 def render(path: str, ce_table: str | None, **params: object) -> str:
