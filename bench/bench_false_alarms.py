@@ -29,7 +29,6 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,10 +45,10 @@ from bench.common import (
     fmt,
     machine,
     progress,
+    run_jobs,
     run_suite,
     save_json,
     snapshot,
-    stop_all,
 )
 from tests.transport import VARIANTS
 
@@ -145,12 +144,7 @@ def run_one(variation: Variation, seed: int, timeout: float) -> Outcome:
 
 def run_all(chosen: list[Variation], seeds: int, jobs: int, timeout: float) -> list[Outcome]:
     work = [(v, s) for v in chosen for s in range(1, seeds + 1)]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        try:
-            return list(pool.map(lambda item: run_one(*item, timeout), work))
-        except KeyboardInterrupt:  # end the children now: the pool's exit waits for them
-            stop_all()
-            raise
+    return run_jobs(lambda item: run_one(*item, timeout), work, jobs)
 
 
 def report(outcomes: list[Outcome]) -> list[str]:

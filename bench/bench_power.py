@@ -43,7 +43,6 @@ import os
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,11 +61,11 @@ from bench.common import (
     median,
     mock_server,
     progress,
+    run_jobs,
     run_schemathesis,
     run_suite,
     save_json,
     snapshot,
-    stop_all,
     write_adapted_spec,
 )
 from bench.power_budget import MAX_REQUESTS, TARGET_PCT
@@ -321,17 +320,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run_all(faults: list[str], args: argparse.Namespace) -> tuple[FaultResult, list[FaultResult]]:
     """The faithful mock first, then the faults, `--jobs` at a time."""
     faithful = measure(None, args)
-    if args.jobs == 1:
-        faulty = [measure(f, args) for f in faults]
-    else:
-        pool = ThreadPoolExecutor(max_workers=args.jobs)
-        try:
-            faulty = list(pool.map(lambda f: measure(f, args), faults))
-        except BaseException:  # Ctrl-C or an error: end the other job's runs too
-            stop_all()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+    faulty = run_jobs(lambda f: measure(f, args), faults, args.jobs)
     attribute(faulty, faithful)
     attribute([faithful], faithful)
     return faithful, faulty

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -101,6 +102,22 @@ def stop_all() -> None:
     _STOPPING.set()
     for pid in list(_CHILDREN):
         _killpg(pid)
+
+
+def run_jobs(work: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any]:
+    """`work` on every item, `jobs` at a time, results in the items' order. On Ctrl-C or an
+    error every run this benchmark started is stopped (the other job's too) before it is
+    raised: a pool's exit would otherwise wait for them."""
+    if jobs <= 1:
+        return [work(item) for item in items]
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        return list(pool.map(work, items))
+    except BaseException:
+        stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def exits_cleanly(name: str) -> Callable[[Callable[..., int]], Callable[..., int]]:

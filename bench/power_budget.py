@@ -22,11 +22,10 @@ red, has no budget section, or spent over --max-requests.
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import SuiteRun, fmt, median, progress, run_suite, stop_all
+from bench.common import SuiteRun, fmt, median, progress, run_jobs, run_suite
 
 TARGET_PCT = 90.0
 MAX_REQUESTS = 1000
@@ -111,20 +110,10 @@ def run_faithful(seed: int, timeout: float) -> SuiteRun:
 def run_all(faults: list[str], args: argparse.Namespace) -> tuple[SuiteRun, list[BudgetResult]]:
     """The faithful ci run first, then the faults, `--jobs` at a time (with 2, the faithful
     run shares the machine with the first faults)."""
-    jobs = list(enumerate(faults))
-    if args.jobs == 1:
-        faithful = run_faithful(args.seed, args.timeout)
-        return faithful, [measure(f, i, args.seed, args.timeout) for i, f in jobs]
-    pool = ThreadPoolExecutor(max_workers=args.jobs)
-    try:
-        pending = pool.submit(run_faithful, args.seed, args.timeout)
-        results = list(pool.map(lambda j: measure(j[1], j[0], args.seed, args.timeout), jobs))
-        return pending.result(), results
-    except BaseException:  # Ctrl-C or an error: end the other job's runs too
-        stop_all()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    tasks = [lambda: run_faithful(args.seed, args.timeout)] + [
+        lambda i=i, f=f: measure(f, i, args.seed, args.timeout) for i, f in enumerate(faults)]
+    faithful, *results = run_jobs(lambda task: task(), tasks, args.jobs)
+    return faithful, results
 
 
 def verdict(run: SuiteRun) -> str:
