@@ -8,6 +8,8 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from conformance.exercised import split_nodeid
+
 
 @dataclass
 class Observed:
@@ -181,11 +183,9 @@ def current_bucket() -> str:
     running = os.environ.get("PYTEST_CURRENT_TEST")
     if not running or not running.endswith("(call)"):
         return SETUP_BUCKET
-    name = running.rsplit(" (", 1)[0].split("::")[-1]
-    func, bracket, rest = name.partition("[")
-    if bracket and func in _RUNNER_TESTS and rest.endswith("]"):
-        return rest[:-1]
-    return name
+    nodeid = running.rsplit(" (", 1)[0]
+    func, param = split_nodeid(nodeid)
+    return param if param is not None and func in _RUNNER_TESTS else nodeid.split("::")[-1]
 
 
 _RUNNER_TESTS = ("test_probes", "test_operation", "test_coverage")
