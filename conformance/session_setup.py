@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from typing import Any
 
 import jsonschema
 import pytest
 
+from conformance import stopping
 from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.narrowing import account_fields, narrow
@@ -172,7 +172,7 @@ def ensure_runner(run: RunContext, session: pytest.Session) -> Runner:
     owned = OwnedRecords(target, ledger, s.run_id, s.ce_table, allow_send=s.allow_send,
                          read_only=s.read_only)
     run.runner = Runner(s, target, owned, run.observed)
-    _install_signal_cleanup()
+    stopping.install()  # Ctrl-C and SIGTERM stop between requests, then clean up
     if not s.read_only:
         try:
             owned.setup()
@@ -218,17 +218,6 @@ def setup_failure(run: RunContext, exc: Exception) -> dict:
 
 #: The name a response-schema violation has in the report (Schemathesis's code and title).
 SCHEMA_VIOLATION = "ST108 Response violates schema"
-
-
-def _install_signal_cleanup() -> None:
-    """SIGTERM ends the run like Ctrl-C does, so the cleanup in sessionfinish still runs."""
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        signal.signal(signal.SIGTERM, on_term)
-    except ValueError:  # not the main thread (xdist worker threads): nothing to install
-        pass
 
 
 def cleanup(run: RunContext) -> tuple[int, list[str]]:

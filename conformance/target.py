@@ -26,6 +26,7 @@ import requests
 
 from conformance.observed import Traffic, current_bucket, meter
 from conformance.pacing import SharedPace, shared_pace
+from conformance.stopping import stop_if_requested
 
 if TYPE_CHECKING:
     from conformance.settings import Settings
@@ -210,6 +211,8 @@ class Target:
         bucket = bucket or current_bucket()
         attempt = 0
         while True:
+            if not exempt:
+                stop_if_requested()  # Ctrl-C lands here, never inside a request
             if self.pace is not None:
                 self.pace.take(exempt=exempt)  # may raise BudgetSpent: nothing was sent
             self.traffic.sent(bucket)

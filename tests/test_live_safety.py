@@ -4,6 +4,7 @@ when interrupted; a killed run's leftovers are swept."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import subprocess
 import sys
@@ -95,6 +96,33 @@ def test_an_interrupted_run_still_cleans_up(live, tmp_path, signum):
     output, _ = proc.communicate(timeout=HANG_GUARD_S)
     assert "cleanup deleted" in output, output[-3000:]
     assert _unchanged(app, before)
+    assert read_outstanding(tmp_path / "ledger.jsonl") == []
+
+
+@pytest.mark.slow
+def test_an_interrupt_during_a_create_loses_no_record(tmp_path):
+    """Ctrl-C while a create is in flight: the workspace makes the record, and the run must
+    still learn its id, journal it and delete it (it stops before its next request)."""
+    app = create_app()
+    before = {a: app.backend.snapshot(a) for a in ACCOUNTS}
+    child: dict[str, subprocess.Popen] = {}
+    creates = itertools.count()
+
+    def interrupting(environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/new") \
+                and next(creates) == 40 and "run" in child:
+            child["run"].send_signal(signal.SIGINT)
+            time.sleep(0.5)  # the signal arrives while the run waits for this answer
+        return app(environ, start_response)
+
+    base, stop = serve_in_thread(interrupting, host="127.0.0.1", port=0)
+    try:
+        child["run"] = _start(base.rstrip("/") + "/api", tmp_path)
+        output, _ = child["run"].communicate(timeout=HANG_GUARD_S)
+    finally:
+        stop()
+    assert "cleanup deleted" in output, output[-3000:]
+    assert _unchanged(app, before), "a create cut off by Ctrl-C left its record behind"
     assert read_outstanding(tmp_path / "ledger.jsonl") == []
 
 
