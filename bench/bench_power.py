@@ -4,6 +4,7 @@
                                 [--attribute] [--st-spec published|adapted] [--timeout 900]
     python bench/bench_power.py --budget [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
                                 [--target 90] [--max-requests 1000] [--timeout 900]
+                                [--assumptions fail|warn]
 
 --budget is detection under the request budget (issue 16): per fault, our `ci` profile
 (budget 1,000 requests) beside our `quick` profile, both with -x; caught by a check meant
@@ -71,7 +72,7 @@ from bench.common import (
     snapshot,
     write_adapted_spec,
 )
-from bench.power_budget import MAX_REQUESTS, TARGET_PCT, caught
+from bench.power_budget import MAX_REQUESTS, TARGET_PCT, caught, suite_options
 from bench.power_budget import first as first_caught
 from bench.power_budget import run_all as run_budget
 from bench.power_budget import summarise as summarise_budget
@@ -94,9 +95,10 @@ class FaultResult:
     st_first_is_noise: bool | None = None  # st's first failure also occurs on the faithful mock
 
 
-def run_ours(fault: str | None, seed: int, timeout: float) -> SuiteRun:
+def run_ours(fault: str | None, seed: int, timeout: float,
+             options: list[str] | None = None) -> SuiteRun:
     """Our quick profile in process, stopping at the first failure."""
-    extra = ["-x"] + (["--flexie-mock-fault", fault] if fault else [])
+    extra = ["-x", *(options or [])] + (["--flexie-mock-fault", fault] if fault else [])
     return run_suite(extra, seed, timeout)
 
 
@@ -113,7 +115,7 @@ def measure(fault: str | None, args: argparse.Namespace) -> FaultResult:
     """Ours, then Schemathesis (first failure, and to completion with --attribute)."""
     name = fault or FAITHFUL
     progress(f"{name}: ours ...")
-    ours = run_ours(fault, args.seed, args.timeout)
+    ours = run_ours(fault, args.seed, args.timeout, suite_options(args))
     progress(f"{name}: ours {verdict_ours(ours, fault)} in {ours.wall_s:.1f}s; schemathesis ...")
     st = run_st(fault, args.seed, args.timeout, stop_first=True, spec=args.st_spec_path)
     progress(f"{name}: schemathesis {st.outcome} in {st.wall_s:.1f}s")
@@ -324,6 +326,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-requests", type=int, default=MAX_REQUESTS,
                    help=f"--budget: the requests a detection and the faithful run may spend "
                         f"by the budget's count (default {MAX_REQUESTS})")
+    p.add_argument("--assumptions", choices=("fail", "warn"), default="fail",
+                   help="our suite's --flexie-assumptions (default fail); with warn, as the "
+                        "README runs staging, a failure resting on an assumption is a "
+                        "warning and catches nothing")
     p.add_argument("--attribute", action="store_true",
                    help="also run Schemathesis to completion per fault and diff its failures "
                         "with the faithful mock's (about 70 s more per fault)")
@@ -357,8 +363,8 @@ def main_budget(args: argparse.Namespace) -> int:
     """--budget: ci beside quick per fault, the faithful mock under ci; 1 if the gate shuts."""
     faults = choose_faults(args.faults)
     progress(f"{len(faults)} faults, profiles ci and quick (-x), seed {args.seed}, "
-             f"jobs {args.jobs}; target {args.target:.0f}% within {args.max_requests:,} "
-             f"requests")
+             f"jobs {args.jobs}, assumptions {args.assumptions}; target {args.target:.0f}% "
+             f"within {args.max_requests:,} requests")
     started, before = time.time(), machine()
     with snapshot(not args.live_tree) as tree:
         progress(f"running the tree at {tree}")
@@ -369,6 +375,7 @@ def main_budget(args: argparse.Namespace) -> int:
     for line in verdict.lines:
         print(line)
     save_json(args.json, {"mode": "budget", "seed": args.seed, "jobs": args.jobs,
+                          "assumptions": args.assumptions,
                           "machine": before, "snapshot": not args.live_tree,
                           "loadavg_end": os.getloadavg(),
                           "elapsed_s": round(time.time() - started, 1),
@@ -384,8 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.budget:
         return main_budget(args)
     faults = choose_faults(args.faults)
-    progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
-             f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
+    progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, assumptions "
+             f"{args.assumptions}, schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
              f"{args.st_spec} spec"
              + (", plus full runs (--attribute)" if args.attribute else ""))
     started, before = time.time(), machine()
@@ -402,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):
         print(line)
     data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": before,
+                            "assumptions": args.assumptions,
                             "st_spec": args.st_spec,
                             "snapshot": not args.live_tree,
                             "loadavg_end": os.getloadavg(),

@@ -98,22 +98,30 @@ def faithful_ok(run: SuiteRun, max_requests: int) -> list[str]:
     return why
 
 
-def measure(fault: str, index: int, seed: int, timeout: float) -> BudgetResult:
+def suite_options(args: argparse.Namespace) -> list[str]:
+    """What every suite run of the bench is given: `--assumptions warn` measures the setting
+    the README gives staging, where a failure resting on an assumption is only a warning."""
+    return ["--flexie-assumptions", args.assumptions] if args.assumptions != "fail" else []
+
+
+def measure(fault: str, index: int, seed: int, timeout: float,
+            extra: list[str] | None = None) -> BudgetResult:
     """Both profiles on one fault, with -x; the first alternates so drift evens out."""
     order = PROFILES if index % 2 == 0 else PROFILES[::-1]
     runs: dict[str, SuiteRun] = {}
     for profile in order:
-        run = run_suite(["-x", "--flexie-mock-fault", fault], seed, timeout, profile=profile)
+        run = run_suite(["-x", "--flexie-mock-fault", fault, *(extra or [])], seed, timeout,
+                        profile=profile)
         runs[profile] = run
         progress(f"{fault}: {profile} {verdict(run, fault)} after "
                  f"{fmt(run.requests, 'd')} requests in {run.wall_s:.1f}s")
     return BudgetResult(fault, runs["ci"], runs["quick"])
 
 
-def run_faithful(seed: int, timeout: float) -> SuiteRun:
+def run_faithful(seed: int, timeout: float, extra: list[str] | None = None) -> SuiteRun:
     """The faithful mock under ci, to completion (no -x): the whole budgeted run."""
     progress("(faithful): ci to completion ...")
-    run = run_suite([], seed, timeout, profile="ci")
+    run = run_suite(extra or [], seed, timeout, profile="ci")
     progress(f"(faithful): ci {verdict(run)}, {fmt(run.requests, 'd')} requests in "
              f"{run.wall_s:.1f}s")
     return run
@@ -122,8 +130,10 @@ def run_faithful(seed: int, timeout: float) -> SuiteRun:
 def run_all(faults: list[str], args: argparse.Namespace) -> tuple[SuiteRun, list[BudgetResult]]:
     """The faithful ci run first, then the faults, `--jobs` at a time (with 2, the faithful
     run shares the machine with the first faults)."""
-    tasks = [lambda: run_faithful(args.seed, args.timeout)] + [
-        lambda i=i, f=f: measure(f, i, args.seed, args.timeout) for i, f in enumerate(faults)]
+    extra = suite_options(args)
+    tasks = [lambda: run_faithful(args.seed, args.timeout, extra)] + [
+        lambda i=i, f=f: measure(f, i, args.seed, args.timeout, extra)
+        for i, f in enumerate(faults)]
     faithful, *results = run_jobs(lambda task: task(), tasks, args.jobs)
     return faithful, results
 
