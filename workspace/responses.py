@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -116,7 +116,7 @@ class Api:
     # --- the request ------------------------------------------------------------------------
 
     def handle(self, environ: dict, start_response: StartResponse, op: Operation,
-               args: dict[str, str]) -> Iterable[bytes]:
+               args: Mapping[str, str]) -> Iterable[bytes]:
         faults = self.faults.on(op.key)  # the faults of this route: set lookups from here on
         try:
             query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
@@ -173,7 +173,7 @@ class Api:
                            "parameter, or an OAuth token as Authorization: Bearer.")
 
     @staticmethod
-    def path_params(args: dict[str, str]) -> dict[str, Any]:
+    def path_params(args: Mapping[str, str]) -> dict[str, Any]:
         params: dict[str, Any] = {}
         for name, value in args.items():
             if name in ("id", "entityId"):
