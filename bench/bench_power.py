@@ -168,7 +168,8 @@ def attribute(results: list[FaultResult], faithful: FaultResult) -> None:
 
 def table(results: list[FaultResult], attributed: bool) -> str:
     """The side-by-side table, one row per fault, the faithful mock first."""
-    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first check meant for it':<56} "
+    w = max([26, *(len(r.fault) + 1 for r in results)])  # route-scoped specs are long
+    head = (f"{'fault':<{w}} {'ours':<9} {'time s':>7}  {'first check meant for it':<56} "
             f"{'schemathesis':<12} {'time s':>7}  {'its first failure':<34}")
     if attributed:
         head += f"  {'first':<5} {'new vs faithful':>15}"
@@ -176,7 +177,7 @@ def table(results: list[FaultResult], attributed: bool) -> str:
     for r in results:
         fault = fault_of(r)
         test = (first_caught(r.ours, fault) if fault else short_test(r.ours.first_failed))[:56]
-        line = (f"{r.fault:<26} {verdict_ours(r.ours, fault)[:9]:<9} {r.ours.wall_s:>7.1f}  "
+        line = (f"{r.fault:<{w}} {verdict_ours(r.ours, fault)[:9]:<9} {r.ours.wall_s:>7.1f}  "
                 f"{test:<56} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}  "
                 f"{short_st(r.st)[:34]:<34}")
         if attributed:

@@ -166,14 +166,15 @@ def first(run: SuiteRun, fault: str) -> str:
 
 def table(results: list[BudgetResult]) -> str:
     """One row per fault, ci beside quick, then each profile's first failure."""
-    head = (f"{'fault':<28} {'ci':<9} {'reqs':>5} {'spent':>5} {'time s':>6}   "
+    w = max([28, *(len(r.fault) + 1 for r in results)])  # route-scoped specs are long
+    head = (f"{'fault':<{w}} {'ci':<9} {'reqs':>5} {'spent':>5} {'time s':>6}   "
             f"{'quick':<9} {'reqs':>5} {'time s':>6}   {'reqs q/ci':>9}")
     lines = [head, "-" * len(head)]
     for r in results:
         ratio = (r.quick.requests / r.ci.requests
                  if caught(r.ci, r.fault) and caught(r.quick, r.fault) and r.ci.requests
                  else None)
-        lines.append(f"{r.fault:<28} {verdict(r.ci, r.fault):<9} {fmt(r.ci.requests, 'd'):>5} "
+        lines.append(f"{r.fault:<{w}} {verdict(r.ci, r.fault):<9} {fmt(r.ci.requests, 'd'):>5} "
                      f"{fmt(spent(r.ci), 'd'):>5} {r.ci.wall_s:>6.1f}   "
                      f"{verdict(r.quick, r.fault):<9} {fmt(r.quick.requests, 'd'):>5} "
                      f"{r.quick.wall_s:>6.1f}   {fmt(ratio, '.1f'):>9}")
