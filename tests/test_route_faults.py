@@ -7,8 +7,10 @@ the scoped fault: only the aimed route's observation may differ.
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import pytest
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.operations import OPERATIONS_BY_KEY
+from tests.suite_runner import run_suite
 from workspace import create_app
 from workspace.faults import FaultName, FaultSpec, describe_all, resolve
 from workspace.server import main as mock_main
@@ -146,7 +149,7 @@ def test_a_bad_spec_is_one_readable_line(spec):
         assert part in message, message
 
 
-def test_the_server_flag_takes_a_spec_and_refuses_a_bad_one(capsys):
+def test_the_server_flag_refuses_a_bad_spec_and_lists_the_syntax(capsys):
     assert mock_main(["--fault", "edit-creates@PATCH /acounts/edit", "--port", "0"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("flexie-mock: error: unknown route") and "\n" not in err
@@ -161,3 +164,18 @@ def test_the_replay_command_quotes_a_spec_with_its_space():
     words = shlex.split(replay_command(settings, "conformance/test_x.py::t[PATCH /x]"))
     given = [words[i + 1] for i, w in enumerate(words) if w == "--flexie-mock-fault"]
     assert given == [spec, "limit-ignored"]
+
+
+@pytest.mark.slow
+def test_the_suite_option_takes_a_spec_and_its_replay_reruns_it(tmp_path: Path):
+    """`--flexie-mock-fault 'NAME@METHOD PATH'` reaches the embedded mock: the suite names the
+    aimed route alone, and each failure's replay command hands the same spec back."""
+    spec = "edit-creates@PATCH /accounts/edit"
+    run = run_suite("--flexie-mock-fault", spec, "-k", "test_probes and accounts and edit",
+                    "--flexie-coverage", "off", reports=tmp_path)
+    assert run.code == 1, run.output[-2000:]
+    failures = json.loads((tmp_path / "conformance.json").read_text())["failures"]
+    assert {(f["check"], f["operation"]) for f in failures} == {
+        ("edit_never_creates", "PATCH /accounts/edit")}
+    words = shlex.split(failures[0]["replay"])
+    assert words[words.index("--flexie-mock-fault") + 1] == spec
