@@ -106,13 +106,13 @@ class Fault:
     description: str
     breaks: str  # the part of the contract it breaks
     notice: str  # how a conformance suite should notice it
-    #: The operations the fault can change, where that is plain from how the mock applies
-    #: it; a route-scoped spec on any other operation is refused as a mistake.
     #: The checks meant to report the fault: `failures[].check` values of conformance.json
     #: (our checks by name, Schemathesis's as "ST<code> <title>", a scenario by its test id).
     #: tests/test_suite_self_test.py proves each reports it; the benchmarks count a fault as
     #: caught only when one of these names it.
     caught_by: tuple[str, ...] = ()
+    #: The operations the fault can change, where that is plain from how the mock applies
+    #: it; a route-scoped spec on any other operation is refused as a mistake.
     affects: OperationTest = _every
 
 
