@@ -27,6 +27,7 @@ ST_STATUS = "ST103 Undocumented status code"
 ST_CONTENT_TYPE = "ST105 Undocumented Content-Type"
 ST_SERVER_ERROR = "ST101 Server error"
 ST_AUTH = "ST401 API accepts requests without authentication"
+ST_INVALID_AUTH = "ST401 API accepts invalid authentication"
 
 
 class FaultName(StrEnum):
@@ -160,7 +161,7 @@ _CATALOGUE: tuple[Fault, ...] = (
           "An unknown key is served as acme; a missing key is still 401.",
           "security: an unknown key answers 401",
           "send a request with a made-up key and expect 401",
-          caught_by=("unknown_key_is_refused",),
+          caught_by=("unknown_key_is_refused", ST_INVALID_AUTH),
           affects=_secured),
     Fault(FaultName.ERROR_NOT_JSON,
           "Error answers are text/html pages.",
