@@ -37,6 +37,7 @@ from conformance.exercised import (
     scenario_operations,
     split_nodeid,
 )
+from conformance.identity import run_identity
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.lint import METHODS
@@ -437,7 +438,7 @@ def _header(run: RunContext, raw: dict) -> dict:
                    "account": target_account(run)},
         "spec": {"title": str(info.get("title", "")), "version": str(info.get("version", "")),
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
-        "profile": s.profile, "seed": s.seed,
+        "profile": s.profile, "seed": s.seed, "run": run_identity(s),
         "started": datetime.fromtimestamp(run.started, tz=UTC).isoformat(timespec="seconds"),
     }
 
