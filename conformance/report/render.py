@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import os
 import tempfile
@@ -84,8 +86,13 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(doc: Mapping[str, Any]) -> str:
-    """The self-contained HTML page for an already derived (and redacted) document."""
-    return _environment().get_template("conformance.html.j2").render(**build_view(doc))
+    """The self-contained HTML page for an already derived (and redacted) document; a fleet
+    run's page carries the matrix's script, allowed by its hash alone."""
+    view = build_view(doc)
+    script = (TEMPLATES / "fleet.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return _environment().get_template("conformance.html.j2").render(
+        **view, fleet_script=script, fleet_script_hash=f"sha256-{digest}")
 
 
 def _write_atomic(path: Path, text: str) -> None:
