@@ -13,7 +13,6 @@ import hashlib
 import html
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,6 +35,7 @@ from conformance.report import (
 )
 from conformance.report.render import TEMPLATES
 from conformance.report.validate import results_schema
+from tests.browser import CHROMIUM
 
 API_KEY = "secret-key-123"
 CLIENT_SECRET = "cl!ent/se'cret+42&<x>"
@@ -597,10 +597,6 @@ def test_redact_is_idempotent(text: str, secrets: list[str]) -> None:
 
 
 # --- headless browser ----------------------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
-                                         if Path("/usr/bin/chromium").exists() else None)
-
 
 @pytest.mark.skipif(CHROMIUM is None,
                     reason="chromium not installed (Debian: apt-get install -y chromium)")
