@@ -187,8 +187,18 @@ def _rank(item: pytest.Item) -> int:
     return _ORDER.index(module) if module in _ORDER else len(_ORDER)
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each operation's tests with its resource group before pytest's own `-m`
+    selection runs (a later hook would mark tests that `-m contacts` already deselected)."""
+    for item in items:
+        op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
+        if op is not None:
+            item.add_marker(getattr(pytest.mark, op.group))
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def order_and_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_rank)  # stable: keeps the order within a module
     run = active()
     if run is not None and run.settings.budget is not None:
@@ -197,10 +207,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         budget.order(items)
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         run.observed.plan = budget.plan(items, run.settings.budget, workers).as_dict()
-    for item in items:
-        op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
-        if op is not None:
-            item.add_marker(getattr(pytest.mark, op.group))
 
 
 @pytest.hookimpl(hookwrapper=True)

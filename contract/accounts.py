@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract.fields import FIELD_TYPES, Field
+from contract.fields import FIELD_TYPES, Field, JsonObject
 from contract.resources import CUSTOM_ENTITIES, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 from contract.schemas import TABLE_NAME_PATTERN
 
@@ -134,17 +134,17 @@ def _str(value: object, what: str, where: str) -> str:
     return value
 
 
-def _optional_str(raw: dict, key: str, where: str) -> str | None:
+def _optional_str(raw: JsonObject, key: str, where: str) -> str | None:
     return None if key not in raw else _str(raw[key], key, where)
 
 
-def _unknown(raw: dict, allowed: set[str], where: str, what: str = "key") -> None:
+def _unknown(raw: JsonObject, allowed: set[str], where: str, what: str = "key") -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise AccountsError(f"{where}: unknown {what}(s) {', '.join(unknown)}")
 
 
-def _array(value: object, what: str, where: str) -> list:
+def _array(value: object, what: str, where: str) -> list[object]:
     if not isinstance(value, list):
         raise AccountsError(f"{where}: {what} must be an array of tables ([[account.{what}]])")
     return value

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from contract.examples import body_example, path_example
+from contract.fields import JsonObject
 from contract.operations import OPERATIONS, Operation
 from contract.resources import GROUPS, NOTE_TYPES, TAGS
 from contract.schemas import (
@@ -24,9 +25,9 @@ from contract.schemas import (
 )
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "flexie-api.json"
-SECURITY = [{"apikeyHeader": []}, {"apikeyQuery": []}, {"oauth2": []}]
+SECURITY: list[dict[str, list[str]]] = [{"apikeyHeader": []}, {"apikeyQuery": []}, {"oauth2": []}]
 
-PATH_PARAMS = {
+PATH_PARAMS: dict[str, JsonObject] = {
     "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "The record's id."},
     "entityId": {"type": "integer", "minimum": 1, "maximum": MAX_ID,
                  "description": "The id of the record."},
@@ -39,7 +40,7 @@ PATH_PARAMS = {
 }
 _PAGING = ["limit", "start", "search", "orderBy", "orderByDir"]
 _QUERY_SETS = {"paging": _PAGING, "listing": [*_PAGING, "entityList"]}
-_QUERY_PARAMS = {
+_QUERY_PARAMS: dict[str, JsonObject] = {
     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE,
               "description": f"Records per page (at most {MAX_PAGE_SIZE})."},
     "start": {"type": "integer", "minimum": 0, "maximum": MAX_ID,
@@ -60,7 +61,7 @@ _ERRORS = {
 }
 
 
-def _parameters(op: Operation) -> list[dict]:
+def _parameters(op: Operation) -> list[JsonObject]:
     """Path parameters carry an example naming a demo record (`x-example`, which Dredd and
     Prism send); a body shared by several resources refers to this resource's copy of it,
     which carries this resource's example (`filter-input.deals`, contract/examples.py)."""
@@ -74,8 +75,8 @@ def _parameters(op: Operation) -> list[dict]:
     return params
 
 
-def _responses(op: Operation) -> dict:
-    ok: dict = {"description": op.summary + "."}
+def _responses(op: Operation) -> JsonObject:
+    ok: JsonObject = {"description": op.summary + "."}
     if op.response:
         ok["schema"] = ref(op.response)
     else:
@@ -88,7 +89,7 @@ def _responses(op: Operation) -> dict:
     return responses
 
 
-def _operation(op: Operation) -> dict:
+def _operation(op: Operation) -> JsonObject:
     out = {
         "operationId": op.operation_id,
         "summary": op.summary,
@@ -106,19 +107,19 @@ def _operation(op: Operation) -> dict:
     return out
 
 
-def _example_definitions(shared: dict) -> dict:
+def _example_definitions(shared: JsonObject) -> JsonObject:
     """Per-resource copies of the bodies several resources share, each with its example:
     a `$ref` cannot carry an example beside it (Dredd and Schemathesis ignore it)."""
     copies = {}
     for op in OPERATIONS:
         example = body_example(op)
-        if example is not None:
+        if example is not None and op.body is not None:
             copies[f"{op.body}.{op.resource}"] = {**shared[op.body], "example": example}
     return copies
 
 
-def build_spec() -> dict:
-    paths: dict[str, dict] = {}
+def build_spec() -> JsonObject:
+    paths: dict[str, JsonObject] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
     return {

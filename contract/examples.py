@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.fields import JsonObject
 from contract.operations import Operation
 
 #: The demo record each resource's examples name, and the one its delete removes.
@@ -46,7 +47,7 @@ _IDENTIFY = {"contacts": ("email", "lucas.moreau.contacts@acme.example.com"),
 
 
 #: (create, update) examples of the collections whose descriptions carry none.
-COLLECTION_EXAMPLES: dict[str, tuple[dict, dict]] = {
+COLLECTION_EXAMPLES: dict[str, tuple[JsonObject, JsonObject]] = {
     "notes": ({"text": "Called about the renewal; follow up next week."},
               {"text": "Followed up: renewal signed."}),
     "tasks": ({"task": "Call back about the renewal", "due_date": "2026-06-25T14:00:00+00:00"},
@@ -82,7 +83,7 @@ def path_example(op: Operation, name: str) -> Any:
     return RECORD_ID[op.resource]
 
 
-def body_example(op: Operation) -> dict | None:
+def body_example(op: Operation) -> JsonObject | None:
     """A per-resource example for the bodies several resources share; None: the body's own
     definition carries its example."""
     if op.body == "filter-input" and op.resource in _MATCH:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+#: A JSON object as the contract writes it: a schema, an example, a part of the spec.
+JsonObject = dict[str, Any]
 
 TEXT_MAX_LENGTH = 255  # a text (and an e-mail address) is at most 255 characters
 URL_MAX_LENGTH = 2048
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # a time of day, HH:MM
 
 #: Every field type a Flexie field can have, with the JSON type its values take on the wire.
-FIELD_TYPES: dict[str, dict] = {
+FIELD_TYPES: dict[str, JsonObject] = {
     "text": {"type": "string", "maxLength": TEXT_MAX_LENGTH},
     "textarea": {"type": "string"},
     "number": {"type": "number"},
@@ -87,7 +91,7 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # integers and ids are 32-bit
 #: when both are sent (docs/contract-notes.md, "firstname vs first_name").
 ALIAS_SYNONYMS: dict[str, str] = {"firstname": "first_name", "lastname": "last_name"}
 
-INPUT_CONSTRAINTS: dict[str, dict] = {
+INPUT_CONSTRAINTS: dict[str, JsonObject] = {
     "phone": {"pattern": PHONE_PATTERN},
     # email and url are their JSON Schema formats (FIELD_TYPES), as Schemathesis's own
     # validator (jsonschema_rs) reads them: the mock checks them with that same validator.
@@ -145,13 +149,13 @@ class Field:
     read_only: bool = False
     category: str = "core"
     custom: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: JsonObject = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.alias!r}: unknown field type {self.type!r}")
 
-    def describe(self) -> dict:
+    def describe(self) -> JsonObject:
         """The field as the list/fields endpoint publishes it."""
         return {
             "alias": self.alias,
@@ -179,7 +183,7 @@ def operand_shape(field_type: str, operator: str) -> str:
             "boolean": "boolean"}.get(field_type, "string")
 
 
-def text(alias: str, **kw) -> Field:
+def text(alias: str, **kw: Any) -> Field:
     return Field(alias, "text", **kw)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import jsonschema
 
+from contract.fields import JsonObject
 from contract.spec import to_json_schema
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -31,7 +32,7 @@ class Problem:
         return f"[{self.rule}] {self.where}: {self.message}"
 
 
-def operations(spec: dict) -> Iterator[tuple[str, str, dict, list[dict]]]:
+def operations(spec: JsonObject) -> Iterator[tuple[str, str, JsonObject, list[JsonObject]]]:
     """(method, path, operation, parameters incl. path-level ones, refs resolved)."""
     for path, item in spec.get("paths", {}).items():
         shared = item.get("parameters", [])
@@ -42,14 +43,15 @@ def operations(spec: dict) -> Iterator[tuple[str, str, dict, list[dict]]]:
                 yield method.upper(), path, op, params
 
 
-def _resolve(spec: dict, node: dict) -> dict:
+def _resolve(spec: JsonObject, node: JsonObject) -> JsonObject:
     if "$ref" in node:
         section, name = node["$ref"].split("/")[-2:]
-        return spec.get(section, {}).get(name, {})
+        resolved: JsonObject = spec.get(section, {}).get(name, {})
+        return resolved
     return node
 
 
-def unique_operation_ids(spec: dict) -> Iterator[Problem]:
+def unique_operation_ids(spec: JsonObject) -> Iterator[Problem]:
     ids = Counter(op.get("operationId") for _, _, op, _ in operations(spec))
     for method, path, op, _ in operations(spec):
         oid = op.get("operationId")
@@ -61,7 +63,7 @@ def unique_operation_ids(spec: dict) -> Iterator[Problem]:
             yield Problem("operation-id", f"{method} {path}", f"operationId {oid!r} is misspelt")
 
 
-def path_parameters_declared(spec: dict) -> Iterator[Problem]:
+def path_parameters_declared(spec: JsonObject) -> Iterator[Problem]:
     for method, path, _, params in operations(spec):
         declared = {p.get("name") for p in params if p.get("in") == "path"}
         for name in re.findall(r"{([^}]+)}", path):
@@ -74,13 +76,13 @@ def path_parameters_declared(spec: dict) -> Iterator[Problem]:
                     yield Problem("path-parameter", f"{method} {path}", f"{{{name}}} has no type")
 
 
-def tagged(spec: dict) -> Iterator[Problem]:
+def tagged(spec: JsonObject) -> Iterator[Problem]:
     for method, path, op, _ in operations(spec):
         if not op.get("tags"):
             yield Problem("tag", f"{method} {path}", "operation has no tag")
 
 
-def success_has_schema(spec: dict) -> Iterator[Problem]:
+def success_has_schema(spec: JsonObject) -> Iterator[Problem]:
     for method, path, op, _ in operations(spec):
         for code, response in op.get("responses", {}).items():
             response = _resolve(spec, response)
@@ -89,14 +91,14 @@ def success_has_schema(spec: dict) -> Iterator[Problem]:
                               f"{code} answer has no schema")
 
 
-def secured(spec: dict) -> Iterator[Problem]:
+def secured(spec: JsonObject) -> Iterator[Problem]:
     default = spec.get("security")
     for method, path, op, _ in operations(spec):
         if not op.get("security", default):
             yield Problem("security", f"{method} {path}", "operation has no security entry")
 
 
-def examples_valid(spec: dict) -> Iterator[Problem]:
+def examples_valid(spec: JsonObject) -> Iterator[Problem]:
     definitions = spec.get("definitions", {})
     for name, schema in definitions.items():
         if "example" in schema:
@@ -110,18 +112,19 @@ def examples_valid(spec: dict) -> Iterator[Problem]:
                                           response.get("schema", {}), definitions)
 
 
-def _check_example(where: str, example: object, schema: dict, definitions: dict):
+def _check_example(where: str, example: object, schema: JsonObject,
+                   definitions: JsonObject) -> Iterator[Problem]:
     try:
         jsonschema.validate(example, to_json_schema(schema, definitions))
     except jsonschema.ValidationError as exc:
         yield Problem("example", where, f"example breaks its schema: {exc.message}")
 
 
-RULES: tuple[Callable[[dict], Iterator[Problem]], ...] = (
+RULES: tuple[Callable[[JsonObject], Iterator[Problem]], ...] = (
     unique_operation_ids, path_parameters_declared, tagged, success_has_schema, secured,
     examples_valid,
 )
 
 
-def lint(spec: dict) -> list[Problem]:
+def lint(spec: JsonObject) -> list[Problem]:
     return [problem for rule in RULES for problem in rule(spec)]

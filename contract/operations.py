@@ -7,7 +7,8 @@ what it may send to a live workspace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypedDict, Unpack
 
 from contract.resources import (
     COLLECTIONS_BY_NAME,
@@ -54,6 +55,21 @@ class Operation:
         return [seg[1:-1] for seg in self.path.split("/") if seg.startswith("{")]
 
 
+class Options(TypedDict, total=False):
+    """The optional fields of an `Operation`, as the builders below pass them on."""
+
+    body: str | None
+    body_required: bool
+    query: str | None
+    effect: str
+    description: str
+    published_id: str | None
+    on_page: bool
+    in_published_spec: bool
+    secured: bool
+    conflict: str
+
+
 def _kind_ops(k: RecordKind) -> list[Operation]:
     w, p, L = k.word, k.path, k.list_path
     ws = w + ("s" if not w.endswith("y") else "")
@@ -61,7 +77,8 @@ def _kind_ops(k: RecordKind) -> list[Operation]:
         ws = "CustomEntities"
     one, many = f"single-{k.name}", f"list-{k.name}"
 
-    def op(method, path, oid, summary, action, success=200, response=one, **kw):
+    def op(method: str, path: str, oid: str, summary: str, action: str, success: int = 200,
+           response: str | None = one, **kw: Unpack[Options]) -> Operation:
         return Operation(method, path, oid, summary, k.name, k.name, action, success, response,
                          **kw)
 
@@ -125,11 +142,13 @@ def _kind_ops(k: RecordKind) -> list[Operation]:
 
 
 def _extra_kind_ops() -> list[Operation]:
-    def op(method, path, oid, summary, group, action, success=200, response=None, **kw):
-        return Operation(method, path, oid, summary, group, kw.pop("resource", group), action,
-                         success, response, **kw)
+    def op(method: str, path: str, oid: str, summary: str, group: str, action: str,
+           success: int = 200, response: str | None = None,
+           **kw: Unpack[Options]) -> Operation:
+        return Operation(method, path, oid, summary, group, group, action, success, response,
+                         **kw)
 
-    reply_body = dict(body="reply-input", body_required=True, effect=CREATES)
+    reply_body: Options = {"body": "reply-input", "body_required": True, "effect": CREATES}
     return [
         op("GET", "/leads/list/owners", "listLeadOwners", "Users that can own a lead", "leads",
            "owners", response="list-owners", on_page=False),
@@ -156,15 +175,18 @@ def _extra_kind_ops() -> list[Operation]:
 
 
 def _collection_ops() -> list[Operation]:
-    def crud(name, *, create_path, create_status=201, patch=True, page_only=False,
-             spec_only=False, list_query="paging", list_post=None, update_on_page=True):
+    def crud(name: str, *, create_path: str | None, create_status: int = 201,
+             patch: bool = True, page_only: bool = False, spec_only: bool = False,
+             list_query: str = "paging", list_post: tuple[str, str, Options] | None = None,
+             update_on_page: bool = True) -> list[Operation]:
         c = COLLECTIONS_BY_NAME[name]
         w = c.singular.capitalize()
         one, many = f"single-{name}", f"list-{name}"
-        flags = dict(on_page=not spec_only, in_published_spec=not page_only)
+        flags: Options = {"on_page": not spec_only, "in_published_spec": not page_only}
 
-        def op(method, path, oid, summary, action, success=200, response=one, **kw):
-            merged = {**flags, **kw}
+        def op(method: str, path: str, oid: str, summary: str, action: str, success: int = 200,
+               response: str | None = one, **kw: Unpack[Options]) -> Operation:
+            merged: Options = {**flags, **kw}
             return Operation(method, path, oid, summary, name, name, action, success, response,
                              **merged)
 
@@ -185,17 +207,21 @@ def _collection_ops() -> list[Operation]:
             ops.append(op("PATCH", f"/{name}/{{id}}", f"patch{w}", f"Patch a {c.singular}",
                           "update", body=f"input-{name}", effect=CHANGES, on_page=False))
         if list_post:
-            ops.append(op("POST", f"/{name}", f"list{w}s{list_post[0]}",
-                          f"List {name} ({list_post[0].lower() or 'POST'})", "list",
-                          response=many, body=list_post[1], **list_post[2]))
+            suffix, body, options = list_post
+            with_body: Options = {**options, "body": body}
+            ops.append(op("POST", f"/{name}", f"list{w}s{suffix}",
+                          f"List {name} ({suffix.lower() or 'POST'})", "list",
+                          response=many, **with_body))
         return ops
 
-    def read_only(name, *, get=True, post_list=False, spec=True, page=True, query="paging"):
+    def read_only(name: str, *, get: bool = True, post_list: bool = False, spec: bool = True,
+                  page: bool = True, query: str | None = "paging") -> list[Operation]:
         c = COLLECTIONS_BY_NAME[name]
         w = "".join(part.capitalize() for part in c.singular.split("_"))
-        flags = dict(on_page=page, in_published_spec=spec)
+        flags: Options = {"on_page": page, "in_published_spec": spec}
+        listing: Options = {**flags, "query": query}
         ops = [Operation("GET", f"/{name}", f"list{w}s", f"List {name.replace('_', ' ')}",
-                         name, name, "list", 200, f"list-{name}", query=query, **flags)]
+                         name, name, "list", 200, f"list-{name}", **listing)]
         if get:
             ops.append(Operation("GET", f"/{name}/{{id}}", f"get{w}", f"Get a {c.singular}",
                                  name, name, "get", 200, f"single-{name}", **flags))
@@ -206,7 +232,9 @@ def _collection_ops() -> list[Operation]:
                                  in_published_spec=False))
         return ops
 
-    def extra(method, path, oid, summary, group, action, success=200, response=None, **kw):
+    def extra(method: str, path: str, oid: str, summary: str, group: str, action: str,
+              success: int = 200, response: str | None = None,
+              **kw: Unpack[Options]) -> Operation:
         return Operation(method, path, oid, summary, group, group, action, success, response,
                          **kw)
 
@@ -243,7 +271,7 @@ def _collection_ops() -> list[Operation]:
     users = crud("users", create_path="/users/new", patch=False, page_only=True,
                  list_post=("Filtered", "filter-input", {"in_published_spec": False}))
     users = [o if o.key != "GET /users" else
-             Operation(**{**o.__dict__, "in_published_spec": True}) for o in users]
+             replace(o, in_published_spec=True) for o in users]
     users = [_with_conflict(o, {"create": UNIQUE_TAKEN, "update": UNIQUE_TAKEN,
                                 "delete": "The user is the one the API key belongs to."})
              for o in users]
@@ -255,7 +283,7 @@ def _collection_ops() -> list[Operation]:
               body="permission-input", body_required=True, in_published_spec=False),
     ]
     pipelines = crud("pipelines", create_path="/pipelines", spec_only=True)
-    pipelines = [o if o.action != "list" else Operation(**{**o.__dict__, "query": None})
+    pipelines = [o if o.action != "list" else replace(o, query=None)
                  for o in pipelines]
     pipelines = [_with_conflict(o, {"delete": "Deals still use the pipeline."})
                  for o in pipelines]
@@ -288,7 +316,7 @@ def _with_conflict(op: Operation, conflicts: dict[str, str]) -> Operation:
     """`op` with the 409 its action may answer (none if the action is not in `conflicts`)."""
     if op.action not in conflicts:
         return op
-    return Operation(**{**op.__dict__, "conflict": conflicts[op.action]})
+    return replace(op, conflict=conflicts[op.action])
 
 
 def _build() -> tuple[Operation, ...]:

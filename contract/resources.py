@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract.fields import Field, person_fields, text
+from contract.fields import Field, JsonObject, person_fields, text
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,8 @@ class RecordKind:
     note_type: str  # the entityType that names it in /notes/{entityType}/{entityId}
     create_status: int  # what a create answers with (the published spec is not uniform)
     fields: tuple[Field, ...]
-    create_example: dict
-    update_example: dict
+    create_example: JsonObject
+    update_example: JsonObject
 
     @property
     def unique_fields(self) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from contract.fields import (
     INPUT_CONSTRAINTS,
     INT_MAX,
     Field,
+    JsonObject,
 )
 from contract.resources import COLLECTIONS, RECORD_KINDS, Collection, RecordKind
 
@@ -29,15 +30,15 @@ IDENTIFIER_PATTERN = r"^[A-Z]{2,10}-[0-9]{1,10}$"
 PERMISSION_PATTERN = r"^[a-z_]+:[a-z_]+:[a-z_]+$"
 
 
-def ref(name: str) -> dict:
+def ref(name: str) -> JsonObject:
     return {"$ref": REF + name}
 
 
-def nullable(schema: dict) -> dict:
+def nullable(schema: JsonObject) -> JsonObject:
     return {**schema, "x-nullable": True}
 
 
-def field_schema(f: Field, *, for_input: bool = False) -> dict:
+def field_schema(f: Field, *, for_input: bool = False) -> JsonObject:
     """The JSON schema of a field's value; inputs add what a server is promised to accept."""
     schema = dict(FIELD_TYPES[f.type])
     if for_input:
@@ -57,7 +58,7 @@ _OPEN = ("Custom fields of the account appear under their own aliases, so other 
          "are allowed.")
 
 # Response-only properties of the read-only and simpler resources.
-_COLLECTION_PROPERTIES: dict[str, dict] = {
+_COLLECTION_PROPERTIES: dict[str, JsonObject] = {
     "emails": {"subject": {"type": "string"}, "name": {"type": "string"},
                "fromAddress": nullable({"type": "string"}), "isPublished": {"type": "boolean"},
                "sentCount": {"type": "integer", "minimum": 0}},
@@ -92,7 +93,7 @@ _COLLECTION_PROPERTIES: dict[str, dict] = {
 _NEVER_RETURNED = {"users": {"password"}}
 
 
-def record_schema(resource: RecordKind | Collection) -> dict:
+def record_schema(resource: RecordKind | Collection) -> JsonObject:
     """What one record of a resource looks like in an answer."""
     props = {"id": {"type": "integer", "minimum": 1}}
     hidden = _NEVER_RETURNED.get(resource.name, set())
@@ -108,14 +109,14 @@ def record_schema(resource: RecordKind | Collection) -> dict:
 
 
 def input_schema(resource: RecordKind | Collection, *, required: list[str] | None = None,
-                 example: dict | None = None) -> dict:
+                 example: JsonObject | None = None) -> JsonObject:
     """A create or update body: the standard fields typed, custom aliases allowed."""
     props = {f.alias: field_schema(f, for_input=True) for f in resource.fields
              if not f.read_only}
     for f in resource.fields:  # a required field is never emptied, on create or update
         if f.required and props.get(f.alias, {}).get("type") == "string":
             props[f.alias]["minLength"] = 1
-    schema: dict = {"type": "object", "properties": props}
+    schema: JsonObject = {"type": "object", "properties": props}
     if isinstance(resource, RecordKind):
         schema.update({"description": _OPEN, "x-custom-fields": True})
     else:
@@ -127,7 +128,7 @@ def input_schema(resource: RecordKind | Collection, *, required: list[str] | Non
     return schema
 
 
-def _resource_definitions(res: RecordKind | Collection) -> dict:
+def _resource_definitions(res: RecordKind | Collection) -> JsonObject:
     n = res.name
     defs = {
         f"record-{n}": record_schema(res),
@@ -148,18 +149,18 @@ def _resource_definitions(res: RecordKind | Collection) -> dict:
         defs[f"input-{n}"] = input_schema(res, example=None if update is None else {
             k: v for k, v in update.items() if k not in unique})
     if isinstance(res, RecordKind):
-        unique = [f for f in res.unique_fields]
+        unique_keys = list(res.unique_fields)
         edit = input_schema(res, example=res.update_example)
-        edit["properties"].update({f: {"type": "string"} for f in unique})
-        if len(unique) == 1:
-            edit["required"] = unique
-        edit["description"] = ("The unique field (" + (", ".join(unique) or "per account")
+        edit["properties"].update({f: {"type": "string"} for f in unique_keys})
+        if len(unique_keys) == 1:
+            edit["required"] = unique_keys
+        edit["description"] = ("The unique field (" + (", ".join(unique_keys) or "per account")
                                + ") picks the record; the other fields are written to it.")
         defs[f"edit-{n}"] = edit
     return defs
 
 
-def _filter_definitions() -> dict:
+def _filter_definitions() -> JsonObject:
     return {
         "filter-value": {"type": "object", "properties": {
             "input": {"description": "The value to compare with, typed as the field (text, "
@@ -203,7 +204,7 @@ def _filter_definitions() -> dict:
     }
 
 
-def _misc_definitions() -> dict:
+def _misc_definitions() -> JsonObject:
     ids = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     operator_entry = {"type": "object", "required": ["operator"], "properties": {
         "operator": {"type": "string", "enum": list(ALL_OPERATORS)},
@@ -299,9 +300,10 @@ def _misc_definitions() -> dict:
     }
 
 
-def definitions() -> dict:
-    defs: dict = {}
-    for res in (*RECORD_KINDS, *COLLECTIONS):
+def definitions() -> JsonObject:
+    defs: JsonObject = {}
+    resources: tuple[RecordKind | Collection, ...] = (*RECORD_KINDS, *COLLECTIONS)
+    for res in resources:
         defs.update(_resource_definitions(res))
     defs.update(_filter_definitions())
     defs.update(_misc_definitions())

@@ -14,13 +14,14 @@ from pathlib import Path
 import jsonschema
 
 from contract.build import SPEC_PATH
+from contract.fields import JsonObject
 
 
 class SpecError(Exception):
     """The spec file is missing, not JSON or not a valid Swagger 2.0 document."""
 
 
-def load_spec(path: str | Path = SPEC_PATH) -> dict:
+def load_spec(path: str | Path = SPEC_PATH) -> JsonObject:
     path = Path(path)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -33,34 +34,35 @@ def load_spec(path: str | Path = SPEC_PATH) -> dict:
     return raw
 
 
-def to_json_schema(schema: object, definitions: dict) -> object:
+def to_json_schema(schema: JsonObject, definitions: JsonObject) -> JsonObject:
     """Inline `#/definitions` references and turn `x-nullable` into a null alternative."""
 
     def convert(node: object, seen: tuple[str, ...]) -> object:
         if isinstance(node, list):
             return [convert(item, seen) for item in node]
-        if not isinstance(node, dict):
-            return node
+        return convert_object(node, seen) if isinstance(node, dict) else node
+
+    def convert_object(node: JsonObject, seen: tuple[str, ...]) -> JsonObject:
         if "$ref" in node:
             name = node["$ref"].rsplit("/", 1)[-1]
             if name in seen:  # recursive definition: accept anything below this depth
                 return {}
-            return convert(definitions[name], (*seen, name))
+            return convert_object(definitions[name], (*seen, name))
         out = {k: convert(v, seen) for k, v in node.items()
                if k not in ("x-nullable", "example", "discriminator") and not k.startswith("x-")}
         if node.get("x-nullable"):
             return {"anyOf": [out, {"type": "null"}]}
         return out
 
-    return convert(schema, ())
+    return convert_object(schema, ())
 
 
 @lru_cache(maxsize=8)
-def _spec_cached(path: str) -> dict:
+def _spec_cached(path: str) -> JsonObject:
     return load_spec(path)
 
 
-def response_schema(spec: dict, method: str, path: str, status: int) -> dict | None:
+def response_schema(spec: JsonObject, method: str, path: str, status: int) -> JsonObject | None:
     """The JSON Schema of an answer, or None when the spec documents no body for it."""
     op = spec["paths"][path][method.lower()]
     response = op["responses"].get(str(status))

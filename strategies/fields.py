@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import string
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
@@ -52,7 +52,7 @@ _TOKEN_ALPHABET = string.ascii_lowercase + string.digits
 # BMP only, no control, format, private or surrogate characters: the store may be MySQL utf8
 # (3-byte), NUL and lone surrogates do not survive JSON, and invisible characters make
 # shrunk counterexamples unreadable. Textareas additionally get newlines.
-_EXCLUDED = ("Cs", "Cc", "Cf", "Co", "Cn")
+_EXCLUDED: Final = ("Cs", "Cc", "Cf", "Co", "Cn")
 _LINE_CHARS = st.characters(max_codepoint=0xFFFF, exclude_categories=_EXCLUDED)
 _AREA_CHARS = st.characters(
     max_codepoint=0xFFFF, exclude_categories=_EXCLUDED, include_characters="\n"

@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -114,7 +114,7 @@ class Api:
     # --- the request ------------------------------------------------------------------------
 
     def handle(self, environ: dict, start_response: StartResponse, op: Operation,
-               args: dict[str, str]) -> Iterable[bytes]:
+               args: Mapping[str, str]) -> Iterable[bytes]:
         try:
             query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
             grant = self.authenticate(environ, query)
@@ -168,7 +168,7 @@ class Api:
                            "parameter, or an OAuth token as Authorization: Bearer.")
 
     @staticmethod
-    def path_params(args: dict[str, str]) -> dict[str, Any]:
+    def path_params(args: Mapping[str, str]) -> dict[str, Any]:
         params: dict[str, Any] = {}
         for name, value in args.items():
             if name in ("id", "entityId"):

@@ -86,7 +86,7 @@ class Seeder:
         self.tasks()
 
     def roles_and_users(self) -> None:
-        roles = (
+        roles: tuple[tuple[str, str, bool, list[str]], ...] = (
             ("Administrator", "Full access to the workspace.", True, []),
             ("Sales Manager", "Manages leads, contacts and deals.", False,
              ["lead:leads:viewother", "lead:leads:editother", "lead:leads:create",
@@ -180,7 +180,7 @@ class Seeder:
         email = f"{first}.{last}.{spec.kind.name}@{self.name}.example.com".lower()
         owner = self.ids["users"][1]
         pipeline, stages = self.ids["pipelines"][0], self.ids["stages"][:4]
-        standard: dict[str, Any] = {
+        by_kind: dict[str, dict[str, Any]] = {
             "contacts": {"title": title, "first_name": first, "last_name": last,
                          "email": email, "phone": f"+44207183{8750 + i}", "company": company,
                          "city": city, "country": country, "status": "New",
@@ -209,7 +209,8 @@ class Seeder:
                       "owner_id": owner},
             "custom_entities": {"name": f"{spec.label} {self.acc.label.split()[0]} {i + 1}",
                                 "code": f"{(spec.table or 'ce')[:3].upper()}-{2025}-{i + 1:03d}"},
-        }[spec.kind.name]
+        }
+        standard = by_kind[spec.kind.name]
         for f in spec.fields:
             if f.custom:
                 value = sample(f, i, self.name)

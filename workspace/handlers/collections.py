@@ -88,7 +88,8 @@ class CollectionHandlers:
         """Views of rows, with what a collection computes at read time."""
         views = [view_of(r) for r in rows]
         if shape.resource == "dynamic_endpoints":  # only the published workflows' endpoints
-            flows = {r.id: r.data for r in self.backend.list_records(call.account, "workflows")}
+            workflows = self.backend.list_records(call.account, "workflows")
+            flows: dict[int | None, dict[str, Any]] = {r.id: r.data for r in workflows}
             views = [v for v in views if flows.get(v.get("workflow_id"), {}).get("isPublished")]
             for v in views:
                 v["workflow_name"] = flows[v["workflow_id"]].get("name")

@@ -207,8 +207,8 @@ def page_of(call: Call, items: Sequence[Any], p: Paging,
             preds: Iterable[Predicate | None] = (), *, ordered: bool = False,
             ) -> tuple[int, list[Any]]:
     """Filter, order and cut one page; total counts every match over all pages."""
-    preds = [pr for pr in preds if pr is not None]
-    matches = [v for v in items if all(pr(v) for pr in preds)] if preds else list(items)
+    active = [pr for pr in preds if pr is not None]
+    matches = [v for v in items if all(pr(v) for pr in active)] if active else list(items)
     if not ordered:
         matches = order(matches, p.order_by, p.direction)
     start = p.start + (1 if "pagination-off-by-one" in call.faults else 0)

@@ -355,7 +355,7 @@ class RecordHandlers:
 
 def _related(spec: KindSpec) -> list[tuple[str, str, tuple[str, ...]]]:
     """Related-record fields a search may name as {"entity", "field"}."""
-    out = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     if "owner_id" in spec.by_alias:
         out.append(("owner", "users", _OWNER_FIELDS))
     if spec.kind.name == "deals":
