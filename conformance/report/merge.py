@@ -160,8 +160,8 @@ def merge_results(parts: list[Part], total: int | None, missing: list[int]) -> d
         "operations": _operations(docs, checks),
         "failures": list(failures.values()),
         "scenarios": [s for d in docs for s in d["scenarios"]],
-        "aliases": sorted((a for d in docs for a in d["aliases"]),
-                          key=lambda a: (a["account"], a["entity"], a["alias"])),
+        "aliases": sorted((a for d in docs for a in d["aliases"]),  # as results._alias_rows
+                          key=lambda a: "|".join((a["account"], a["entity"], a["alias"]))),
         "baseline": None,
         "traffic": _traffic([d["traffic"] for d in docs if d.get("traffic")]),
         "budget": _budget([d["budget"] for d in docs if d.get("budget")]),
