@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 
 from conformance.ledger import read_outstanding, sweep
+from conformance.report.baseline import fail_on_new
+from conformance.report.merge import MergeRefused, merge_reports
 from conformance.settings import DEFAULT_REPORTS, Settings
 from conformance.target import TargetError, make_target
 
@@ -52,9 +54,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from conformance.report.baseline import fail_on_new
-    from conformance.report.merge import MergeRefused, merge_reports
-
     baseline = Path(args.baseline) if args.baseline else None
     if args.fail_on == "new" and baseline is None:
         print("flexie-conformance merge: --fail-on new needs --baseline: the earlier "

@@ -22,7 +22,7 @@ from typing import Any
 from conformance.observed import Observed
 from conformance.results import check_outcomes, worst
 
-from .render import JSON_NAME, _write_atomic, write_reports
+from .render import JSON_NAME, write_atomic, write_reports
 from .validate import validate_results
 
 JUNIT_NAME, LEDGER_NAME, PYTEST_HTML = "junit.xml", "ledger.jsonl", "pytest-report.html"
@@ -93,20 +93,20 @@ def check_same_run(parts: list[Part]) -> None:
 def missing_shards(parts: list[Part]) -> tuple[int | None, list[int]]:
     """(N, the shard numbers of N not given); (None, []) for parts without shard numbers,
     whose completeness nothing records. MergeRefused for shards that cannot be one run's."""
-    shards = [p.shard for p in parts]
-    if all(s is None for s in shards):
+    numbered = [(p, p.shard) for p in parts if p.shard is not None]
+    if not numbered:
         return None, []
-    if any(s is None for s in shards):
+    if len(numbered) < len(parts):
         whole = next(p for p in parts if p.shard is None)
         raise MergeRefused(f"{whole.folder} is a whole run, not a shard: merge shards of one "
                            "run (--flexie-shard K/N) only")
-    totals = sorted({s["total"] for s in shards})
+    totals = sorted({shard["total"] for _, shard in numbered})
     if len(totals) > 1:
         raise MergeRefused(f"the shards split the run differently: into {totals[0]} and "
                            f"{totals[1]} parts")
     seen: dict[int, Path] = {}
-    for part in parts:
-        index = part.shard["index"]
+    for part, shard in numbered:
+        index = shard["index"]
         if index in seen:
             raise MergeRefused(f"shard {index}/{totals[0]} given twice: {seen[index]} and "
                                f"{part.folder}")
@@ -309,7 +309,7 @@ def merge_junit(folders: list[Path], out: Path) -> Path | None:
     for count in ("tests", "errors", "failures", "skipped"):
         suite.set(count, str(sum(int(s.get(count, "0")) for s in suites)))
     suite.set("time", f"{sum(float(s.get('time', '0')) for s in suites):.3f}")
-    stamps = [s.get("timestamp") for s in suites if s.get("timestamp")]
+    stamps = [str(s.get("timestamp")) for s in suites if s.get("timestamp")]
     if stamps:
         suite.set("timestamp", min(stamps))
     for part in suites:
@@ -318,7 +318,7 @@ def merge_junit(folders: list[Path], out: Path) -> Path | None:
     root = ET.Element("testsuites", {"name": "pytest tests"})
     root.append(suite)
     path = out / JUNIT_NAME
-    _write_atomic(path, ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")
+    write_atomic(path, ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")
     return path
 
 
@@ -332,5 +332,5 @@ def merge_ledgers(folders: list[Path], out: Path) -> Path | None:
         return None
     for source in sources:
         lines += source.read_text(encoding="utf-8").splitlines()
-    _write_atomic(path, "".join(line + "\n" for line in dict.fromkeys(lines) if line))
+    write_atomic(path, "".join(line + "\n" for line in dict.fromkeys(lines) if line))
     return path

@@ -49,8 +49,8 @@ def write_reports(
     paths = {"json": out_dir / JSON_NAME, "html": out_dir / HTML_NAME}
     # The data is redacted above; this second pass over the final text only looks for the exact
     # secrets in escaped spellings (patterns on escaped text could break an escape sequence).
-    _write_atomic(paths["json"], redact_secrets(json_text, secrets))
-    _write_atomic(paths["html"], redact_secrets(html_text, secrets))
+    write_atomic(paths["json"], redact_secrets(json_text, secrets))
+    write_atomic(paths["html"], redact_secrets(html_text, secrets))
     return paths
 
 
@@ -95,7 +95,7 @@ def render_html(doc: Mapping[str, Any]) -> str:
         **view, fleet_script=script, fleet_script_hash=f"sha256-{digest}")
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write via a temp file and rename so CI never picks up a half-written report."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
