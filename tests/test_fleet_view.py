@@ -20,7 +20,7 @@ from conformance.report import write_reports
 from conformance.report.coverage import alias_finding
 from conformance.report.view import _accounts, fleet_matrix
 from tests.browser import NO_DRIVER, driven_chromium
-from tests.suite_runner import run_suite
+from tests.suite_runner import made_once, run_suite
 
 ACCOUNTS = 300
 #: Which accounts get which deviation, and on which entity.
@@ -35,9 +35,12 @@ def deviates(i: int, rule: tuple[int, str]) -> bool:
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """conformance.json of the suite's alias checks against the embedded mock: all pass."""
-    reports = tmp_path_factory.mktemp("aliases")
-    run = run_suite("--flexie-coverage", "off", "-k", "test_aliases", reports=reports, seed=3)
-    assert run.code == 0, run.output[-3000:]
+    def make(reports: Path) -> None:
+        run = run_suite("--flexie-coverage", "off", "-k", "test_aliases", reports=reports,
+                        seed=3)
+        assert run.code == 0, run.output[-3000:]
+
+    reports = made_once(tmp_path_factory, "fleet-aliases", make)
     return json.loads((reports / "conformance.json").read_text(encoding="utf-8"))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from tests.suite_runner import run_suite
+from tests.suite_runner import made_once, run_suite
 
 FAULT = ("--flexie-coverage", "off", "--flexie-mock-fault", "update-not-persisted")
 SHARD_1 = ("test_task_lifecycle or (test_operation and PUT and contacts and id) "
@@ -28,17 +28,18 @@ SHARD_2 = ("test_user_lifecycle or (test_probes and PATCH and accounts and id) "
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The whole run and its two shards."""
-    root = tmp_path_factory.mktemp("merge")
-    out = {}
-    for name, selection, seed in (("whole", f"({SHARD_1}) or ({SHARD_2})", 1),
-                                  ("one", SHARD_1, 1), ("two", SHARD_2, 1)):
-        run = run_suite(*FAULT, "-k", selection, reports=root / name, seed=seed)
-        assert run.code == 1, run.output[-3000:]  # the fault fails every selection
-        out[name] = root / name
-    for name, index in (("one", 1), ("two", 2)):
-        set_run(out[name], shard={"index": index, "total": 2})
-    return out
+    """The whole run and its two shards (made once, shared by the xdist workers)."""
+    selections = {"whole": f"({SHARD_1}) or ({SHARD_2})", "one": SHARD_1, "two": SHARD_2}
+
+    def make(root: Path) -> None:
+        for name, selection in selections.items():
+            run = run_suite(*FAULT, "-k", selection, reports=root / name, seed=1)
+            assert run.code == 1, run.output[-3000:]  # the fault fails every selection
+        for name, index in (("one", 1), ("two", 2)):
+            set_run(root / name, shard={"index": index, "total": 2})
+
+    root = made_once(tmp_path_factory, "merge-runs", make)
+    return {name: root / name for name in selections}
 
 
 def set_run(folder: Path, **fields) -> None:
