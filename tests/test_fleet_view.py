@@ -4,7 +4,8 @@ headless Chromium sorts and filters it.
 The accounts' alias rows are a real run's (the suite's alias checks against the embedded mock:
 acme's and globex's rows), copied to 300 accounts with deviations put in by rule: a missing,
 a mistyped, an unexpected alias, a failed round trip, an entity not checked. The expected
-cells come from those rules, not from the renderer.
+cells come from those rules, not from the renderer. And a real run against a workspace that
+differs from its accounts file turns that account's cell red, naming the aliases.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from conformance.report.coverage import alias_finding
 from conformance.report.view import _accounts, fleet_matrix
 from tests.browser import NO_DRIVER, driven_chromium
 from tests.suite_runner import made_once, run_suite
+from tests.test_alias_expectations import _accounts as accounts_file_with
 
 ACCOUNTS = 300
 #: Which accounts get which deviation, and on which entity.
@@ -169,3 +171,21 @@ def test_a_browser_sorts_and_filters_300_accounts(real_run: dict[str, Any],
             .startswith("shop-007")
         errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
         assert errors == [], errors
+
+
+def test_a_workspace_that_differs_turns_its_cell_red(tmp_path: Path) -> None:
+    """A real run whose accounts file expects `industry_class` where acme's workspace has
+    `industry_code`: acme's contacts cell is red and names both, every other cell is green."""
+    accounts = accounts_file_with(tmp_path, 'alias = "industry_code"', 'alias = "industry_class"')
+    run = run_suite("--flexie-accounts", accounts, "--flexie-coverage", "off", "-k",
+                    "test_fields_match_expectation", reports=tmp_path / "report", seed=3)
+    assert run.code == 1, run.output[-3000:]
+    doc = json.loads((tmp_path / "report" / "conformance.json").read_text(encoding="utf-8"))
+    fleet = fleet_matrix(_accounts(doc["aliases"]))
+    assert fleet is not None
+    red = {(r["name"], c["entity"]): c["findings"] for r in fleet["rows"] for c in r["cells"]
+           if c["state"] == "failed"}
+    assert red == {("acme", "contacts"): {"Missing": ["industry_class"],
+                                          "Unexpected": ["industry_code"]}}
+    page = (tmp_path / "report" / "conformance.html").read_text(encoding="utf-8")
+    assert '<li>Missing: <span class="mono">industry_class</span></li>' in page

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.settings import DEMO_KEY
 from tests.suite_runner import made_once, run_suite
 
 FAULT = ("--flexie-coverage", "off", "--flexie-mock-fault", "update-not-persisted")
@@ -86,6 +87,8 @@ def test_two_shards_merge_into_the_whole_runs_report(runs: dict[str, Path], tmp_
         assert cases["merged"].get(count) == cases["whole"].get(count), count
     assert sorted(c.get("name") for c in cases["merged"].iter("testcase")) == \
         sorted(c.get("name") for c in cases["whole"].iter("testcase"))
+    for written in (tmp_path / "merged").iterdir():  # nothing unredacted on the way
+        assert DEMO_KEY not in written.read_text(encoding="utf-8"), written
     ledger = (tmp_path / "merged" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(ledger) == sum(len((runs[n] / "ledger.jsonl").read_text().splitlines())
                               for n in ("one", "two"))
