@@ -79,7 +79,8 @@ def test_two_shards_merge_into_the_whole_runs_report(runs: dict[str, Path], tmp_
         assert op == by_key[op["key"]], op["key"]
     assert merged["summary"]["aliases"]["accounts"] == 2
     assert merged["run"]["merged"] == {"parts": 2, "total": 2, "missing": []}
-    assert "FAILED" in (tmp_path / "merged" / "conformance.html").read_text(encoding="utf-8")
+    page = (tmp_path / "merged" / "conformance.html").read_text(encoding="utf-8")
+    assert "FAILED" in page and "2 reports of a run split into 2 shards" in page
     # junit: every test case of both shards, counted as the whole run counts them
     cases = {name: ET.parse(folder / "junit.xml").getroot().find("testsuite")
              for name, folder in (("whole", runs["whole"]), ("merged", tmp_path / "merged"))}
@@ -103,6 +104,7 @@ def test_a_missing_shard_makes_the_report_incomplete(runs: dict[str, Path], tmp_
     assert merged["stopped"].startswith("incomplete: shard 2/2 missing from the merge")
     page = (tmp_path / "merged" / "conformance.html").read_text(encoding="utf-8")
     assert "did not finish" in page and "incomplete: shard 2/2 missing" in page
+    assert "shard 2 missing" in page
 
 
 @pytest.mark.parametrize("what", ["seed", "spec", "commit", "profile"])
