@@ -197,8 +197,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, op.group))
 
 
+# pytest registers only attributes named pytest_*, specname or not: a hook named otherwise
+# (it was `order_and_plan`) is silently never called.
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
-def order_and_plan(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run order (_ORDER) and the budget's plan, after every selection (-k, -m)."""
     items.sort(key=_rank)  # stable: keeps the order within a module
     run = active()
     if run is not None and run.settings.budget is not None:

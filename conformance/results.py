@@ -37,6 +37,7 @@ from conformance.exercised import (
     scenario_operations,
     split_nodeid,
 )
+from conformance.identity import run_identity
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.lint import METHODS
@@ -85,7 +86,7 @@ def _group(key: str, op: dict | None = None) -> str:
     return _TAG_TO_GROUP.get(tags[0], tags[0].lower().replace(" ", "_"))
 
 
-def _worst(states: Iterable[str]) -> str:
+def worst(states: Iterable[str]) -> str:
     """One status for several: failed over passed over skipped over not-run."""
     found = set(states)
     return next((s for s in _STATUS_ORDER if s in found), "not-run")
@@ -280,7 +281,7 @@ def _operation_states(run: RunContext, failures: list[dict],
         if f["operation"] and not f.get("warning"):
             columns[COLUMN[f["kind"]]].setdefault(f["operation"], []).append("failed")
     keys = {k for column in columns.values() for k in column}
-    return {key: {name: _worst(column.get(key, ())) for name, column in columns.items()}
+    return {key: {name: worst(column.get(key, ())) for name, column in columns.items()}
             for key in keys}
 
 
@@ -348,7 +349,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
             "test_cases": observed.cases.get(key, 0),
             "requests": traffic.requests.get(key, 0),
             "retries": traffic.retries.get(key, 0),
-            "checks": _check_outcomes(observed, key),
+            "checks": check_outcomes(observed, key),
             "dropped_requests": observed.dropped.get(key, 0),
         })
     stopped = _stopped(exitstatus)
@@ -365,7 +366,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
     }
 
 
-def _check_outcomes(observed, key: str) -> dict[str, dict]:
+def check_outcomes(observed, key: str) -> dict[str, dict]:
     """Each check's outcome on one operation, with the reason of a check not checked."""
     reasons = observed.reasons.get(key, {})
     return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
@@ -437,7 +438,7 @@ def _header(run: RunContext, raw: dict) -> dict:
                    "account": target_account(run)},
         "spec": {"title": str(info.get("title", "")), "version": str(info.get("version", "")),
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
-        "profile": s.profile, "seed": s.seed,
+        "profile": s.profile, "seed": s.seed, "run": run_identity(s),
         "started": datetime.fromtimestamp(run.started, tz=UTC).isoformat(timespec="seconds"),
     }
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,3 +31,18 @@ def run_suite(*args: str, reports: Path, timeout: float | None = None, env: dict
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**inherited, **(env or {})})
     return SuiteRun(proc.returncode, proc.stdout + proc.stderr)
+
+
+def made_once(tmp_path_factory: Any, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder `make` fills once per session, by the first xdist worker that asks; the others
+    wait for it and read it. Without xdist it lives in this session's own base folder."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    with FileLock(str(shared) + ".lock"):
+        done = shared / ".made"
+        if not done.exists():
+            make(shared)
+            done.touch()
+    return shared

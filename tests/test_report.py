@@ -7,11 +7,12 @@ unexpected one), so the assertions exercise the same paths a real run does.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import html
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,7 +33,9 @@ from conformance.report import (
     redact_obj,
     write_reports,
 )
+from conformance.report.render import TEMPLATES
 from conformance.report.validate import results_schema
+from tests.browser import CHROMIUM
 
 API_KEY = "secret-key-123"
 CLIENT_SECRET = "cl!ent/se'cret+42&<x>"
@@ -283,9 +286,16 @@ def test_html_names_failing_operations_and_checks(written: dict[str, Path]) -> N
     assert 'id="f-property-post-contacts-response-schema-conformance"' in page
 
 
+def without_fleet_script(page: str) -> str:
+    """The page less the fleet matrix's own script (fleet.js, the page's only one)."""
+    script = (TEMPLATES / "fleet.js").read_text(encoding="utf-8")
+    assert page.count(f"<script>{script}</script>") == 1
+    return page.replace(f"<script>{script}</script>", "")
+
+
 def test_html_escapes_response_text(written: dict[str, Path]) -> None:
-    page = written["html"].read_text(encoding="utf-8")
-    assert "<script>" not in page
+    page = without_fleet_script(written["html"].read_text(encoding="utf-8"))
+    assert "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
@@ -356,6 +366,10 @@ EXTERNAL = [
 
 def test_html_is_self_contained(written: dict[str, Path]) -> None:
     page = written["html"].read_text(encoding="utf-8")
+    script = (TEMPLATES / "fleet.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page  # the fleet script, and nothing else, runs
+    page = without_fleet_script(page)
     for pattern in EXTERNAL:
         assert not pattern.search(page), pattern.search(page)
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
@@ -583,10 +597,6 @@ def test_redact_is_idempotent(text: str, secrets: list[str]) -> None:
 
 
 # --- headless browser ----------------------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium"
-                                         if Path("/usr/bin/chromium").exists() else None)
-
 
 @pytest.mark.skipif(CHROMIUM is None,
                     reason="chromium not installed (Debian: apt-get install -y chromium)")

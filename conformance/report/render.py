@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import json
 import os
 import tempfile
@@ -47,8 +49,8 @@ def write_reports(
     paths = {"json": out_dir / JSON_NAME, "html": out_dir / HTML_NAME}
     # The data is redacted above; this second pass over the final text only looks for the exact
     # secrets in escaped spellings (patterns on escaped text could break an escape sequence).
-    _write_atomic(paths["json"], redact_secrets(json_text, secrets))
-    _write_atomic(paths["html"], redact_secrets(html_text, secrets))
+    write_atomic(paths["json"], redact_secrets(json_text, secrets))
+    write_atomic(paths["html"], redact_secrets(html_text, secrets))
     return paths
 
 
@@ -84,11 +86,16 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(doc: Mapping[str, Any]) -> str:
-    """The self-contained HTML page for an already derived (and redacted) document."""
-    return _environment().get_template("conformance.html.j2").render(**build_view(doc))
+    """The self-contained HTML page for an already derived (and redacted) document; a fleet
+    run's page carries the matrix's script, allowed by its hash alone."""
+    view = build_view(doc)
+    script = (TEMPLATES / "fleet.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return _environment().get_template("conformance.html.j2").render(
+        **view, fleet_script=script, fleet_script_hash=f"sha256-{digest}")
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write via a temp file and rename so CI never picks up a half-written report."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -42,14 +42,15 @@ def method_rank(method: str) -> int:
     return METHOD_ORDER.index(method) if method in METHOD_ORDER else len(METHOD_ORDER)
 
 
-def anchor_ids(ids: list[str]) -> dict[str, str]:
-    """HTML ids for failure ids: readable, unique, safe in an attribute and a URL fragment."""
+def anchor_ids(ids: list[str], prefix: str = "f-") -> dict[str, str]:
+    """HTML ids for failure ids (or account names): readable, unique, safe in an attribute
+    and a URL fragment."""
     out: dict[str, str] = {}
     used: set[str] = set()
     for fid in ids:
         if fid in out:
             continue
-        base = "f-" + (re.sub(r"[^a-z0-9]+", "-", fid.lower()).strip("-") or "failure")
+        base = prefix + (re.sub(r"[^a-z0-9]+", "-", fid.lower()).strip("-") or "failure")
         anchor, n = base, 2
         while anchor in used:
             anchor, n = f"{base}-{n}", n + 1
@@ -100,6 +101,7 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template needs, precomputed."""
     anchors = anchor_ids([f["id"] for f in doc["failures"]])
     baseline = doc.get("baseline")
+    accounts = _accounts(doc["aliases"])
     return {
         "doc": doc,
         "verdict_label": verdict_label(doc),
@@ -115,7 +117,8 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
             doc["scenarios"],
             key=lambda s: (STATUS_RANK[s["status"]], group_key(s["group"]), s["name"]),
         ),
-        "accounts": _accounts(doc["aliases"]),
+        "accounts": accounts,
+        "fleet": fleet_matrix(accounts),
         "baseline": _baseline(baseline, anchors) if baseline else None,
         "baseline_started": _maybe_time(baseline.get("started")) if baseline else None,
         "undocumented": _undocumented(doc),
@@ -268,18 +271,52 @@ def _accounts(aliases: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for alias in aliases:
         by_account[alias["account"]].append({**alias, "finding": alias_finding(alias)})
+    anchors = anchor_ids(sorted(by_account), prefix="acct-")
     accounts = []
     for account in sorted(by_account):
         rows = sorted(by_account[account], key=lambda a: (a["entity"], a["alias"]))
         findings = [r["finding"] for r in rows]
         accounts.append({
             "name": account,
+            "anchor": anchors[account],
             "rows": rows,
             "problems": sum(f != "ok" for f in findings),
             "missing": findings.count("missing"),
             "unexpected": findings.count("unexpected"),
         })
     return accounts
+
+
+def entity_key(entity: str) -> tuple[int, str]:
+    """Standard entities in the API's order, then custom entities (`ce:table`) by name."""
+    return group_key(entity) if not entity.startswith("ce:") else (len(GROUP_ORDER) + 1, entity)
+
+
+def fleet_matrix(accounts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """For a fleet run (aliases of more than one account): accounts x entities, each cell
+    passed (every alias of the entity fine), failed (with its problems by finding) or
+    not-run (nothing of the entity checked for the account). None for one account."""
+    if len(accounts) < 2:
+        return None
+    entities = sorted({r["entity"] for a in accounts for r in a["rows"]}, key=entity_key)
+    rows = []
+    for account in accounts:
+        cells = []
+        for entity in entities:
+            members = [r for r in account["rows"] if r["entity"] == entity]
+            problems = {label: [r["alias"] for r in members if r["finding"] == finding]
+                        for finding, label in FINDING_LABELS.items() if finding != "ok"}
+            count = sum(map(len, problems.values()))
+            cells.append({"entity": entity, "checked": len(members), "problems": count,
+                          "state": "not-run" if not members else
+                          "failed" if count else "passed",
+                          "findings": {k: v for k, v in problems.items() if v}})
+        rows.append({"name": account["name"], "anchor": account["anchor"],
+                     "problems": account["problems"], "cells": cells})
+    failing = {e: sum(r["cells"][i]["state"] == "failed" for r in rows)
+               for i, e in enumerate(entities)}
+    return {"entities": entities, "rows": rows, "failing": failing,
+            "with_problems": sum(1 for r in rows if r["problems"])}
 
 
 def _undocumented(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
