@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import schemathesis_evidence
-from conformance.checks.registry import NotChecked, Sampler, check_evidence
+from conformance.checks.registry import NotChecked, check_evidence
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
@@ -126,9 +126,7 @@ class Runner:
         self.owned = owned
         self.observed = observed
         self._lock = threading.Lock()
-        self._auth_checked: set[str] = set()  # operations (resources) ignored_auth has run on
-        #: Under a request budget, sampled checks judge one operation per resource.
-        self.sampler = Sampler() if settings.budget is not None else None
+        self._auth_checked: set[str] = set()  # operations ignored_auth has run on
         self._sent: dict[str, int] = {}  # generated cases sent, per operation
         observed.use_meter(target.traffic)  # this process's requests travel with the results
 
@@ -286,16 +284,15 @@ class Runner:
 
     # --- plumbing -----------------------------------------------------------------------
     def _auth_proven(self, op: Operation | None, reply: Reply | None) -> bool:
-        """Whether ignored_auth already ran on a successful answer of this operation (under a
-        request budget: of its resource, as the sampled probes do); the first successful
-        answer claims the run."""
+        """Whether ignored_auth already ran on a successful answer of this operation; the
+        first successful answer claims the run. Every operation is judged for itself, under a
+        request budget too: one route can lose its authentication while the others keep it."""
         if op is None or reply is None or not 200 <= reply.status < 300:
             return False
-        scope = op.key if self.sampler is None else op.resource
         with self._lock:
-            if scope in self._auth_checked:
+            if op.key in self._auth_checked:
                 return True
-            self._auth_checked.add(scope)
+            self._auth_checked.add(op.key)
             return False
 
     def _call(self, case: Any, key: str) -> Any:
@@ -338,7 +335,7 @@ class Runner:
     def _before(self, op: Operation, case: Any) -> dict | None:
         if op.action != "update" or not case.path_parameters:
             return None
-        if self.sampler is not None and case.meta is not None \
+        if self.settings.budget is not None and case.meta is not None \
                 and case.meta.generation.mode.is_negative:
             return None  # under a budget: an invalid update is expected to change nothing
         # The id as the URL names it, read as a lenient server reads it: the coverage phase
@@ -376,7 +373,7 @@ class Runner:
         return CheckContext(self.target, self.owned, op,
                             other_apikey=self.settings.other_apikey,
                             read_only=self.settings.read_only, before=before,
-                            sampler=self.sampler)
+                            budgeted=self.settings.budget is not None)
 
     def probe(self, op: Operation) -> None:
         """Run every probe on one operation; raise the first failure after all have run. If
