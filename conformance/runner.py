@@ -284,9 +284,9 @@ class Runner:
 
     # --- plumbing -----------------------------------------------------------------------
     def _auth_proven(self, op: Operation | None, reply: Reply | None) -> bool:
-        """Whether ignored_auth already ran on a successful answer of this operation; the
-        first successful answer claims the run. Every operation is judged for itself, under a
-        request budget too: one route can lose its authentication while the others keep it."""
+        """Whether ignored_auth already ran on a successful answer of this operation (each is
+        judged for itself: one route can lose its authentication while the others keep it);
+        the first successful answer claims the run."""
         if op is None or reply is None or not 200 <= reply.status < 300:
             return False
         with self._lock:
@@ -317,18 +317,22 @@ class Runner:
         Swagger 2.0 names media types per operation, not per answer, so Schemathesis expects a
         Content-Type even on an empty 204, which rightly has none. With an OAuth token,
         Schemathesis removes only the declared API-key parameters when it probes without
-        credentials, so the token stays and the probe proves nothing; unknown_key_is_refused
-        sends an invalid token instead. Whether an operation enforces authentication is a
-        property of the operation: `ignored_auth` resends a successful case without
-        credentials, and once per operation proves as much as on all of its cases (which would
-        be one request in four of the run).
+        credentials, so the token stays and the probe proves nothing; the probes
+        (missing_key_is_refused, unknown_key_is_refused) send none and an invalid token
+        instead. Whether an operation enforces authentication is a property of the operation:
+        `ignored_auth` resends a successful case without credentials and with an invalid key
+        in each place a key goes, and once per operation proves as much as on all of its cases
+        (which would be one request in four of the run). Under a request budget it is left
+        out: the probes judge every operation for two requests instead of three, whatever its
+        cases answered.
         """
         from schemathesis.specs.openapi.checks import content_type_conformance, ignored_auth
 
         excluded = []
         if reply is not None and reply.status == 204 and not reply.text:
             excluded.append(content_type_conformance)
-        if self.target.bearer or self._auth_proven(op, reply):
+        if self.target.bearer or self.settings.budget is not None or \
+                self._auth_proven(op, reply):
             excluded.append(ignored_auth)
         return {"excluded_checks": excluded} if excluded else {}
 

@@ -18,20 +18,18 @@ import pytest
 
 from tests.suite_runner import run_suite
 
-ST_AUTH = "ST401 API accepts requests without authentication"
-
 #: Each fault on its route, and the check meant to name it there. Every record kind (notes
 #: where the check applies) and every check a budget used to economise on: authentication
 #: (missing and unknown key), broken JSON, /edit, unknown aliases, wrong types, paging, and
 #: the positive case read back (field-renamed on a read by id: every write of contacts reads
 #: back through it, so the failure names the writes and the read).
 ROUTE_FAULTS: dict[str, str] = {
-    "auth-ignored@POST /contacts/search": ST_AUTH,
-    "auth-ignored@GET /leads/{id}/notes": ST_AUTH,
-    "auth-ignored@PUT /ce/{tableName}/edit": ST_AUTH,
-    "wrong-key-accepted@POST /accounts": ST_AUTH,
-    "wrong-key-accepted@GET /cases/list/fields": ST_AUTH,
-    "wrong-key-accepted@GET /tasks/list/categories": ST_AUTH,
+    "auth-ignored@POST /contacts/search": "missing_key_is_refused",
+    "auth-ignored@GET /leads/{id}/notes": "missing_key_is_refused",
+    "auth-ignored@PUT /ce/{tableName}/edit": "missing_key_is_refused",
+    "wrong-key-accepted@POST /accounts": "unknown_key_is_refused",
+    "wrong-key-accepted@GET /cases/list/fields": "unknown_key_is_refused",
+    "wrong-key-accepted@GET /tasks/list/categories": "unknown_key_is_refused",
     "bad-json-500@PUT /leads/{id}": "malformed_json_is_400",
     "bad-json-500@PUT /notes/{id}": "malformed_json_is_400",
     "bad-json-500@POST /deals/{id}/associations": "malformed_json_is_400",
