@@ -3,10 +3,10 @@
     python bench/bench_power.py [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
                                 [--attribute] [--st-spec published|adapted] [--timeout 900]
     python bench/bench_power.py --budget [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
-                                [--target 90] [--max-requests 1000] [--timeout 900]
+                                [--target 90] [--max-requests N] [--timeout 900]
 
 --budget is detection under the request budget (issue 16): per fault, our `ci` profile
-(budget 1,000 requests) beside our `quick` profile, both with -x; detected, requests and
+(its request budget) beside our `quick` profile, both with -x; detected, requests and
 wall time to the first failure, the first failing test and check; then the faithful mock
 under ci to completion (green, within the budget). No Schemathesis. Exit 1 if ci detects
 under --target % of the faults run, or the faithful ci run is red or over budget: a gate.
