@@ -21,11 +21,12 @@ from dataclasses import dataclass
 import pytest
 
 #: Requests one test costs, as measured against the embedded mock with the `ci` profile in
-#: one process (seed 1, budget 100,000): probes 227 over 194 operations, decisive pairs 469,
-#: alias round trips 150 over 13 entities, setup 45; the scenarios from the traffic per test of
-#: the same run. Under `-n N` each worker has its own setup and its own samples.
+#: one process (seed 1, budget 100,000): probes 751 over 194 operations (every probe on every
+#: operation), decisive pairs 412, alias round trips 150 over 13 entities, setup 45; the
+#: scenarios from the traffic per test of the same run. Under `-n N` each worker has its own
+#: setup.
 ESTIMATED: dict[str, float] = {
-    "test_probes": 1.2, "test_operation": 2.4, "test_record_lifecycle": 22,
+    "test_probes": 3.9, "test_operation": 2.1, "test_record_lifecycle": 22,
     "test_notes_on_a_record": 10, "test_task_lifecycle": 10, "test_user_lifecycle": 8,
     "test_pipeline_lifecycle": 7, "test_deal_associations": 7,
     "test_case_replies_by_id_and_identifier": 6, "test_email_send": 3,
