@@ -14,8 +14,7 @@ import pytest
 
 from bench import bench_power
 from bench.common import SuiteRun
-from bench.power_budget import (MAX_REQUESTS, BudgetResult, caught, left_out_by_test,
-                                 summarise)
+from bench.power_budget import MAX_REQUESTS, BudgetResult, caught, left_out_by_test, summarise
 from workspace.faults import FAULTS
 
 

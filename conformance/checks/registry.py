@@ -63,8 +63,8 @@ class CheckContext:
     read_only: bool = False
     before: dict | None = None  # the record as it was before an update, when relevant
     observe: Callable[[int], None] = lambda status: None  # a status this operation answered
-    #: Under a request budget some checks spend fewer requests on each operation (one page
-    #: of paging, one wrong type per update); each says so in its docstring.
+    #: Under a request budget a check may spend fewer requests on each operation (paging: one
+    #: page besides the whole), never fewer operations; each says so in its docstring.
     budgeted: bool = False
     check: str = field(default="", init=False)  # the check running now (set by the registry)
     evidence: Evidence | None = field(default=None, init=False)  # what the running check rests on
