@@ -1,10 +1,10 @@
 """A regression rarely breaks a whole layer; it breaks one route. Each fault here is aimed at
 one route of the mock (`NAME@METHOD PATH`) that is neither the first of its resource nor the
-one a per-resource sample would have judged, and must be named on that route by the check
-meant for it, under the `ci` profile's request budget and under `quick`, with
-`--flexie-assumptions warn` (what the README tells teams to run on every deploy): a fault that
-breaks what Flexie documents fails the run there, one that breaks only an assumption of ours is
-listed as a warning.
+one a per-resource sample used to judge (paging aside, below), and must be named on that
+route by the check meant for it, under the `ci` profile's request budget and under `quick`,
+with `--flexie-assumptions warn` (what the README tells teams to run on every deploy): a
+fault that breaks what Flexie documents fails the run there, one that breaks only an
+assumption of ours is listed as a warning.
 
 All faults share one run per profile, each on its own route, so that CI pays for two runs, not
 one per fault; asserting that every one of them is named shows that none masks another.
@@ -22,7 +22,9 @@ from tests.suite_runner import run_suite
 #: where the check applies) and every check a budget used to economise on: authentication
 #: (missing and unknown key), broken JSON, /edit, unknown aliases, wrong types, paging, and
 #: the positive case read back (field-renamed on a read by id: every write of contacts reads
-#: back through it, so the failure names the writes and the read).
+#: back through it, so the failure names the writes and the read). Paging judges GET listings
+#: only, each the first operation of its resource: limit-ignored is on another listing than
+#: the first resource's.
 ROUTE_FAULTS: dict[str, str] = {
     "auth-ignored@POST /contacts/search": "missing_key_is_refused",
     "auth-ignored@GET /leads/{id}/notes": "missing_key_is_refused",
