@@ -13,7 +13,7 @@ Every run is against a conforming workspace, so every red run is a false alarm:
                 40 ms latency), each in its own server process;
   account:NAME  the live mode against the mock serving one extra account of
                 tests/accounts/*.toml (its key, its custom-entity table if it has one).
-With `--profile ci` every variation runs the `ci` profile (a budget of 1,000 requests) in one
+With `--profile ci` every variation runs the `ci` profile (its request budget) in one
 process, as the README advises for it, instead of `quick` with `-n 2`.
 Seeds 1..N for each. It prints, per variation and seed, green or red, how many stayed green,
 and the failures of the red runs (the first failing test and check).
@@ -176,7 +176,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (each uses -n 2)")
     p.add_argument("--variants", help="comma-separated variation names (default: all)")
     p.add_argument("--profile", choices=("quick", "ci"), default="quick",
-                   help="the suite's profile (ci: one process, a budget of 1,000 requests)")
+                   help="the suite's profile (ci: one process, within its request budget)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     p.add_argument("--json", type=Path, default=Path("/tmp/bench_false_alarms.json"))
     p.add_argument("--live-tree", action="store_true",

@@ -3,11 +3,11 @@
     python bench/bench_power.py [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
                                 [--attribute] [--st-spec published|adapted] [--timeout 900]
     python bench/bench_power.py --budget [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
-                                [--target 90] [--max-requests 1000] [--timeout 900]
+                                [--target 90] [--max-requests N] [--timeout 900]
                                 [--assumptions fail|warn]
 
 --budget is detection under the request budget (issue 16): per fault, our `ci` profile
-(budget 1,000 requests) beside our `quick` profile, both with -x; caught by a check meant
+(its request budget) beside our `quick` profile, both with -x; caught by a check meant
 for the fault (or red on other checks only), requests and wall time to the first failure,
 the first meant check that caught it and on which operation; then the faithful mock
 under ci to completion (green, within the budget). No Schemathesis. Exit 1 if ci catches

@@ -1,10 +1,10 @@
 """Detection under the request budget: `bench_power.py --budget` (issue 16).
 
 The `ci` profile is what runs on every deploy against a live workspace, within a budget of
-requests (1,000). This mode asks whether it still catches the mock's faults, and what the
-budget costs against the `quick` profile. Per fault of the catalogue, side by side (one run
-after the other in the same job, the order alternating from fault to fault, so both see the
-same load on a shared machine):
+requests (`conformance/profiles.py`). This mode asks whether it still catches the mock's
+faults, and what the budget costs against the `quick` profile. Per fault of the catalogue,
+side by side (one run after the other in the same job, the order alternating from fault to
+fault, so both see the same load on a shared machine):
   ci     `pytest conformance --flexie-profile ci -x --flexie-mock-fault NAME`
   quick  `pytest conformance --flexie-profile quick -x --flexie-mock-fault NAME`
 each read only from outside: its exit code and its conformance.json. Caught = exit 1 with a
@@ -33,9 +33,11 @@ from typing import Any
 
 from bench.attribution import first_meant, first_other
 from bench.common import SuiteRun, fmt, median, progress, run_jobs, run_suite
+from conformance.profiles import PROFILES as SUITE_PROFILES
 
 TARGET_PCT = 90.0
-MAX_REQUESTS = 1000
+#: The `ci` profile's own budget: a ci detection counts only within it.
+MAX_REQUESTS: int = SUITE_PROFILES["ci"]["budget"]
 PROFILES = ("ci", "quick")
 
 

@@ -5,9 +5,11 @@ exceed it is left out, and says so. This module decides the order, so that what 
 most comes first: every operation's probes and its decisive pair (one positive, one negative
 case), operation by operation, then one scenario of each kind, the published alias lists and
 the alias round trips (batched per entity), the other scenarios, the model-based sequences
-and last the boundary cases. What a budget also changes (probes sampled per resource, one
-wrong type per update, one page of paging) is said where it happens: `probe(sampled=...)` in
-checks/registry.py, and the checks that read `ctx.sampler`.
+and last the boundary cases. No economy leaves a route's verdict to another route of its
+resource: every probe judges every operation it applies to. What a budget changes on each
+operation (one positive and one negative case, one page of paging, authentication judged by
+the probes rather than also by Schemathesis's `ignored_auth`) is said where it happens: the
+runner, and the checks that read `ctx.budgeted`.
 It also estimates what the plan costs, from request counts measured against the embedded mock
 (`docs/performance.md`), so the run can say up front how much of it the budget will reach.
 """
@@ -19,11 +21,12 @@ from dataclasses import dataclass
 import pytest
 
 #: Requests one test costs, as measured against the embedded mock with the `ci` profile in
-#: one process (seed 1, budget 100,000): probes 227 over 194 operations, decisive pairs 469,
-#: alias round trips 150 over 13 entities, setup 45; the scenarios from the traffic per test of
-#: the same run. Under `-n N` each worker has its own setup and its own samples.
+#: one process (seed 1, budget 100,000): probes 751 over 194 operations (every probe on every
+#: operation), decisive pairs 412, alias round trips 150 over 13 entities, setup 45; the
+#: scenarios from the traffic per test of the same run. Under `-n N` each worker has its own
+#: setup.
 ESTIMATED: dict[str, float] = {
-    "test_probes": 1.2, "test_operation": 2.4, "test_record_lifecycle": 22,
+    "test_probes": 3.9, "test_operation": 2.1, "test_record_lifecycle": 22,
     "test_notes_on_a_record": 10, "test_task_lifecycle": 10, "test_user_lifecycle": 8,
     "test_pipeline_lifecycle": 7, "test_deal_associations": 7,
     "test_case_replies_by_id_and_identifier": 6, "test_email_send": 3,
@@ -89,9 +92,8 @@ def plan_line(plan: dict) -> str:
                 plan.get("workers", 1)).line()
 
 
-#: Requests each xdist worker spends besides the first: its own setup, and its own sample of
-#: the probes and checks judged once per resource (measured: about 80 with `-n 2`).
-PER_WORKER_ESTIMATE = SETUP_ESTIMATE + 40
+#: Requests each xdist worker spends besides the first: its own setup.
+PER_WORKER_ESTIMATE = SETUP_ESTIMATE
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class Plan:
                 f"{self.estimate:,} (measured against the mock): it should reach {reach}")
         if self.workers > 1:
             line += (f". Each of the {self.workers} workers spends about "
-                     f"{PER_WORKER_ESTIMATE} on its own setup and samples: under a budget one "
+                     f"{PER_WORKER_ESTIMATE} on its own setup: under a budget one "
                      "process (no -n) reaches more, and a rate limit paces both alike")
         return line
 

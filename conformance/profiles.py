@@ -10,8 +10,9 @@ PROFILES: dict[str, dict] = {
     # cheap there. Against a live workspace they are some 75,000 requests, so opt-in.
     "quick": {"max_examples": 12, "coverage": "embedded"},
     # Every deploy against a live staging workspace: every operation judged (a positive and a
-    # negative case, the probes), the scenarios and the aliases, within 1,000 requests.
-    "ci": {"max_examples": 2, "coverage": False, "budget": 1000},
+    # negative case, every probe on every route), a scenario of each kind and the aliases,
+    # within 1,600 requests (the whole plan: about 1,670, docs/performance.md).
+    "ci": {"max_examples": 2, "coverage": False, "budget": 1600},
     # Release QA: many more examples per operation, with shrinking.
     "thorough": {"max_examples": 150, "coverage": True},
 }

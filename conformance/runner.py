@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import schemathesis_evidence
-from conformance.checks.registry import NotChecked, Sampler, check_evidence
+from conformance.checks.registry import NotChecked, check_evidence
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
@@ -126,9 +126,7 @@ class Runner:
         self.owned = owned
         self.observed = observed
         self._lock = threading.Lock()
-        self._auth_checked: set[str] = set()  # operations (resources) ignored_auth has run on
-        #: Under a request budget, sampled checks judge one operation per resource.
-        self.sampler = Sampler() if settings.budget is not None else None
+        self._auth_checked: set[str] = set()  # operations ignored_auth has run on
         self._sent: dict[str, int] = {}  # generated cases sent, per operation
         observed.use_meter(target.traffic)  # this process's requests travel with the results
 
@@ -286,16 +284,15 @@ class Runner:
 
     # --- plumbing -----------------------------------------------------------------------
     def _auth_proven(self, op: Operation | None, reply: Reply | None) -> bool:
-        """Whether ignored_auth already ran on a successful answer of this operation (under a
-        request budget: of its resource, as the sampled probes do); the first successful
-        answer claims the run."""
+        """Whether ignored_auth already ran on a successful answer of this operation (each is
+        judged for itself: one route can lose its authentication while the others keep it);
+        the first successful answer claims the run."""
         if op is None or reply is None or not 200 <= reply.status < 300:
             return False
-        scope = op.key if self.sampler is None else op.resource
         with self._lock:
-            if scope in self._auth_checked:
+            if op.key in self._auth_checked:
                 return True
-            self._auth_checked.add(scope)
+            self._auth_checked.add(op.key)
             return False
 
     def _call(self, case: Any, key: str) -> Any:
@@ -320,25 +317,29 @@ class Runner:
         Swagger 2.0 names media types per operation, not per answer, so Schemathesis expects a
         Content-Type even on an empty 204, which rightly has none. With an OAuth token,
         Schemathesis removes only the declared API-key parameters when it probes without
-        credentials, so the token stays and the probe proves nothing; unknown_key_is_refused
-        sends an invalid token instead. Whether an operation enforces authentication is a
-        property of the operation: `ignored_auth` resends a successful case without
-        credentials, and once per operation proves as much as on all of its cases (which would
-        be one request in four of the run).
+        credentials, so the token stays and the probe proves nothing; the probes
+        (missing_key_is_refused, unknown_key_is_refused) send none and an invalid token
+        instead. Whether an operation enforces authentication is a property of the operation:
+        `ignored_auth` resends a successful case without credentials and with an invalid key
+        in each place a key goes, and once per operation proves as much as on all of its cases
+        (which would be one request in four of the run). Under a request budget it is left
+        out: the probes judge every operation for two requests instead of three, whatever its
+        cases answered.
         """
         from schemathesis.specs.openapi.checks import content_type_conformance, ignored_auth
 
         excluded = []
         if reply is not None and reply.status == 204 and not reply.text:
             excluded.append(content_type_conformance)
-        if self.target.bearer or self._auth_proven(op, reply):
+        if self.target.bearer or self.settings.budget is not None or \
+                self._auth_proven(op, reply):
             excluded.append(ignored_auth)
         return {"excluded_checks": excluded} if excluded else {}
 
     def _before(self, op: Operation, case: Any) -> dict | None:
         if op.action != "update" or not case.path_parameters:
             return None
-        if self.sampler is not None and case.meta is not None \
+        if self.settings.budget is not None and case.meta is not None \
                 and case.meta.generation.mode.is_negative:
             return None  # under a budget: an invalid update is expected to change nothing
         # The id as the URL names it, read as a lenient server reads it: the coverage phase
@@ -376,7 +377,7 @@ class Runner:
         return CheckContext(self.target, self.owned, op,
                             other_apikey=self.settings.other_apikey,
                             read_only=self.settings.read_only, before=before,
-                            sampler=self.sampler)
+                            budgeted=self.settings.budget is not None)
 
     def probe(self, op: Operation) -> None:
         """Run every probe on one operation; raise the first failure after all have run. If

@@ -1,7 +1,7 @@
 """bench_power.py --budget: its summary and its gate, fed made-up runs (no suite is run).
 
 The bench is a gate on the issue's target (the ci profile detects 90 % of the fault catalogue
-within 1,000 requests, and stays green on the faithful mock within them), so its arithmetic
+within its request budget, and stays green on the faithful mock within them), so its arithmetic
 and its exit code must be right on both sides of each threshold.
 """
 
@@ -16,6 +16,7 @@ from bench import bench_power
 from bench.attribution import Finding
 from bench.common import StRun, SuiteRun
 from bench.power_budget import (
+    MAX_REQUESTS,
     BudgetResult,
     caught,
     first,
@@ -40,7 +41,7 @@ def run(rc: int, failures: int, requests: int, spent: int | None = None,
         wall_s: float = 5.0, left_out: list[str] | None = None,
         found: list[Finding] | None = None) -> SuiteRun:
     """A suite run as conformance.json and the exit code would describe it."""
-    budget = None if spent is None else {"limit": 1000, "planned": 3000, "spent": spent,
+    budget = None if spent is None else {"limit": MAX_REQUESTS, "planned": 3000, "spent": spent,
                                           "exempt": 20, "left_out": left_out or []}
     return SuiteRun(["--flexie-profile", "ci"], rc, wall_s, None, 10, failures,
                     "failed" if failures else "passed",
@@ -135,7 +136,7 @@ def test_the_table_names_per_fault_the_first_meant_check_and_its_operation() -> 
 
 def test_a_detection_over_budget_does_not_count() -> None:
     a, b = NAMES[:2]
-    over = run(1, 1, 1300, spent=1200, found=[meant(a)])
+    over = run(1, 1, MAX_REQUESTS + 300, spent=MAX_REQUESTS + 200, found=[meant(a)])
     verdict = summarise([BudgetResult(a, over, hit(a)), BudgetResult(b, hit(b), hit(b))],
                         GREEN)
     assert verdict.figures["ci_detected"] == 1
@@ -145,7 +146,8 @@ def test_a_detection_over_budget_does_not_count() -> None:
 
 @pytest.mark.parametrize(("faithful", "why"), [
     (run(1, 2, 600, spent=580), "the faithful mock is red under ci (exit 1, 2 failures)"),
-    (run(0, 0, 1200, spent=1100), "the faithful ci run spent 1100 requests, over 1000"),
+    (run(0, 0, MAX_REQUESTS + 200, spent=MAX_REQUESTS + 100),
+     f"the faithful ci run spent {MAX_REQUESTS + 100} requests, over {MAX_REQUESTS}"),
     (run(0, 0, 700, spent=None), "the faithful ci run reported no budget section"),
 ])
 def test_faithful_red_or_over_budget_shuts_the_gate(faithful: SuiteRun, why: str) -> None:
@@ -163,7 +165,7 @@ def test_left_out_counted_by_test() -> None:
 def test_budget_options() -> None:
     args = bench_power.parse_args(["--budget", "--faults", "auth-ignored"])
     assert args.budget and args.json == Path("/tmp/bench_power_budget.json")
-    assert args.target == 90 and args.max_requests == 1000
+    assert args.target == 90 and args.max_requests == MAX_REQUESTS
     assert bench_power.parse_args([]).json == Path("/tmp/bench_power.json")
     with pytest.raises(SystemExit) as stopped:
         bench_power.parse_args(["--budget", "--attribute"])

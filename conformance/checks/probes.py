@@ -1,15 +1,14 @@
-"""Probes sent once per operation: unknown ids, foreign keys, other accounts, broken JSON."""
+"""Probes sent once per operation, to every operation they apply to (under a request budget
+too): unknown ids, missing and unknown keys, other accounts, broken JSON, /edit by a value no
+record has, unknown aliases, wrong types."""
 
 from __future__ import annotations
-
-import zlib
 
 from conformance.checks.errors import error_problem
 from conformance.checks.evidence import PAGE, PUBLISHED, assumed, documented
 from conformance.checks.registry import CheckContext, probe
-from conformance.checks.shapes import fields_by_alias, record_in, render
+from conformance.checks.shapes import fields_by_alias, record_in, record_path, render
 from conformance.owned import UNKNOWN_ID
-from contract.operations import READS
 
 
 def _expect_error(ctx: CheckContext, reply, status: int, what: str) -> None:
@@ -93,35 +92,76 @@ def other_account_cannot_read(ctx: CheckContext) -> None:
                        "server error, not a refusal; expected 404", reply)
 
 
-@probe(when=lambda op: op.effect == READS and set(op.path_params) <= {"tableName"},
-       why_not="it reads only paths that name no record", sampled=True,
-       evidence=assumed("Auth errors"))
-def unknown_key_is_refused(ctx: CheckContext) -> None:
-    op = ctx.op
-    path = render(op.path, ctx.owned.ce_table)
-    invalid = "invalid-" + ctx.owned.run_id
-    credential = {"bearer": invalid} if ctx.target.bearer else {"key": invalid}
-    reply = ctx.target.request(op.method, path, json_body={} if op.body else None, **credential)
-    _expect_error(ctx, reply, 401,
-                  "an unknown token" if ctx.target.bearer else "an unknown API key")
-
-
-@probe(when=lambda op: op.body is not None, why_not="the operation takes no body",
-       sends_operation=True, sampled=True,
-       evidence=documented(f"{PAGE}: 400, something in the input was malformed"))
-def malformed_json_is_400(ctx: CheckContext) -> None:
-    op = ctx.op
-    params = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
+def _unknown_record_params(op) -> dict:
+    """Path parameters that name no record: a probe's request reaches the operation's route
+    and can change nothing."""
+    params: dict = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
     if "entityType" in op.path_params:
         params["entityType"] = "contact"
     if "identifier" in op.path_params:
         params["identifier"] = f"ZZ-{UNKNOWN_ID}"
-    path = render(op.path, ctx.owned.ce_table, **params)
+    return params
+
+
+def _journal_created(ctx: CheckContext, reply) -> None:
+    """A probe's request that a faulty workspace answered by creating a record: journalled,
+    so that the cleanup deletes it."""
+    created = record_in(reply, ctx.op.resource)
+    if created is not None and isinstance(created.get("id"), int):
+        ctx.owned.ledger.created(ctx.op.resource,
+                                 record_path(ctx.op, ctx.owned.ce_table, created["id"]))
+
+
+#: Whether an operation serves a request without valid credentials at all is documented; that
+#: it answers 401 with a JSON error is our reading (the probes' own evidence).
+SECURED = documented(f"{PUBLISHED}: every operation is secured by the apikey")
+
+
+def _without_valid_credentials(ctx: CheckContext, what: str, **credential) -> None:
+    """Send the operation, aimed at no record, with `credential` (none: `anonymous=True`):
+    it must be refused with 401 and a JSON error, whatever the route; an answer that is not
+    a refusal (401 or 403) means the route served it."""
+    op = ctx.op
+    path = render(op.path, ctx.owned.ce_table, **_unknown_record_params(op))
+    reply = ctx.target.request(op.method, path, json_body={} if op.body else None, **credential)
+    ctx.observe(reply.status)
+    if reply.status not in (401, 403):
+        _journal_created(ctx, reply)
+        raise ctx.fail(f"{op.method} {path} with {what} answered {reply.status}, not a "
+                       "refusal: a secured operation must answer 401", reply, evidence=SECURED)
+    _expect_error(ctx, reply, 401, what)
+
+
+@probe(when=lambda op: op.secured, why_not="the operation is not secured",
+       sends_operation=True, evidence=assumed("Auth errors"))
+def missing_key_is_refused(ctx: CheckContext) -> None:
+    """Every route checks authentication itself: one that lost its check serves requests
+    without a key (each operation is probed, whatever its cases answered)."""
+    _without_valid_credentials(ctx, "no credentials", anonymous=True)
+
+
+@probe(when=lambda op: op.secured, why_not="the operation is not secured",
+       sends_operation=True, evidence=assumed("Auth errors"))
+def unknown_key_is_refused(ctx: CheckContext) -> None:
+    """An unknown key (or token) is refused by every route, not just a missing one."""
+    invalid = "invalid-" + ctx.owned.run_id
+    if ctx.target.bearer:
+        _without_valid_credentials(ctx, "an unknown token", bearer=invalid)
+    else:
+        _without_valid_credentials(ctx, "an unknown API key", key=invalid)
+
+
+@probe(when=lambda op: op.body is not None, why_not="the operation takes no body",
+       sends_operation=True,
+       evidence=documented(f"{PAGE}: 400, something in the input was malformed"))
+def malformed_json_is_400(ctx: CheckContext) -> None:
+    op = ctx.op
+    path = render(op.path, ctx.owned.ce_table, **_unknown_record_params(op))
     reply = ctx.target.request(op.method, path, raw_body=b'{"broken": ')
     _expect_error(ctx, reply, 400, "a body that is not JSON")
 
 
-@probe(actions={"edit"}, sends_operation=True, sampled=True,
+@probe(actions={"edit"}, sends_operation=True,
        evidence=documented(f"{PUBLISHED}: /edit always updates and never creates"))
 def edit_never_creates(ctx: CheckContext) -> None:
     """/edit naming a unique value no record has answers 404, by each unique field the kind
@@ -142,10 +182,7 @@ def edit_never_creates(ctx: CheckContext) -> None:
         ctx.observe(reply.status)
         if reply.status == 404:
             continue
-        created = record_in(reply, op.resource)
-        if created is not None and isinstance(created.get("id"), int):
-            ctx.owned.ledger.created(op.resource, render(op.path.replace("/edit", "/{id}"),
-                                                         ctx.owned.ce_table, id=created["id"]))
+        _journal_created(ctx, reply)
         raise ctx.fail(f"{op.method} {path} with {alias}={value!r}, which no record has, "
                        f"answered {reply.status}; expected 404", reply)
     if not probed:
@@ -173,7 +210,7 @@ def _owned_record_path(ctx: CheckContext) -> str:
     return render(op.path, ctx.owned.ce_table, id=record_id)
 
 
-@probe(actions={"update"}, methods={"PUT", "PATCH"}, sends_operation=True, sampled=True,
+@probe(actions={"update"}, methods={"PUT", "PATCH"}, sends_operation=True,
        evidence=assumed("Unknown aliases"))
 def unknown_alias_is_refused(ctx: CheckContext) -> None:
     """An alias the account does not have answers 400 naming it, never a silent drop."""
@@ -193,8 +230,8 @@ def unknown_alias_is_refused(ctx: CheckContext) -> None:
        evidence=assumed("Invalid values"))
 def invalid_values_are_refused(ctx: CheckContext) -> None:
     """A value of the wrong type for a field answers 400 naming the field: one field of each
-    type, or under a request budget one per operation (PUT and PATCH of a resource probe
-    different types)."""
+    type, on every update operation (under a request budget too: one route can skip the
+    validation of a type that the others keep)."""
     method = ctx.op.method
     path = _owned_record_path(ctx)
     resource = ctx.op.resource
@@ -205,9 +242,6 @@ def invalid_values_are_refused(ctx: CheckContext) -> None:
         if kind in WRONG_TYPE and not field.get("readOnly"):
             one_per_type.setdefault(kind, alias)
     probed = list(one_per_type.items())
-    if ctx.sampler is not None and probed:
-        turn = zlib.crc32(resource.encode()) + (ctx.op.method == "PATCH")
-        probed = [probed[turn % len(probed)]]
     for kind, alias in probed:
         reply = ctx.target.request(method, path, json_body={alias: WRONG_TYPE[kind]})
         ctx.observe(reply.status)

@@ -51,20 +51,23 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
     record_id = _sent_id(case, reply, op)
     if record_id is None:
         raise ctx.fail(f"answer {reply.status} names no record id", reply)
-    got = ctx.target.request("GET", record_path(op, ctx.owned.ce_table, record_id))
+    path = record_path(op, ctx.owned.ce_table, record_id)
+    got, read = ctx.target.request("GET", path), f"GET {path}"
     stored = record_in(got, op.resource)
     if got.status != 200 or stored is None:
         raise ctx.fail(f"record {record_id} written with {reply.status} reads back as HTTP "
-                       f"{got.status}", got)
+                       f"{got.status} ({read})", got)
     fields = fields_by_alias(op.resource, ctx.owned.custom_fields.get(op.resource, []))
     hidden = {"password", "unique_field", "unique_field_value"}
     for alias, value in case.body.items():
         if alias in hidden or alias not in fields or fields[alias].get("readOnly"):
             continue
         if alias not in stored:
-            raise ctx.fail(f"field {alias!r} was written but is missing when read back", got)
+            raise ctx.fail(f"field {alias!r} was written but is missing when read back "
+                           f"({read})", got)
         if not _equal(fields.get(alias), value, stored[alias]):
-            raise ctx.fail(f"field {alias!r}: wrote {value!r}, read back {stored[alias]!r}", got)
+            raise ctx.fail(f"field {alias!r}: wrote {value!r}, read back {stored[alias]!r} "
+                           f"({read})", got)
     if ctx.before and op.effect != CREATES:
         for alias, old in ctx.before.items():
             if alias in case.body or alias in ("date_modified", "date_added") or \

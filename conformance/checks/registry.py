@@ -13,11 +13,6 @@ cannot judge (no request applies, no second key, too few records ...) raises
 exclude the operation or the answer, and a probe that returns without sending a request is
 not checked either, so a pass always means a request was sent and its answer held.
 
-Under a request budget a probe marked `sampled=True` judges one operation per resource: what it
-proves is a property of the layer every operation of the resource shares (authentication,
-JSON parsing), so the other operations of the resource say where it was judged instead of
-spending a request each.
-
 Every check also declares its `evidence=` (conformance/checks/evidence.py): whether Flexie
 documents what it expects, real clients show it, or it is our assumption (with its line in
 docs/contract-notes.md); one Evidence, or a function of the operation. Failures carry it.
@@ -26,7 +21,6 @@ docs/contract-notes.md); one Evidence, or a function of the operation. Failures 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -60,27 +54,6 @@ class NotChecked(Exception):
         self.reason = reason
 
 
-class Sampler:
-    """Which operation judged a sampled probe on each resource (one per resource and probe).
-    Shared by the runner's threads; under xdist each worker samples for itself."""
-
-    def __init__(self) -> None:
-        self._claimed: dict[tuple[str, str], str] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, check: str, op: Operation) -> str | None:
-        """None if `op` judges `check` for its resource now; else the operation that did."""
-        with self._lock:
-            owner = self._claimed.setdefault((check, op.resource), op.key)
-        return None if owner == op.key else owner
-
-    def release(self, check: str, op: Operation) -> None:
-        """`op` could not judge `check` after all: the next operation of its resource will."""
-        with self._lock:
-            if self._claimed.get((check, op.resource)) == op.key:
-                del self._claimed[(check, op.resource)]
-
-
 @dataclass
 class CheckContext:
     target: Target
@@ -90,8 +63,9 @@ class CheckContext:
     read_only: bool = False
     before: dict | None = None  # the record as it was before an update, when relevant
     observe: Callable[[int], None] = lambda status: None  # a status this operation answered
-    #: Set under a request budget: probes spend fewer requests (see `probe(sampled=...)`).
-    sampler: Sampler | None = None
+    #: Under a request budget a check may spend fewer requests on each operation (paging: one
+    #: page besides the whole), never fewer operations; each says so in its docstring.
+    budgeted: bool = False
     check: str = field(default="", init=False)  # the check running now (set by the registry)
     evidence: Evidence | None = field(default=None, init=False)  # what the running check rests on
 
@@ -192,13 +166,12 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
 def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
           methods: Collection[str] | None = None,
           when: Callable[[Operation], bool] | None = None, why_not: str | None = None,
-          sends_operation: bool = False, sampled: bool = False,
+          sends_operation: bool = False,
           evidence: EvidenceSpec | None = None) -> Any:
     """Register a probe: `@probe`, or `@probe(...)` for one that probes only operations of
     these actions and methods, for which `when(op)` holds (`why_not`: the reason it gives
     where `when` excludes an operation); `sends_operation`: it sends the operation's own
-    method to its path, so a read-only run skips operations that change data; `sampled`:
-    under a request budget it judges the first operation of each resource only."""
+    method to its path, so a read-only run skips operations that change data."""
     def register(check: Probe) -> Probe:
         def applies(ctx: CheckContext) -> None:
             op = ctx.op
@@ -210,19 +183,10 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
                 raise NotChecked(f"does not apply: {why_not or 'not this operation'}")
             if sends_operation and ctx.read_only and op.effect != READS:
                 raise NotChecked("the run is read-only")
-            if sampled and ctx.sampler is not None and \
-                    (judged := ctx.sampler.claim(check.__name__, op)) is not None:
-                raise NotChecked(f"judged once per resource under the request budget: on "
-                                 f"{judged}")
             sent = _requests(ctx)
-            try:
-                check(ctx)
-                if sent is not None and _requests(ctx) == sent:
-                    raise NotChecked("sent no request")
-            except NotChecked:
-                if sampled and ctx.sampler is not None:
-                    ctx.sampler.release(check.__name__, op)
-                raise
+            check(ctx)
+            if sent is not None and _requests(ctx) == sent:
+                raise NotChecked("sent no request")
 
         _declare(check.__name__, evidence)
         registered = runs_as(check.__name__, functools.wraps(check)(applies), evidence)
