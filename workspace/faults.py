@@ -114,6 +114,12 @@ _CATALOGUE: tuple[Fault, ...] = (
     Fault("deleted-in-listing", "Deleted records still appear in listings and search.",
           "delete semantics: deleted records are gone from listings",
           "delete a record, then list or search for it and expect it absent"),
+    Fault("ordering-ignored", "Listings accept orderBy and orderByDir but list in id order.",
+          "listings are ordered by orderBy in the direction orderByDir",
+          "write records whose values sort against their ids, list ordered both ways"),
+    Fault("membership-read-500", "A record's lists ({id}/lists) answer 500.",
+          "a record's lists are readable (200, a lists listing)",
+          "fail the membership check on that read; never confirm a remove by an empty answer"),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}
