@@ -218,6 +218,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif report.failed and report.when == "call":
         report.sections.append(("flexie replay", replay_command(run.settings, item.nodeid)))
         verdict.lead_with_the_check(report, call)
+        verdict.name_the_step(item, report, call)
         verdict.assumed_only_is_a_warning(run, report, call)
 
 
@@ -245,6 +246,17 @@ def flexie(request: pytest.FixtureRequest) -> Runner:
     from conformance.session_setup import ensure_runner
 
     return ensure_runner(current(), request.session)
+
+
+@pytest.fixture()
+def steps(flexie: Runner) -> Any:
+    """The named steps a scenario or the state machine reads as (they write: not in a
+    read-only run); the plugin names the last of them when an answer breaks a scenario."""
+    from conformance.scenarios.steps import Steps
+
+    if flexie.settings.read_only:
+        pytest.skip("scenarios write, and the run is read-only")
+    return Steps(flexie)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
