@@ -213,8 +213,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and verdict.spent_budget(call.excinfo.value):
         verdict.left_out(report, item, run.settings.budget)
     elif call.excinfo is not None and verdict.setup_stopped(call.excinfo.value):
-        verdict.not_run(report, item, "the run stopped: setting up its records failed "
-                                      "(the failure names the answer that stopped it)")
+        verdict.not_run(report, item, "the run stopped at setup: the workspace broke the "
+                                      "contract (the failure names the answer that stopped it)")
     elif report.failed and report.when == "call":
         report.sections.append(("flexie replay", replay_command(run.settings, item.nodeid)))
         verdict.lead_with_the_check(report, call)
