@@ -91,3 +91,25 @@ def test_a_listing_without_its_array_is_no_empty_listing(tmp_path):
     with pytest.raises(StepFailed) as failed:
         steps.listing(kind("contacts"))
     assert "list contacts" in str(failed.value) and "'contacts' list" in str(failed.value)
+
+
+def test_any_other_shape_error_of_a_scenario_names_the_last_call():
+    """A null where the scenario reads a record (`None["x"]`) is named by the plugin: the last
+    call and what the scenario read, not a bare TypeError; other tests are left alone."""
+    from conformance.verdict import name_the_step
+
+    def outcome(keywords: set[str], error: BaseException) -> str:
+        crash = SimpleNamespace(message=f"{type(error).__name__}: {error}")
+        item = SimpleNamespace(keywords=keywords, funcargs={"steps": SimpleNamespace(
+            log=["POST /tasks/7/complete -> 201"])})
+        report = SimpleNamespace(longrepr=SimpleNamespace(reprcrash=crash))
+        name_the_step(item, report, SimpleNamespace(excinfo=SimpleNamespace(value=error)))
+        return crash.message
+
+    error = TypeError("'NoneType' object is not subscriptable")
+    named = outcome({"scenario"}, error)
+    assert named.startswith("the answer to the last step (POST /tasks/7/complete -> 201)")
+    assert "TypeError" in named
+    assert outcome(set(), error).startswith("TypeError")  # not a scenario: untouched
+    assert outcome({"scenario"}, StepFailed("read task 7: ...")) == \
+        "StepFailed: read task 7: ..."
