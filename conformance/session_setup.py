@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from conformance import stopping
+from conformance.checks.evidence import schemathesis_evidence
 from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.narrowing import account_fields, narrow
@@ -67,8 +68,6 @@ def start_target(run: RunContext) -> None:
 def preflight_failure(run: RunContext, exc: NonConforming) -> dict:
     """The preflight's finding as a failure of GET /users/self, named by the check that
     judges such an answer."""
-    from conformance.checks.evidence import schemathesis_evidence
-
     operation = " ".join(exc.request)
     return {"operation": operation, "check": exc.code, "kind": "property",
             "status": exc.reply.status, "message": str(exc),
