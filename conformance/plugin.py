@@ -222,11 +222,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and verdict.spent_budget(call.excinfo.value):
         verdict.left_out(report, item, run.settings.budget)
     elif call.excinfo is not None and verdict.setup_stopped(call.excinfo.value):
-        verdict.not_run(report, item, "the run stopped: setting up its records failed "
-                                      "(the failure names the answer that stopped it)")
+        verdict.not_run(report, item, "the run stopped at setup: the workspace broke the "
+                                      "contract (the failure names the answer that stopped it)")
     elif report.failed and report.when == "call":
         report.sections.append(("flexie replay", replay_command(run.settings, item.nodeid)))
         verdict.lead_with_the_check(report, call)
+        verdict.name_the_step(item, report, call)
         verdict.assumed_only_is_a_warning(run, report, call)
 
 
@@ -254,6 +255,17 @@ def flexie(request: pytest.FixtureRequest) -> Runner:
     from conformance.session_setup import ensure_runner
 
     return ensure_runner(current(), request.session)
+
+
+@pytest.fixture()
+def steps(flexie: Runner) -> Any:
+    """The named steps a scenario or the state machine reads as (they write: not in a
+    read-only run); the plugin names the last of them when an answer breaks a scenario."""
+    from conformance.scenarios.steps import Steps
+
+    if flexie.settings.read_only:
+        pytest.skip("scenarios write, and the run is read-only")
+    return Steps(flexie)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -336,7 +336,8 @@ class Runner:
             excluded.append(ignored_auth)
         return {"excluded_checks": excluded} if excluded else {}
 
-    def _before(self, op: Operation, case: Any) -> dict | None:
+    def _before(self, op: Operation, case: Any) -> Reply | None:
+        """The read of the record an update names, before it is sent (None: not read)."""
         if op.action != "update" or not case.path_parameters:
             return None
         if self.settings.budget is not None and case.meta is not None \
@@ -347,8 +348,7 @@ class Runner:
         record_id = addressed_id(case.path_parameters.get("id"))
         if record_id is None:
             return None
-        reply = self.target.request("GET", record_path(op, self.owned.ce_table, record_id))
-        return record_in(reply, op.resource) if reply.status == 200 else None
+        return self.target.request("GET", record_path(op, self.owned.ce_table, record_id))
 
     def _journal(self, op: Operation, case: Any, reply: Reply) -> None:
         if op.effect != CREATES or reply.status >= 300 or op.action == "add_reply":
@@ -373,11 +373,13 @@ class Runner:
         another method to the path (its 405 is the path's answer, not the operation's)."""
         self.observed.response(op.key, None if other_method else reply.status)
 
-    def _context(self, op: Operation, before: dict | None = None) -> CheckContext:
+    def _context(self, op: Operation, before: Reply | None = None) -> CheckContext:
+        record = record_in(before, op.resource) if before is not None and \
+            before.status == 200 else None
         return CheckContext(self.target, self.owned, op,
                             other_apikey=self.settings.other_apikey,
-                            read_only=self.settings.read_only, before=before,
-                            budgeted=self.settings.budget is not None)
+                            read_only=self.settings.read_only, before=record,
+                            before_read=before, budgeted=self.settings.budget is not None)
 
     def probe(self, op: Operation) -> None:
         """Run every probe on one operation; raise the first failure after all have run. If

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import jsonschema
 import pytest
 
 from conformance import stopping
+from conformance.checks.evidence import schemathesis_evidence
 from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.narrowing import account_fields, narrow
@@ -17,7 +18,7 @@ from conformance.owned import OwnedRecords, SetupError
 from conformance.runner import Runner, retry_schemathesis_requests
 from conformance.safety import UnsafeRequest, match_request
 from conformance.settings import Settings
-from conformance.target import Target, TargetError, make_target
+from conformance.target import NonConforming, Target, TargetError, make_target
 from contract.lint import lint
 from contract.spec import SpecError, load_spec, response_schema
 
@@ -57,8 +58,22 @@ def start_target(run: RunContext) -> None:
                                        else None)
             run.target = make_target(s, base_url=s.url or "", bearer=bearer)
         run.require_target().preflight()
+    except NonConforming as exc:  # a finding: the run fails on it (exit 1), named by its check
+        run.observed.failures.append({**preflight_failure(run, exc), "setup": True})
+        run.startup_error = f"flexie: the workspace broke the contract at its first request: {exc}"
     except TargetError as exc:
         raise StartupError(str(exc)) from None
+
+
+def preflight_failure(run: RunContext, exc: NonConforming) -> dict:
+    """The preflight's finding as a failure of GET /users/self, named by the check that
+    judges such an answer."""
+    operation = " ".join(exc.request)
+    return {"operation": operation, "check": exc.code, "kind": "property",
+            "status": exc.reply.status, "message": str(exc),
+            "response_excerpt": exc.reply.text[:500], "curl": exc.reply.curl or None,
+            **schemathesis_evidence(exc.code.split()[0], operation).graded(
+                run.settings.assumptions)}
 
 
 def _start_embedded(run: RunContext) -> None:
@@ -163,7 +178,7 @@ def ensure_runner(run: RunContext, session: pytest.Session) -> Runner:
     set up ends the run with that one finding: at once in one process, after the current
     test in an xdist worker."""
     if run.startup_error is not None:
-        raise SetupStopped(run.startup_error)
+        stop_at_setup(run, session, run.startup_error)
     if run.runner is not None:
         return run.runner
     s = run.settings
@@ -179,13 +194,19 @@ def ensure_runner(run: RunContext, session: pytest.Session) -> Runner:
         except (SetupError, TargetError) as exc:
             # The target broke the contract before any test could run: that is a finding.
             run.observed.failures.append({**setup_failure(run, exc), "setup": True})
-            message = f"flexie: creating the records the suite works on failed: {exc}"
-            if not hasattr(session.config, "workerinput"):
-                pytest.exit(message, returncode=1)
-            run.startup_error = message
-            session.shouldstop = message
-            raise SetupStopped(message) from None
+            stop_at_setup(run, session,
+                          f"flexie: creating the records the suite works on failed: {exc}")
     return run.runner
+
+
+def stop_at_setup(run: RunContext, session: pytest.Session, message: str) -> NoReturn:
+    """End the run on the finding that stopped its setup (recorded already): at once in one
+    process (exit 1), after the current test in an xdist worker."""
+    if not hasattr(session.config, "workerinput"):
+        pytest.exit(message, returncode=1)
+    run.startup_error = message
+    session.shouldstop = message
+    raise SetupStopped(message) from None
 
 
 def setup_failure(run: RunContext, exc: Exception) -> dict:

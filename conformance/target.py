@@ -36,6 +36,18 @@ class TargetError(Exception):
     """The target cannot be tested: unreachable, refusing the key, or not a Flexie API."""
 
 
+class NonConforming(TargetError):
+    """The target is a Flexie API that answered as the contract forbids: a finding about the
+    workspace (a failed verdict), not a mistake of the user's (a usage error). `code` names
+    Schemathesis's check that judges such an answer."""
+
+    def __init__(self, message: str, reply: Reply, request: tuple[str, str], code: str) -> None:
+        super().__init__(message)
+        self.reply = reply
+        self.request = request
+        self.code = code
+
+
 #: The longest single wait a Retry-After can impose; a longer one is cut to this.
 MAX_WAIT_S = 60.0
 #: The wait before retrying a 429 that names none (doubled on each retry).
@@ -272,10 +284,27 @@ class Target:
             raise TargetError(f"{self.base_url} does not answer like a Flexie API "
                               f"(GET /users/self gave HTTP {reply.status})")
         problem = body_problem(reply)
-        if problem is not None:
-            raise TargetError(f"{self.base_url} does not conform: GET /users/self answered "
-                              f"HTTP 200 with {problem}; the contract answers a JSON object "
-                              "(is the URL the API's base, ending in /api?)")
+        if problem is None:
+            return
+        message = (f"{self.base_url} does not conform: GET /users/self answered HTTP 200 with "
+                   f"{problem}; the contract answers a JSON object")
+        if claims_json(reply):  # a JSON API that breaks its own answers: the workspace's fault
+            code = "ST108 Response violates schema" if reply.json is not None else \
+                "ST109 JSON deserialization error"
+            raise NonConforming(message, reply, ("GET", "/users/self"), code)
+        raise TargetError(f"{message} (is the URL the API's base, ending in /api?)")
+
+
+def claims_json(reply: Reply) -> bool:
+    """Whether an answer says it is JSON: by its Content-Type, or by a body that starts with
+    a JSON value (a web page at the wrong URL does neither)."""
+    if reply.content_type == "application/json" or reply.content_type.endswith("+json"):
+        return True
+    try:
+        json.JSONDecoder().raw_decode(reply.text.lstrip())
+    except ValueError:
+        return False
+    return True
 
 
 def body_problem(reply: Reply) -> str | None:

@@ -19,13 +19,6 @@ CHANGE = {"contacts": "city", "leads": "city", "accounts": "industry", "deals": 
           "cases": "title", "custom_entities": "name"}
 
 
-@pytest.fixture()
-def steps(flexie) -> Steps:
-    if flexie.settings.read_only:
-        pytest.skip("scenarios write, and the run is read-only")
-    return Steps(flexie)
-
-
 @pytest.mark.parametrize("name", [k.name for k in RECORD_KINDS])
 def test_record_lifecycle(steps: Steps, name: str):
     k = kind(name)

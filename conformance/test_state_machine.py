@@ -139,16 +139,14 @@ def machine_for(steps: Steps):
     return WorkspaceModel
 
 
-def test_model_based_sequences(flexie):
-    if flexie.settings.read_only:
-        pytest.skip("the state machine writes, and the run is read-only")
+def test_model_based_sequences(flexie, steps: Steps):
     # (examples, steps): under a request budget two sequences besides Hypothesis's first,
     # which is its simplest (creates only).
     examples, step_count = {"thorough": (40, 30)}.get(flexie.settings.profile, (6, 12))
     if flexie.settings.budget is not None:
         examples, step_count = 3, 10
     test = get_state_machine_test(
-        machine_for(Steps(flexie)),
+        machine_for(steps),
         settings=settings(max_examples=examples, stateful_step_count=step_count, deadline=None,
                           database=None, suppress_health_check=list(HealthCheck)),
     )

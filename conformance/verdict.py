@@ -79,6 +79,26 @@ def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> Non
         crash.message = str(call.excinfo.value).splitlines()[0]
 
 
+#: What a scenario's own code raises when an answer lacks the shape it reads (a null where
+#: the contract promises a record, ...): the workspace's deviation, not a bug to show raw.
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+
+
+def name_the_step(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
+    """A scenario that met an answer of an unexpected shape fails as a step: the short
+    summary and the report name the last call and what the scenario read, not a raw
+    `KeyError` (the steps themselves raise StepFailed for missing keys and records)."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if "scenario" not in item.keywords or crash is None or isinstance(error, AssertionError) \
+            or not isinstance(error, _SHAPE_ERRORS):
+        return
+    steps = getattr(item, "funcargs", {}).get("steps")
+    last = steps.log[-1] if steps is not None and steps.log else "no call yet"
+    crash.message = (f"the answer to the last step ({last}) lacks the shape the scenario "
+                     f"reads: {type(error).__name__}: {error}")
+
+
 def warning_lines(run: RunContext) -> list[str]:
     """Failures that rest only on our assumptions, listed (not failed) under
     `--flexie-assumptions warn`."""

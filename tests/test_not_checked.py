@@ -180,7 +180,8 @@ def test_unsent_fields_are_compared_for_text_ids(tmp_path):
     runner = Runner(s, owned.target, owned, Observed())
     record_id = owned.ids["contacts"][0]
     case = SimpleNamespace(path_parameters={"id": str(record_id)})
-    before = runner._before(OPERATIONS_BY_KEY["PUT /contacts/{id}"], case)
+    op = OPERATIONS_BY_KEY["PUT /contacts/{id}"]
+    before = runner._context(op, runner._before(op, case)).before
     assert before is not None and before["id"] == record_id
 
 

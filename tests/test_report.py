@@ -623,3 +623,28 @@ def test_chromium_renders_without_console_errors(results: dict[str, Any],
     console = [line for line in proc.stderr.splitlines()
                if "CONSOLE" in line or "Uncaught" in line or "Content Security Policy" in line]
     assert console == [], console
+
+
+def _section_order(page: str) -> list[str]:
+    return re.findall(r'<section id="([\w-]+)"', page)
+
+
+def test_a_failed_run_opens_on_its_failures(results: dict[str, Any], tmp_path: Path) -> None:
+    """Right after the summary, before the rows of checks that could not judge, coverage and
+    the matrix; a passed run keeps its (empty) failures section last, as before."""
+    results["checks"] = {"passed": 3, "failed": 1, "not_checked": 2,
+                         "reasons": {"no second account's key (--flexie-other-apikey)": 2},
+                         "dropped": 0}
+    for o in results["operations"][:2]:
+        o["checks"] = {"other_account_cannot_read": {
+            "outcome": "not-checked", "reason": "no second account's key (--flexie-other-apikey)"}}
+    assert results["failures"] and results["verdict"] == "failed"
+    page = write_reports(copy.deepcopy(results), tmp_path / "failed")["html"].read_text("utf-8")
+    order = _section_order(page)
+    assert order[:3] == ["summary", "failures", "not-checked"], order
+    toc = page[page.index('<nav class="toc"'):page.index("</nav>")]
+    assert toc.index("#failures") < toc.index("#not-checked") < toc.index("#coverage")
+    results.update(failures=[], verdict="passed")
+    passed = write_reports(results, tmp_path / "passed")["html"].read_text("utf-8")
+    order = _section_order(passed)
+    assert order.index("failures") > order.index("matrix"), order

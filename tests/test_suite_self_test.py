@@ -155,6 +155,14 @@ EXPECTED: dict[str, Expect] = {
         ("deleted_record_is_gone",),
         {LIFECYCLE.format("deals"): ("deleted deal", "is gone from the listing"),
          NOTES.format("deals"): ("no notes remain on the record",)}),
+    "ordering-ignored": Expect("test_probes and (GET or POST) and contacts",
+                               ("listing_is_ordered", "listing_is_ordered @ POST /contacts")),
+    # A remove "confirmed" by the empty answer of a 500 would pass: the read must fail it.
+    "membership-read-500": Expect(
+        _selection("test_operation and contact and lists and remove",
+                   "test_record_lifecycle and contacts"),
+        ("list_membership_persisted",),
+        {LIFECYCLE.format("contacts"): ("lists of contact", "expected HTTP 200, got 500")}),
 }
 
 #: Faults whose expected check is known not to report them (the integrator's to fix in the

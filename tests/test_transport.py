@@ -13,7 +13,7 @@ import pytest
 from conformance.observed import SETUP_BUCKET, Traffic
 from conformance.target import MAX_WAIT_S, RetriesExhausted, Target, TargetError, retry_after
 from tests.suite_runner import run_suite
-from tests.transport import VARIANTS, php_encode, served
+from tests.transport import VARIANTS, Switches, php_encode, served
 
 LIVE = ("--flexie-apikey", "acme-demo-key", "--flexie-other-apikey", "globex-demo-key",
         "--flexie-ce-table", "projects", "--flexie-coverage", "off", "-n", "2")
@@ -90,6 +90,24 @@ def test_a_2xx_body_that_is_not_json_is_named_at_preflight():
     message = str(raised.value)
     assert "does not conform" in message and "not JSON" in message
     assert "text/html" in message and "<!DOCTYPE html>" in message
+
+
+def test_a_workspace_whose_json_carries_trailing_bytes_fails_the_verdict(tmp_path):
+    """A Flexie API that breaks every JSON answer (a PHP notice after it) is a failed verdict
+    named by its check (exit 1, like a setup failure), not a usage error (exit 4): the user
+    gave the right URL and key, the workspace broke the contract."""
+    with served(Switches(trailing=b"\n<br /><b>Notice</b>: Undefined index")) as (url, _):
+        run = run_suite("--flexie-url", url, *LIVE, "--flexie-coverage", "off",
+                        reports=tmp_path)
+    assert run.code == 1, run.output[-3000:]
+    assert "broke the contract at its first request" in run.output
+    assert "Traceback" not in run.output
+    report = json.loads((tmp_path / "conformance.json").read_text())
+    assert report["verdict"] == "failed"
+    assert [(f["operation"], f["check"]) for f in report["failures"]] == [
+        ("GET /users/self", "ST109 JSON deserialization error")]
+    assert "not JSON" in report["failures"][0]["message"]
+    assert "GET /users/self" in (tmp_path / "conformance.html").read_text()
 
 
 def test_php_encoding_escapes_as_php_does():

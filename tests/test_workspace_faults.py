@@ -92,6 +92,20 @@ def probe_or(c: JsonClient) -> Any:
         {"field": "city", "operator": "eq", "value": "Berlin"}]}})["total"]
 
 
+def probe_ordering(c: JsonClient) -> Any:
+    """Two contacts whose titles sort against their ids, listed by title both ways."""
+    first, second = (c.ok("POST", "/contacts/new", {**create_body(CONTACT, f"order-{v}"),
+                                                    "title": f"ordering probe {v}"})
+                     ["contact"]["id"] for v in "ba")
+    return [[x["id"] for x in c.ok("GET", "/contacts", query={
+        "search": "ordering probe", "orderBy": "title", "orderByDir": way})["contacts"]]
+        == expected for way, expected in (("ASC", [second, first]), ("DESC", [first, second]))]
+
+
+def probe_membership_read(c: JsonClient) -> Any:
+    return c.call("GET", f"/contacts/{_new_contact(c)['id']}/lists").status
+
+
 def probe_leak(c: JsonClient) -> Any:
     globex = JsonClient(c.client.application, "globex-demo-key")
     gid = globex.ok("GET", "/contacts")["contacts"][0]["id"]
@@ -153,6 +167,8 @@ PROBES: dict[str, Probe] = {
     "content-type-text": _answer("GET", "/contacts", pick=lambda a: a.content_type),
     "task-complete-noop": probe_task,
     "deleted-in-listing": probe_deleted_listing,
+    "ordering-ignored": probe_ordering,
+    "membership-read-500": probe_membership_read,
 }
 
 
@@ -186,6 +202,7 @@ def test_faithful_answers_are_the_contract(faithful_answers):
     assert a["unknown-alias-accepted"] == a["wrong-type-accepted"] == 400
     assert a["update-not-persisted"] == ("Porto", "Porto")
     assert a["task-complete-noop"] is True and a["deleted-in-listing"] == 0
+    assert a["ordering-ignored"] == [True, True] and a["membership-read-500"] == 200
 
 
 def test_unknown_fault_names_are_refused_with_the_known_ones():

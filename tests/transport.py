@@ -41,6 +41,9 @@ class Switches:
     zulu_dates: bool = False  # `+00:00` -> `Z` in every date-time of an answer
     unknown_keys: bool = False  # add a key the contract does not name to every record
     latency_s: float = 0.0  # sleep before each answer
+    #: Bytes appended to every JSON answer: a broken workspace (a PHP notice after the JSON),
+    #: not a variation a conforming one may have; no entry of VARIANTS uses it.
+    trailing: bytes = b""
 
 
 #: The variations the tests and the false-alarm benchmark run through.
@@ -123,6 +126,9 @@ class Transport:
                 close()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         body = self._rewrite(body, headers)
+        if s.trailing and body and any(k.lower() == "content-type" and "json" in v
+                                       for k, v in headers):
+            body += s.trailing
         if s.gzip and body and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
             body = gzip.compress(body)
             headers.append(("Content-Encoding", "gzip"))

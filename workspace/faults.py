@@ -64,6 +64,8 @@ class FaultName(StrEnum):
     CONTENT_TYPE_TEXT = "content-type-text"
     TASK_COMPLETE_NOOP = "task-complete-noop"
     DELETED_IN_LISTING = "deleted-in-listing"
+    ORDERING_IGNORED = "ordering-ignored"
+    MEMBERSHIP_READ_500 = "membership-read-500"
 
 
 OperationTest = Callable[[Operation], bool]
@@ -294,6 +296,16 @@ _CATALOGUE: tuple[Fault, ...] = (
           "delete a record, then list or search for it and expect it absent",
           caught_by=("deleted_record_is_gone", "test_record_lifecycle[deals]",
                      "test_notes_on_a_record[deals]")),
+    Fault(FaultName.ORDERING_IGNORED,
+          "Listings accept orderBy and orderByDir but list in id order.",
+          "listings are ordered by orderBy in the direction orderByDir",
+          "write records whose values sort against their ids, list ordered both ways",
+          caught_by=("listing_is_ordered",)),
+    Fault(FaultName.MEMBERSHIP_READ_500, "A record's lists ({id}/lists) answer 500.",
+          "a record's lists are readable (200, a lists listing)",
+          "fail the membership check on that read; never confirm a remove by an empty answer",
+          caught_by=("list_membership_persisted", "test_record_lifecycle[contacts]"),
+          affects=_action("member_lists")),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}

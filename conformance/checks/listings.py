@@ -39,12 +39,11 @@ def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
 
 
 def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, list[int], Reply]:
-    reply = ctx.target.request("GET", path, params={"start": start, "limit": limit,
-                                                    "orderBy": "id", "orderByDir": "ASC"})
-    found = _items(ctx, reply) if reply.status == 200 else None
-    if found is None:
-        raise ctx.fail(f"GET {path} answered {reply.status}", reply)
-    total, items = found
+    reply, items = ctx.read_items(path, envelope(ctx.op.resource)[1],
+                                  what=f"the page start={start}&limit={limit}",
+                                  params={"start": start, "limit": limit,
+                                          "orderBy": "id", "orderByDir": "ASC"})
+    total = reply.json.get("total")
     if not isinstance(total, int):
         raise ctx.fail(f"total is {total!r}, not a count", reply)
     return total, [i.get("id") for i in items if isinstance(i, dict)], reply
@@ -128,13 +127,18 @@ def _text_field(resource: str) -> dict | None:
 
 def _fresh_pair(ctx: CheckContext, field: dict) -> list[dict]:
     """Two new records of a kind, each with its own run-scoped value in `field` (a case's
-    identifier is assigned by the workspace, so its title is what the run controls);
+    identifier is assigned by the workspace, so its title is what the run controls)."""
+    return _fresh(ctx, field, [ctx.owned.unique(field["alias"]) for _ in range(2)])
+
+
+def _fresh(ctx: CheckContext, field: dict, values: list[str]) -> list[dict]:
+    """New records of a kind, one holding each of `values` in `field`, created in that order;
     journalled, and outside the pool the property tests change."""
     resource = ctx.op.resource
     base = ctx.owned.kind_path(KINDS_BY_NAME[resource])
     made = []
-    for _ in range(2):
-        body = {**ctx.owned.payload(resource), field["alias"]: ctx.owned.unique(field["alias"])}
+    for value in values:
+        body = {**ctx.owned.payload(resource), field["alias"]: value}
         reply = ctx.target.request("POST", f"{base}/new", json_body=body)
         record = record_in(reply, resource)
         if reply.status not in (200, 201) or record is None \
@@ -202,3 +206,47 @@ def search_finds_written(ctx: CheckContext) -> None:
         raise ctx.fail(f"OR search on {alias} should find records {expected}, got "
                        f"{ids if ids is not None else reply.status}", reply,
                        request=f"POST {op.path} {body}")
+
+
+#: The order the ordering probe writes its values in: the second record's value sorts first,
+#: so neither id order nor the order of creation passes for ordering by the field, ASC or DESC.
+_WRITTEN_ORDER = ("b", "a")
+
+
+def _orders_written_records(op) -> bool:
+    """A listing of a record kind (whose records the run writes) that takes orderBy."""
+    return op.resource in KINDS_BY_NAME and (op.query == "listing" or op.body == "filter-input")
+
+
+@probe(actions={"list"}, when=_orders_written_records, sampled=True,
+       why_not="it orders the listings of record kinds, whose records the run writes",
+       evidence=documented(f"{PUBLISHED}: listings take orderBy and orderByDir (ASC, DESC); "
+                           f"{PAGE}: its listing examples order by date_modified DESC"))
+def listing_is_ordered(ctx: CheckContext) -> None:
+    """Two records written with values that sort against their creation order come back
+    in the order orderBy/orderByDir ask, both directions (found by a search for the run's
+    marker, so the workspace's own records cannot page them out)."""
+    op = ctx.op
+    field = _text_field(op.resource)
+    if field is None or not _creatable(ctx):
+        raise ctx.not_checked(f"the run cannot write {op.resource} with a text field to order by")
+    alias, marker = field["alias"], ctx.owned.unique("order")
+    made = _fresh(ctx, field, [f"{marker} {suffix}" for suffix in _WRITTEN_ORDER])
+    ours = {r["id"]: r[alias] for r in made}
+    path, plural = render(op.path, ctx.owned.ce_table), envelope(op.resource)[1]
+    for direction in ("ASC", "DESC"):
+        paging = {"search": marker, "orderBy": alias, "orderByDir": direction, "limit": 100}
+        asked = f"orderBy={alias}&orderByDir={direction}"
+        sent = {"params": paging} if op.method == "GET" else {"json_body": paging}
+        reply, items = ctx.read_items(path, plural, method=op.method, what=f"the listing by "
+                                      f"{asked}", **sent)
+        listed = [i.get("id") for i in items if i.get("id") in ours]
+        if sorted(listed) != sorted(ours):
+            raise ctx.not_checked(f"search={marker!r} listed {len(listed)} of the "
+                                  f"{len(ours)} records written to order")
+        expected = sorted(ours, key=lambda i: ours[i], reverse=direction == "DESC")
+        if listed != expected:
+            raise ctx.fail(f"{asked} listed the run's records as "
+                           f"{[ours[i] for i in listed]}, expected "
+                           f"{[ours[i] for i in expected]}", reply,
+                           request=f"{op.method} {op.path} {paging}")

@@ -51,6 +51,11 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
     record_id = _sent_id(case, reply, op)
     if record_id is None:
         raise ctx.fail(f"answer {reply.status} names no record id", reply)
+    earlier = ctx.before_read
+    if earlier is not None and ctx.before is None:  # the unsent fields cannot be compared
+        raise ctx.fail(f"record {record_id}, read before the update that answered "
+                       f"{reply.status}, read as HTTP {earlier.status} without the record",
+                       earlier)
     path = record_path(op, ctx.owned.ce_table, record_id)
     got, read = ctx.target.request("GET", path), f"GET {path}"
     stored = record_in(got, op.resource)
@@ -93,11 +98,10 @@ def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
     where = listing_path(op, ctx.owned.ce_table)
     if match_request("GET", where) is None:
         return  # no listing of this resource in the contract (notes are listed per record)
-    listing = ctx.target.request("GET", where,
-                                 params={"limit": 100, "orderBy": "id", "orderByDir": "DESC"})
-    _, plural = envelope(op.resource)
-    items = (listing.json or {}).get(plural, []) if isinstance(listing.json, dict) else []
-    if any(isinstance(i, dict) and i.get("id") == record_id for i in items):
+    listing, items = ctx.read_items(
+        where, envelope(op.resource)[1], what=f"the listing after deleting record {record_id}",
+        params={"limit": 100, "orderBy": "id", "orderByDir": "DESC"})
+    if any(i.get("id") == record_id for i in items):
         raise ctx.fail(f"deleted record {record_id} is still in the listing", listing)
 
 
@@ -108,9 +112,9 @@ def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
     params = case.path_parameters or {}
     lists_path = record_path(op, ctx.owned.ce_table, params["entityId"]) + "/lists"
-    got = ctx.target.request("GET", lists_path, params={"limit": 100})
-    ids = {i.get("id") for i in (got.json or {}).get("lists", []) if isinstance(i, dict)} \
-        if isinstance(got.json, dict) else set()
+    got, lists = ctx.read_items(lists_path, "lists", params={"limit": 100},
+                                what=f"the lists of record {params['entityId']}")
+    ids = {i.get("id") for i in lists}
     member = addressed_id(params["id"]) in ids
     if member != (op.action == "list_add"):
         state = "is not" if op.action == "list_add" else "is still"
@@ -123,8 +127,10 @@ def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
 def task_completion_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
     task_id = (case.path_parameters or {})["id"]
-    got = ctx.target.request("GET", f"/tasks/{task_id}")
-    task = (got.json or {}).get("task", {}) if isinstance(got.json, dict) else {}
+    got = ctx.read(f"/tasks/{task_id}", what=f"task {task_id} read back")
+    task = record_in(got, op.resource)
+    if task is None:
+        raise ctx.fail(f"task {task_id} reads back without a 'task' record", got)
     if task.get("is_completed") is not (op.action == "complete"):
         raise ctx.fail(f"after {op.action} answered {reply.status}, task {task_id} has "
                        f"is_completed={task.get('is_completed')!r}", got)

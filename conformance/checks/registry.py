@@ -62,6 +62,7 @@ class CheckContext:
     other_apikey: str | None = None
     read_only: bool = False
     before: dict | None = None  # the record as it was before an update, when relevant
+    before_read: Reply | None = None  # the answer `before` was read from (None: not read)
     observe: Callable[[int], None] = lambda status: None  # a status this operation answered
     #: Under a request budget a check may spend fewer requests on each operation (paging: one
     #: page besides the whole), never fewer operations; each says so in its docstring.
@@ -81,6 +82,31 @@ class CheckContext:
     def not_checked(self, reason: str) -> NotChecked:
         """The running check cannot judge here (for the check to raise), saying why."""
         return NotChecked(reason)
+
+    def read(self, path: str, *, what: str, params: dict | None = None,
+             method: str = "GET", json_body: Any = None) -> Reply:
+        """A read the running check relies on (a read-back, a membership read, a listing):
+        its answer must be 2xx with a JSON object, else the check fails naming the read
+        (the workspace broke a read the contract documents). Never judge on an unread
+        answer: an empty set read from a 500 is no proof that a record left a list."""
+        reply = self.target.request(method, path, params=params, json_body=json_body)
+        if not 200 <= reply.status < 300 or not isinstance(reply.json, dict):
+            body = "a JSON object" if isinstance(reply.json, dict) else \
+                f"{reply.content_type or 'an untyped body'}, not a JSON object"
+            raise self.fail(f"{what}: {method} {path} answered HTTP {reply.status} with "
+                            f"{body}; the check needs a 2xx JSON answer to judge", reply)
+        return reply
+
+    def read_items(self, path: str, plural: str, *, what: str, params: dict | None = None,
+                   method: str = "GET", json_body: Any = None) -> tuple[Reply, list[dict]]:
+        """A listing the running check relies on: (reply, its items under `plural`), or
+        the check fails when the answer is no 2xx listing."""
+        reply = self.read(path, what=what, params=params, method=method, json_body=json_body)
+        items = reply.json.get(plural)
+        if not isinstance(items, list):
+            raise self.fail(f"{what}: {method} {path} answered HTTP {reply.status} without a "
+                            f"{plural!r} list", reply)
+        return reply, [i for i in items if isinstance(i, dict)]
 
     def __repr__(self) -> str:  # no key in tracebacks: only what names the situation
         return (f"CheckContext(op={self.op.key!r}, check={self.check!r}, target={self.target!r}, "

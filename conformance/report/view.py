@@ -111,6 +111,8 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         "kinds": KINDS,
         "groups": _groups(doc, anchors),
         "failures": _failures(doc, anchors, baseline),
+        # A failed run opens on its failures (not on rows of checks that could not judge).
+        "failures_first": bool(doc["failures"]),
         "evidence_groups": evidence_groups(_failures(doc, anchors, baseline)),
         "failure_index": _failure_index(doc, anchors),
         "scenarios": sorted(

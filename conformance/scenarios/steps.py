@@ -23,6 +23,80 @@ class StepFailed(AssertionError):
     """A scenario step did not get the answer the contract promises."""
 
 
+def _answered(value: Any, step: str) -> Any:
+    """A step's JSON answer, read as the scenario reads it: objects and arrays whose missing
+    keys and items fail the step (naming it and what came), never a KeyError of ours."""
+    if isinstance(value, dict):
+        return Answer({k: _answered(v, step) for k, v in value.items()}, step)
+    if isinstance(value, list):
+        return Items([_answered(v, step) for v in value], step)
+    return value
+
+
+class Answer(dict):
+    """A JSON object a step answered; reading a key it lacks fails the step."""
+
+    def __init__(self, value: Any = (), step: str = "") -> None:
+        super().__init__(value)
+        self.step = step
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            raise StepFailed(f"{self.step}: the answer has no {key!r}, which the scenario "
+                             f"reads; it holds {sorted(map(str, self)) or 'nothing'}") from None
+
+
+class Items(list):
+    """A JSON array a step answered; reading an item it lacks fails the step."""
+
+    def __init__(self, value: Any = (), step: str = "") -> None:
+        super().__init__(value)
+        self.step = step
+
+    def __getitem__(self, index: Any) -> Any:
+        try:
+            return super().__getitem__(index)
+        except (IndexError, TypeError):
+            raise StepFailed(f"{self.step}: the answer's list of {len(self)} has no item "
+                             f"{index!r}, which the scenario reads") from None
+
+
+@dataclass(frozen=True)
+class StepReply:
+    """What a step got: the reply, and its body as the scenario reads it (`json`)."""
+
+    reply: Reply
+    step: str
+
+    @property
+    def status(self) -> int:
+        return self.reply.status
+
+    @property
+    def text(self) -> str:
+        return self.reply.text
+
+    @property
+    def json(self) -> Any:
+        body = self.reply.json
+        if body is None:
+            raise StepFailed(f"{self.step}: answered HTTP {self.reply.status} without a JSON "
+                             f"body: {self.reply.text[:200]!r}")
+        return _answered(body, self.step)
+
+    def record(self, key: str) -> Answer:
+        """The record the answer holds under `key` (a kind's singular): an object, or the
+        step fails saying what came instead."""
+        body = self.json
+        record = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(record, dict):
+            raise StepFailed(f"{self.step}: answered HTTP {self.reply.status} without a {key!r} "
+                             f"record: {self.reply.text[:200]!r}")
+        return record
+
+
 @dataclass
 class Steps:
     runner: Runner
@@ -38,18 +112,31 @@ class Steps:
 
     # --- raw calls ----------------------------------------------------------------------
     def call(self, method: str, path: str, *, expect: int | tuple[int, ...],
-             body: Any = None, params: dict | None = None, step: str = "") -> Reply:
+             body: Any = None, params: dict | None = None, step: str = "") -> StepReply:
         reply = self.target.request(method, path, json_body=body, params=params)
         self.log.append(f"{method} {path}" + (f" {body}" if body is not None else "")
                         + f" -> {reply.status}")
+        call = f"{method} {path}"
+        step = step or call
         expected = (expect,) if isinstance(expect, int) else expect
         if reply.status not in expected:
-            raise StepFailed(f"{step or method + ' ' + path}: expected HTTP "
+            raise StepFailed(f"{step}: expected HTTP "
                              f"{'/'.join(map(str, expected))}, got {reply.status}: "
                              f"{reply.text[:300]}\ncalls so far:\n  " + "\n  ".join(self.log))
         if reply.status >= 400 and (problem := error_problem(reply)):
             raise StepFailed(f"{step}: {problem}")
-        return reply
+        return StepReply(reply, step if step == call else f"{step} ({call} -> {reply.status})")
+
+    @staticmethod
+    def _items(reply: StepReply, plural: str) -> list[Answer]:
+        """The records of a listing answer, or the step fails: a listing without its array
+        is no empty listing."""
+        body = reply.json
+        items = body.get(plural) if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise StepFailed(f"{reply.step}: answered HTTP {reply.status} without a "
+                             f"{plural!r} list of records: {reply.text[:200]!r}")
+        return items
 
     def check(self, condition: bool, message: str) -> None:
         if not condition:
@@ -63,8 +150,8 @@ class Steps:
         body = {**self.owned.payload(kind.name), **fields}
         reply = self.call("POST", f"{self.base(kind)}/new", body=body,
                           expect=kind.create_status, step=f"create a {kind.singular}")
-        record = (reply.json or {}).get(kind.singular)
-        self.check(isinstance(record, dict) and isinstance(record.get("id"), int),
+        record = reply.record(kind.singular)
+        self.check(isinstance(record.get("id"), int),
                    f"create a {kind.singular}: no {kind.singular!r} record with an id in "
                    f"{reply.text[:200]}")
         self.owned.ledger.created(kind.name, f"{self.base(kind)}/{record['id']}")
@@ -75,19 +162,19 @@ class Steps:
     def get(self, kind: RecordKind, record_id: int, *, expect: int = 200) -> dict | None:
         reply = self.call("GET", f"{self.base(kind)}/{record_id}", expect=expect,
                           step=f"read {kind.singular} {record_id}")
-        return (reply.json or {}).get(kind.singular) if expect == 200 else None
+        return reply.record(kind.singular) if expect == 200 else None
 
     def update(self, kind: RecordKind, record_id: int, changes: dict, *,
                method: str = "PUT") -> dict:
         reply = self.call(method, f"{self.base(kind)}/{record_id}", body=changes, expect=200,
                           step=f"update {kind.singular} {record_id} with {method}")
-        return (reply.json or {}).get(kind.singular)
+        return reply.record(kind.singular)
 
     def edit(self, kind: RecordKind, body: dict, *, method: str = "PUT",
              expect: int = 200) -> dict | None:
         reply = self.call(method, f"{self.base(kind)}/edit", body=body, expect=expect,
                           step=f"update a {kind.singular} by unique field")
-        return (reply.json or {}).get(kind.singular) if expect == 200 else None
+        return reply.record(kind.singular) if expect == 200 else None
 
     def delete(self, kind: RecordKind, record_id: int) -> None:
         self.call("DELETE", f"{self.base(kind)}/{record_id}", expect=204,
@@ -97,14 +184,13 @@ class Steps:
     def listing(self, kind: RecordKind, **params: Any) -> tuple[int, list[dict]]:
         reply = self.call("GET", self.base(kind), params={"limit": 100, **params}, expect=200,
                           step=f"list {kind.plural} {params}")
-        body = reply.json or {}
-        return body.get("total"), body.get(kind.plural) or []
+        return reply.json.get("total"), self._items(reply, kind.plural)
 
     def search(self, kind: RecordKind, rules: list[dict], condition: str = "AND") -> list[int]:
         reply = self.call("POST", f"{self.base(kind)}/search", expect=200,
                           body={"filters": {"condition": condition, "rules": rules},
                                 "page": 1, "limit": 100}, step=f"search {kind.plural}")
-        return [r.get("id") for r in (reply.json or {}).get(kind.plural, [])]
+        return [r.get("id") for r in self._items(reply, kind.plural)]
 
     def custom_unique(self, kind: RecordKind) -> list[str]:
         """The aliases of the custom fields the account marks unique (from list/fields)."""
@@ -115,7 +201,7 @@ class Steps:
         reply = self.call("POST", f"{self.base(kind)}/identify", expect=expect,
                           body={"unique_field": alias, "unique_field_value": value},
                           step=f"identify a {kind.singular} by {alias}")
-        return (reply.json or {}).get(kind.singular) if expect == 200 else None
+        return reply.record(kind.singular) if expect == 200 else None
 
     # --- static lists -------------------------------------------------------------------
     def list_path(self, kind: RecordKind) -> str:
@@ -137,7 +223,7 @@ class Steps:
     def lists_of(self, kind: RecordKind, record_id: int) -> set[int]:
         reply = self.call("GET", f"{self.base(kind)}/{record_id}/lists", expect=200,
                           params={"limit": 100}, step=f"lists of {kind.singular} {record_id}")
-        return {i.get("id") for i in (reply.json or {}).get("lists", [])}
+        return {i.get("id") for i in self._items(reply, "lists")}
 
     def members(self, kind: RecordKind, list_id: int) -> set[int]:
         _, items = self.listing(kind, entityList=list_id)

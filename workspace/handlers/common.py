@@ -9,7 +9,7 @@ implementation of get, update, delete and listing for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from contract.fields import Field
@@ -197,12 +197,17 @@ class Crud:
 
     def paging(self, call: Call, shape: Shape) -> tuple[Paging, dict[str, Any]]:
         """Paging from the query (GET) or the body (POST); the body is returned as well."""
+        body: dict[str, Any] = {}
         if call.op.method == "GET":
-            return paging(call.query, shape.orderable, from_query=True), {}
-        body = call.obj()
-        if call.body is not None and not isinstance(call.body, dict):
-            raise BadRequest("The request body must be a JSON object.")
-        return paging(body, shape.orderable, from_query=False), body
+            p = paging(call.query, shape.orderable, from_query=True)
+        else:
+            body = call.obj()
+            if call.body is not None and not isinstance(call.body, dict):
+                raise BadRequest("The request body must be a JSON object.")
+            p = paging(body, shape.orderable, from_query=False)
+        if FaultName.ORDERING_IGNORED in call.faults:  # validated, then ignored: id order
+            p = replace(p, order_by=None, direction="ASC")
+        return p, body
 
 
 def page_of(call: Call, items: Sequence[Any], p: Paging,

@@ -12,7 +12,7 @@ from typing import Any
 from contract.resources import KINDS_BY_NAME
 from contract.schemas import MAX_ID, MAX_PAGE_SIZE, definitions
 from workspace.accounts import KindSpec, Registry
-from workspace.exceptions import BadRequest, NotFound
+from workspace.exceptions import BadRequest, InternalError, NotFound
 from workspace.faults import FaultName
 from workspace.filtering import (
     Getter,
@@ -224,6 +224,8 @@ class RecordHandlers:
     def on_member_lists(self, call: Call) -> Result:
         _, shape = self.resolve(call)
         row = self.crud.row(call, shape, call.params["id"])
+        if FaultName.MEMBERSHIP_READ_500 in call.faults:
+            raise InternalError("Internal error while reading the record's lists.")
         return self._lists_page(call, self.backend.lists_of(row.id))
 
     def on_lists(self, call: Call) -> Result:
