@@ -218,7 +218,7 @@ def _orders_written_records(op) -> bool:
     return op.resource in KINDS_BY_NAME and (op.query == "listing" or op.body == "filter-input")
 
 
-@probe(actions={"list"}, when=_orders_written_records, sampled=True,
+@probe(actions={"list"}, when=_orders_written_records,
        why_not="it orders the listings of record kinds, whose records the run writes",
        evidence=documented(f"{PUBLISHED}: listings take orderBy and orderByDir (ASC, DESC); "
                            f"{PAGE}: its listing examples order by date_modified DESC"))
