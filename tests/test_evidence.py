@@ -86,6 +86,12 @@ def test_an_unclassified_failure_is_never_a_warning():
     assert evidence.strongest([evidence.NO_EVIDENCE, known]) == known
 
 
+def test_the_report_has_a_heading_for_every_level():
+    from conformance.report.view import EVIDENCE_LEVELS
+
+    assert sorted(level for level, _, _ in EVIDENCE_LEVELS) == sorted(evidence.LEVELS)
+
+
 def test_the_report_labels_and_groups_an_unclassified_failure(tmp_path):
     """conformance.json keeps the level (the schema allows it) and the HTML groups the
     failure under its own heading and pill, not under "documented"."""
