@@ -1,6 +1,6 @@
 """False alarms: does the suite stay green on workspaces that conform, whatever the seed?
 
-    python bench/bench_false_alarms.py [--seeds 20] [--jobs 1] [--variants a,b]
+    python bench/bench_false_alarms.py [--seeds 20 | --seeds 1-19,909] [--jobs 1] [--variants a,b]
                                        [--profile quick|ci] [--json PATH] [--timeout 900]
                                        [--live-tree]
 
@@ -15,8 +15,9 @@ Every run is against a conforming workspace, so every red run is a false alarm:
                 tests/accounts/*.toml (its key, its custom-entity table if it has one).
 With `--profile ci` every variation runs the `ci` profile (its request budget) in one
 process, as the README advises for it, instead of `quick` with `-n 2`.
-Seeds 1..N for each. It prints, per variation and seed, green or red, how many stayed green,
-and the failures of the red runs (the first failing test and check).
+Seeds 1..N for each (`--seeds N`), or the seeds listed (`--seeds 1-19,909`: a seed that
+once raised a false alarm among the others). It prints, per variation and seed, green or red,
+how many stayed green, and the failures of the red runs (the first failing test and check).
 """
 
 from __future__ import annotations
@@ -142,8 +143,9 @@ def run_one(variation: Variation, seed: int, timeout: float) -> Outcome:
     return Outcome(variation.name, seed, green, run)
 
 
-def run_all(chosen: list[Variation], seeds: int, jobs: int, timeout: float) -> list[Outcome]:
-    work = [(v, s) for v in chosen for s in range(1, seeds + 1)]
+def run_all(chosen: list[Variation], seeds: list[int], jobs: int,
+            timeout: float) -> list[Outcome]:
+    work = [(v, s) for v in chosen for s in seeds]
     return run_jobs(lambda item: run_one(*item, timeout), work, jobs)
 
 
@@ -170,9 +172,27 @@ def report(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+def seed_list(text: str) -> list[int]:
+    """`N` (seeds 1..N) or a comma-separated list of seeds and ranges (`1-19,909`)."""
+    seeds: list[int] = []
+    try:
+        if text.strip().isdigit():
+            seeds = list(range(1, int(text) + 1))
+        else:
+            for part in text.split(","):
+                first, _, last = part.strip().partition("-")
+                seeds += range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not N nor a list like 1-19,909") from None
+    if not seeds or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} names no seed")
+    return list(dict.fromkeys(seeds))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--seeds", type=int, default=20, help="seeds 1..N per variation")
+    p.add_argument("--seeds", type=seed_list, default=seed_list("20"),
+                   help="N (seeds 1..N) or the seeds per variation, as 1-19,909")
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (each uses -n 2)")
     p.add_argument("--variants", help="comma-separated variation names (default: all)")
     p.add_argument("--profile", choices=("quick", "ci"), default="quick",
@@ -182,8 +202,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--live-tree", action="store_true",
                    help="run the live tree instead of a snapshot of it")
     args = p.parse_args(argv)
-    if args.seeds < 1 or args.jobs < 1:
-        p.error("--seeds and --jobs take a number of at least 1")
+    if args.jobs < 1:
+        p.error("--jobs takes a number of at least 1")
     return args
 
 
@@ -193,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     started, before = time.time(), machine()
     with snapshot(not args.live_tree):
         chosen = variations(args.variants, args.profile)
-        progress(f"{len(chosen)} variations x {args.seeds} seeds, jobs {args.jobs}")
+        progress(f"{len(chosen)} variations x {len(args.seeds)} seeds, jobs {args.jobs}")
         outcomes = run_all(chosen, args.seeds, args.jobs, args.timeout)
     for line in report(outcomes):
         print(line)

@@ -77,9 +77,28 @@ def _close_inputs(definitions: dict, custom: dict[str, list[dict]]) -> None:
             if prefix == "create" and required:
                 schema["required"] = [*schema.get("required", []),
                                       *(f["alias"] for f in required)]
+            if prefix == "edit":
+                _name_the_record_by_any_unique_field(schema, kind.unique_fields,
+                                                     custom.get(kind.name, []))
             if "example" in schema:
                 schema["example"] = _account_example(schema, required if prefix == "create"
                                                      else [])
+
+
+def _name_the_record_by_any_unique_field(schema: dict, standard: tuple[str, ...],
+                                         custom: list[dict]) -> None:
+    """An /edit body must name its record by a unique field, and any one will do: the
+    contract's (required when it is the kind's only one) or one the account marks unique.
+    Requiring the contract's alone would call a body that names the record by the account's
+    unique field invalid, and expect the workspace to refuse an update it rightly makes."""
+    unique = [*standard, *(f["alias"] for f in custom
+                           if f.get("unique") and f["alias"] in schema["properties"])]
+    if len(unique) < 2:
+        return
+    schema["required"] = [a for a in schema.get("required", []) if a not in unique]
+    if not schema["required"]:
+        del schema["required"]
+    schema["anyOf"] = [{"required": [alias]} for alias in unique]
 
 
 def _account_example(schema: dict, required: list[dict]) -> dict:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from conformance.checks import evidence
@@ -60,12 +61,59 @@ def test_levels_split_as_declared():
     assert EVIDENCE["edit_never_creates"].level == evidence.DOCUMENTED
 
 
-def test_unknown_basis_counts_as_documented():
-    assert evidence.schemathesis_evidence("ST999", None).level == evidence.DOCUMENTED
+def test_an_unknown_basis_is_labelled_unclassified():
+    assert evidence.schemathesis_evidence("ST999", None).level == evidence.UNCLASSIFIED
     assert evidence.report_evidence("alias", "x", "[no_such_check] y: z").level == \
-        evidence.DOCUMENTED
+        evidence.UNCLASSIFIED
+    assert evidence.report_evidence("property", "x").level == evidence.UNCLASSIFIED
     assert evidence.report_evidence("alias", "x", "[invalid_value_refused] y: z").level == \
         evidence.ASSUMED
+    assert "no evidence" in evidence.NO_EVIDENCE.source
+
+
+def test_an_unclassified_failure_is_never_a_warning():
+    """Unlike an assumption, an unknown basis fails the run under `warn` too; beside an
+    assumption (one failure, several checks) it is what the failure shows."""
+    assert evidence.NO_EVIDENCE.graded("warn") == {
+        "evidence": "unclassified", "evidence_source": evidence.NO_EVIDENCE.source,
+        "warning": False}
+    assumption = evidence.assumed("Unknown aliases")
+    assert assumption.graded("warn")["warning"]
+    assert evidence.strongest([assumption, evidence.NO_EVIDENCE]) == evidence.NO_EVIDENCE
+    assert evidence.strongest([evidence.NO_EVIDENCE, assumption]) == evidence.NO_EVIDENCE
+    assert evidence.strongest([]) == evidence.NO_EVIDENCE
+    known = evidence.observed("a fact")
+    assert evidence.strongest([evidence.NO_EVIDENCE, known]) == known
+
+
+def test_the_report_has_a_heading_for_every_level():
+    from conformance.report.view import EVIDENCE_LEVELS
+
+    assert sorted(level for level, _, _ in EVIDENCE_LEVELS) == sorted(evidence.LEVELS)
+
+
+def test_the_report_labels_and_groups_an_unclassified_failure(tmp_path):
+    """conformance.json keeps the level (the schema allows it) and the HTML groups the
+    failure under its own heading and pill, not under "documented"."""
+    from conformance.report import write_reports
+    from conformance.report.validate import results_schema
+    from tests.test_report import make_results
+
+    results = make_results()
+    results["failures"][0].update(evidence.NO_EVIDENCE.graded("warn"))
+    results["failures"][1].update(evidence.documented("a page section").graded("warn"))
+    results["failures"][2].pop("evidence", None)  # an older report: no level at all
+    written = write_reports(results, tmp_path)
+    doc = json.loads(written["json"].read_text(encoding="utf-8"))
+    jsonschema.validate(doc, results_schema())
+    assert doc["failures"][0]["evidence"] == "unclassified"
+    page = written["html"].read_text(encoding="utf-8")
+    unclassified = page.index('id="evidence-unclassified"')
+    assert page.index('id="evidence-documented"') < unclassified
+    cards = page[unclassified:]
+    assert results["failures"][0]["id"] in cards and results["failures"][2]["id"] in cards
+    assert results["failures"][1]["id"] not in cards
+    assert '<span class="pill evidence-unclassified">unclassified</span>' in cards
 
 
 def test_a_check_without_evidence_is_refused_at_registration():

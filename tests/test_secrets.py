@@ -5,6 +5,10 @@ distinctive, and the suite runs against it as against a live workspace, once per
 so that it fails. Then every file of the reports folder (JUnit XML, pytest-html, conformance
 json/html, the ledger, a log file) and the run's stdout and stderr are searched for every
 secret and every 8-character piece of one (a shortened repr keeps the ends of a value).
+
+Each run carries its secrets where only the redaction keeps them out: with every redaction
+switched off (tests/no_redaction.py) the same run writes them, so each run's clean verdict
+shows a leak there would be caught.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class Secrets:
 
     def values(self, token: str | None = None) -> list[str]:
         return [self.apikey, self.other_apikey, self.client_secret, *([token] if token else [])]
+
+    def named(self, token: str) -> dict[str, str]:
+        return {"apikey": self.apikey, "client_secret": self.client_secret, "token": token}
 
 
 @pytest.fixture(scope="module")
@@ -86,12 +93,17 @@ def _leaks(text: str, values: list[str]) -> list[str]:
     return found
 
 
+def _outputs(run: SuiteRun, reports: Path) -> dict[str, str]:
+    """Every text the run wrote, by where: its stdout and stderr, each file of its reports."""
+    return {"stdout/stderr": run.output} | {
+        str(p.relative_to(reports)): p.read_bytes().decode("utf-8", "replace")
+        for p in sorted(reports.rglob("*")) if p.is_file()}
+
+
 def assert_no_secret(run: SuiteRun, reports: Path, values: list[str]) -> None:
     for name in REPORTS:
         assert (reports / name).is_file(), f"the run wrote no {name}:\n{run.output[-3000:]}"
-    where = {"stdout/stderr": run.output}
-    where |= {str(p.relative_to(reports)): p.read_bytes().decode("utf-8", "replace")
-              for p in sorted(reports.rglob("*")) if p.is_file()}
+    where = _outputs(run, reports)
     leaks = {name: hits for name, text in where.items() if (hits := _leaks(text, values))}
     assert not leaks, f"secrets in the output: {leaks}"
     # An OAuth token the run obtained is redacted by shape as well.
@@ -115,28 +127,40 @@ def _suite(url: str, accounts: Secrets, reports: Path, *args: str) -> SuiteRun:
                      reports=reports, seed=1)
 
 
-#: One fault per family, with a selection that fails fast, and a way of passing the
-#: credentials: the key in a header (with every local shown), in the query (URLs, with DEBUG
-#: logs of every request in a log file), an OAuth token (two xdist workers).
+#: One fault per family, with a selection that fails fast, a way of passing the credentials,
+#: and the secrets the run writes unless redacted (and where): the key in a header (the
+#: failures' curl lines; with every local shown, Schemathesis's cases), in the query (URLs,
+#: with DEBUG logs of every request in a log file), an OAuth token and client secret (two
+#: xdist workers; the suite never writes these, so tests/echo_secrets.py does, as careless
+#: code in the process would).
 RUNS = {
     "status": ("create-status-200", (
-        "-k", "test_operation and POST and contacts and new and not edit and not batch")),
+        "-k", "test_operation and POST and contacts and new and not edit and not batch"),
+        ("apikey",)),
     "persistence": ("delete-not-persisted", (
-        "--showlocals", "-k", "DELETE and contacts and not lists and not coverage")),
+        "--showlocals", "-k", "DELETE and contacts and not lists and not coverage"),
+        ("apikey",)),
     "auth": ("wrong-key-accepted", (
         "--flexie-oauth-token", "{token}", "--flexie-oauth-client-id", "{client_id}",
         "--flexie-oauth-client-secret", "{client_secret}", "-n", "2",
-        "-k", "test_probes and GET and contacts and not id and not list")),
+        "-p", "tests.echo_secrets",
+        "-k", "test_probes and GET and contacts and not id and not list"),
+        ("token", "client_secret")),
     "errors-not-json": ("error-not-json", (
         "--flexie-auth", "query", "--log-level", "DEBUG", "--log-file", "{reports}/debug.log",
         "--log-file-level", "DEBUG",
-        "-k", "test_operation and GET and contacts and not id and not list")),
+        "-k", "test_operation and GET and contacts and not id and not list"),
+        ("apikey",)),
 }
+#: Every redaction off: the plugin over pytest's output, and (tests/no_redaction.py) the
+#: redaction of curl lines and reports and Schemathesis's sanitization of its own output.
+NO_REDACTION = ("-p", "no:conformance.redaction", "-p", "tests.no_redaction")
 
 
-@pytest.mark.parametrize("family", list(RUNS))
-def test_a_failing_run_writes_no_secret(accounts: Secrets, tmp_path: Path, family: str):
-    fault, template = RUNS[family]
+def _failing_run(accounts: Secrets, reports: Path, family: str,
+                 *extra: str) -> tuple[SuiteRun, str]:
+    """The family's run, failing on its fault as it must: (the run, the OAuth token given)."""
+    fault, template, _ = RUNS[family]
     with served(accounts, fault) as url:
         # The secrets are what the target knows: the key (in the header or the query) and
         # the other account's key open their accounts, a made-up key does not.
@@ -150,18 +174,41 @@ def test_a_failing_run_writes_no_secret(accounts: Secrets, tmp_path: Path, famil
                                 timeout=10).status_code == 401
         token = _token(url, accounts)
         args = [a.format(token=token, client_id=accounts.client_id,
-                         client_secret=accounts.client_secret, reports=tmp_path)
+                         client_secret=accounts.client_secret, reports=reports)
                 for a in template]
-        run = _suite(url, accounts, tmp_path, *args)
+        run = _suite(url, accounts, reports, *args, *extra)
     assert run.code == 1, f"the {fault} run did not fail:\n{run.output[-3000:]}"
     assert " failed" in run.output
+    return run, token
+
+
+@pytest.mark.parametrize("family", list(RUNS))
+def test_a_failing_run_writes_no_secret(accounts: Secrets, tmp_path: Path, family: str):
+    run, token = _failing_run(accounts, tmp_path, family)
     assert_no_secret(run, tmp_path, accounts.values(token))
 
 
-def test_without_redaction_the_same_run_would_leak(accounts: Secrets, tmp_path: Path):
-    """The search above finds a leak: with the redaction plugin off, the key is in the output
-    (Schemathesis's Case repr holds it in its headers)."""
-    fault, args = RUNS["persistence"]
+@pytest.mark.parametrize("family", list(RUNS))
+def test_without_redaction_each_run_would_leak(accounts: Secrets, tmp_path: Path,
+                                               family: str):
+    """The control of the test above: the same run with every redaction switched off writes
+    each secret it carries, and the search finds it, so its clean verdict means something."""
+    run, token = _failing_run(accounts, tmp_path, family, *NO_REDACTION)
+    carried = {name: value for name, value in accounts.named(token).items()
+               if name in RUNS[family][2]}
+    where = _outputs(run, tmp_path)
+    unwritten = [name for name, value in carried.items()
+                 if not any(_leaks(text, [value]) for text in where.values())]
+    assert not unwritten, f"without redaction the {family} run still writes no {unwritten}"
+    with pytest.raises(AssertionError, match="secrets in the output"):
+        assert_no_secret(run, tmp_path, list(carried.values()))
+
+
+def test_without_the_redaction_plugin_the_same_run_would_leak(accounts: Secrets,
+                                                               tmp_path: Path):
+    """The plugin alone is what keeps the key out of pytest's output: with it off (the other
+    layers on), Schemathesis's Case repr among the locals shows the key in its headers."""
+    fault, args, _ = RUNS["persistence"]
     with served(accounts, fault) as url:
         run = _suite(url, accounts, tmp_path, *args, "-p", "no:conformance.redaction")
     assert run.code == 1, run.output[-3000:]

@@ -12,7 +12,8 @@ Levels, strongest first:
   the copy in /work/shared/reference/real-clients.md);
 - `assumed`: our decision, with its line in docs/contract-notes.md.
 
-Whatever is not classified counts as documented: an unknown basis never hides a failure.
+Whatever is not classified is labelled `unclassified`, and counts as a failure under every
+setting (never a warning): an unknown basis never hides a failure, nor poses as Flexie's word.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from dataclasses import dataclass
 from contract.operations import OPERATIONS_BY_KEY, Operation
 
 DOCUMENTED, OBSERVED, ASSUMED = "documented", "observed", "assumed"
-LEVELS = (DOCUMENTED, OBSERVED, ASSUMED)
+UNCLASSIFIED = "unclassified"  # no evidence names it
+LEVELS = (DOCUMENTED, OBSERVED, ASSUMED, UNCLASSIFIED)
+#: Which of several a failure found by several checks shows: a known basis first, and an
+#: unknown one before an assumption, so the failure is assumed only when all it rests on is.
+_PRECEDENCE = (DOCUMENTED, OBSERVED, UNCLASSIFIED, ASSUMED)
 NOTES = "docs/contract-notes.md"
 PAGE = "Flexie's API page"
 PUBLISHED = "Flexie's published spec"
@@ -68,16 +73,17 @@ def assumed(note: str) -> Evidence:
 EvidenceSpec = Evidence | Callable[[Operation], Evidence]
 
 #: The default for anything not classified: it fails the run under every setting.
-UNCLASSIFIED = documented("not classified: treated as documented so that it always counts")
+NO_EVIDENCE = Evidence(UNCLASSIFIED, "no evidence names this expectation: it fails the run "
+                                     "under every setting")
 
 
 def resolve(spec: EvidenceSpec | None, op: Operation | None) -> Evidence:
     if spec is None:
-        return UNCLASSIFIED
+        return NO_EVIDENCE
     if isinstance(spec, Evidence):
         return spec
     if op is None:
-        return UNCLASSIFIED
+        return NO_EVIDENCE
     return spec(op)
 
 
@@ -85,7 +91,7 @@ def strongest(found: Iterable[Evidence]) -> Evidence:
     """Of several (one failure found by several checks): the strongest, so that a failure is
     assumed only when everything it rests on is assumed."""
     items = list(found)
-    return min(items, key=lambda e: LEVELS.index(e.level)) if items else UNCLASSIFIED
+    return min(items, key=lambda e: _PRECEDENCE.index(e.level)) if items else NO_EVIDENCE
 
 
 # --- Schemathesis's own checks ---------------------------------------------------------------
@@ -128,7 +134,7 @@ _SCHEMATHESIS: dict[str, Callable[[Operation | None], Evidence]] = {
 def schemathesis_evidence(code: str, operation: str | None) -> Evidence:
     """The evidence of a Schemathesis failure with this code (`ST103`) on an operation."""
     rule = _SCHEMATHESIS.get(code)
-    return rule(OPERATIONS_BY_KEY.get(operation or "")) if rule else UNCLASSIFIED
+    return rule(OPERATIONS_BY_KEY.get(operation or "")) if rule else NO_EVIDENCE
 
 
 # --- failures found by tests rather than by a registered check -------------------------------
@@ -146,9 +152,9 @@ def report_evidence(kind: str, check: str, message: str = "") -> Evidence:
 
         names = message[1:].split("]", 1)[0].split(", ") if message.startswith("[") else []
         known = names and all(n in ALIAS_CHECKS for n in names)
-        return alias_evidence(names) if known else UNCLASSIFIED
+        return alias_evidence(names) if known else NO_EVIDENCE
     if kind in ("scenario", "stateful"):
         return SCENARIO_EVIDENCE
     if check.startswith("spec lint"):
         return SPEC_LINT_EVIDENCE
-    return UNCLASSIFIED
+    return NO_EVIDENCE

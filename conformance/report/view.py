@@ -212,7 +212,7 @@ def _failures(doc: Mapping[str, Any], anchors: dict[str, str],
     check_rank = {(r["check"], r["kind"]): i for i, r in enumerate(_failure_index(doc, anchors))}
     op_rank = _operation_order(doc)
     rows = [
-        {**f, "anchor": anchors[f["id"]],
+        {**f, "anchor": anchors[f["id"]], "evidence": evidence_of(f),
          "tag": ("new" if f["id"] in new else "unchanged") if baseline else None}
         for f in doc["failures"]
     ]
@@ -227,18 +227,25 @@ EVIDENCE_LEVELS = (
      "The workspace does not do what Flexie documents."),
     ("observed", "Observed: real clients show otherwise",
      "Independent code that calls the real API relies on what the workspace did not do."),
+    ("unclassified", "Unclassified: nothing says what the expectation rests on",
+     "No evidence is named for it (a gap of ours to close), so it fails the run under every "
+     "setting, --flexie-assumptions warn included."),
     ("assumed", "Assumed: the workspace differs from a decision of ours",
      "Neither Flexie nor real clients say it; docs/contract-notes.md records why we expect "
      "it. The workspace may well be right."),
 )
 
 
+def evidence_of(failure: Mapping[str, Any]) -> str:
+    """A failure's evidence level; one that names none (an older report) is unclassified."""
+    return failure.get("evidence") or "unclassified"
+
+
 def evidence_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Failure cards grouped by what they rest on, strongest first; empty groups left out.
-    A failure that names no evidence (an older report) counts as documented."""
+    """Failure cards grouped by what they rest on, strongest first; empty groups left out."""
     groups = []
     for level, title, meaning in EVIDENCE_LEVELS:
-        members = [f for f in rows if (f.get("evidence") or "documented") == level]
+        members = [f for f in rows if evidence_of(f) == level]
         if members:
             warnings = sum(1 for f in members if f.get("warning"))
             groups.append({"level": level, "title": title, "meaning": meaning,
@@ -261,7 +268,7 @@ def _failure_index(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict
     for f in doc["failures"]:
         by_check[(f["check"], f["kind"])].append(
             {"label": f["operation"] or f["check"], "anchor": anchors[f["id"]],
-             "evidence": f.get("evidence") or "documented"}
+             "evidence": evidence_of(f)}
         )
     rows = [{"check": c, "kind": k, "where": items,
              "evidence": sorted({i["evidence"] for i in items})}
