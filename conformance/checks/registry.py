@@ -92,6 +92,8 @@ class CheckContext:
     observe: Callable[[int], None] = lambda status: None  # a status this operation answered
     #: Set under a request budget: probes spend fewer requests (see `probe(sampled=...)`).
     sampler: Sampler | None = None
+    #: What binding made of the case a case check judges (conformance.safety.Binding).
+    binding: Any = None
     check: str = field(default="", init=False)  # the check running now (set by the registry)
     evidence: Evidence | None = field(default=None, init=False)  # what the running check rests on
 
