@@ -4,11 +4,13 @@
                                 [--attribute] [--st-spec published|adapted] [--timeout 900]
     python bench/bench_power.py --budget [--faults a,b] [--jobs 1] [--seed 1] [--json PATH]
                                 [--target 90] [--max-requests 1000] [--timeout 900]
+                                [--assumptions fail|warn]
 
 --budget is detection under the request budget (issue 16): per fault, our `ci` profile
-(budget 1,000 requests) beside our `quick` profile, both with -x; detected, requests and
-wall time to the first failure, the first failing test and check; then the faithful mock
-under ci to completion (green, within the budget). No Schemathesis. Exit 1 if ci detects
+(budget 1,000 requests) beside our `quick` profile, both with -x; caught by a check meant
+for the fault (or red on other checks only), requests and wall time to the first failure,
+the first meant check that caught it and on which operation; then the faithful mock
+under ci to completion (green, within the budget). No Schemathesis. Exit 1 if ci catches
 under --target % of the faults run, or the faithful ci run is red or over budget: a gate.
 Details in bench/power_budget.py.
 
@@ -16,8 +18,10 @@ Without --budget:
 
 For every fault of `workspace.faults.FAULTS`, side by side:
   ours  `pytest conformance --flexie-profile quick -x --flexie-mock-fault NAME` in process;
-        detected = exit code 1; time = the process wall time to the first failure (-x);
-        the first failing test comes from pytest's FAILED line, the check from conformance.json.
+        caught = exit code 1 with a failure in conformance.json, not a warning, whose check is
+        meant for the fault (the catalogue's `caught_by`, bench/attribution.py); a run red on
+        other checks only is "other", no catch; the table names the first meant check that
+        caught it and on which operation; time = the process wall time to the first failure.
   st    plain `schemathesis run` with its default checks and the same example budget (-n 12)
         against a fresh `python -m workspace --fault NAME` on loopback, with --max-failures 1;
         detected = failures found (errors alone are "errored", not a detection).
@@ -68,11 +72,13 @@ from bench.common import (
     snapshot,
     write_adapted_spec,
 )
-from bench.power_budget import MAX_REQUESTS, TARGET_PCT
+from bench.power_budget import MAX_REQUESTS, TARGET_PCT, caught, suite_options
+from bench.power_budget import first as first_caught
 from bench.power_budget import run_all as run_budget
 from bench.power_budget import summarise as summarise_budget
 from bench.power_budget import table as budget_table
-from workspace.faults import FAULTS
+from bench.power_budget import verdict as suite_verdict
+from workspace.faults import FAULTS, FaultSpec
 
 FAITHFUL = "(faithful)"
 
@@ -89,9 +95,10 @@ class FaultResult:
     st_first_is_noise: bool | None = None  # st's first failure also occurs on the faithful mock
 
 
-def run_ours(fault: str | None, seed: int, timeout: float) -> SuiteRun:
+def run_ours(fault: str | None, seed: int, timeout: float,
+             options: list[str] | None = None) -> SuiteRun:
     """Our quick profile in process, stopping at the first failure."""
-    extra = ["-x"] + (["--flexie-mock-fault", fault] if fault else [])
+    extra = ["-x", *(options or [])] + (["--flexie-mock-fault", fault] if fault else [])
     return run_suite(extra, seed, timeout)
 
 
@@ -108,8 +115,8 @@ def measure(fault: str | None, args: argparse.Namespace) -> FaultResult:
     """Ours, then Schemathesis (first failure, and to completion with --attribute)."""
     name = fault or FAITHFUL
     progress(f"{name}: ours ...")
-    ours = run_ours(fault, args.seed, args.timeout)
-    progress(f"{name}: ours {verdict_ours(ours)} in {ours.wall_s:.1f}s; schemathesis ...")
+    ours = run_ours(fault, args.seed, args.timeout, suite_options(args))
+    progress(f"{name}: ours {verdict_ours(ours, fault)} in {ours.wall_s:.1f}s; schemathesis ...")
     st = run_st(fault, args.seed, args.timeout, stop_first=True, spec=args.st_spec_path)
     progress(f"{name}: schemathesis {st.outcome} in {st.wall_s:.1f}s")
     full = None
@@ -121,11 +128,23 @@ def measure(fault: str | None, args: argparse.Namespace) -> FaultResult:
     return FaultResult(name, ours, st, full)
 
 
-def verdict_ours(run: SuiteRun) -> str:
-    """detected / passed / an error, for our suite."""
+def fault_of(result: FaultResult) -> str | None:
+    """The fault a result measured; None for the faithful mock."""
+    return None if result.fault == FAITHFUL else result.fault
+
+
+def verdict_ours(run: SuiteRun, fault: str | None) -> str:
+    """caught / other / passed / an error for a fault (see power_budget.verdict); red /
+    passed for the faithful mock."""
     if run.error:
         return f"ERROR ({run.error})"
-    return "detected" if run.detected else "passed"
+    return suite_verdict(run, fault)
+
+
+def caught_ours(result: FaultResult) -> bool:
+    """Our suite caught the fault with a check meant for it."""
+    fault = fault_of(result)
+    return fault is not None and caught(result.ours, fault)
 
 
 def verdict_st(run: StRun) -> str:
@@ -149,14 +168,15 @@ def attribute(results: list[FaultResult], faithful: FaultResult) -> None:
 
 def table(results: list[FaultResult], attributed: bool) -> str:
     """The side-by-side table, one row per fault, the faithful mock first."""
-    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first failing test':<56} "
+    head = (f"{'fault':<26} {'ours':<9} {'time s':>7}  {'first check meant for it':<56} "
             f"{'schemathesis':<12} {'time s':>7}  {'its first failure':<34}")
     if attributed:
         head += f"  {'first':<5} {'new vs faithful':>15}"
     lines = [head, "-" * len(head)]
     for r in results:
-        test = short_test(r.ours.first_failed)[:56]
-        line = (f"{r.fault:<26} {verdict_ours(r.ours)[:9]:<9} {r.ours.wall_s:>7.1f}  "
+        fault = fault_of(r)
+        test = (first_caught(r.ours, fault) if fault else short_test(r.ours.first_failed))[:56]
+        line = (f"{r.fault:<26} {verdict_ours(r.ours, fault)[:9]:<9} {r.ours.wall_s:>7.1f}  "
                 f"{test:<56} {verdict_st(r.st):<12} {r.st.wall_s:>7.1f}  "
                 f"{short_st(r.st)[:34]:<34}")
         if attributed:
@@ -186,16 +206,17 @@ def short_st(run: StRun) -> str:
 def summary(faulty: list[FaultResult], faithful: FaultResult, attributed: bool) -> list[str]:
     """Detection rates, total and median times, and the false-positive check."""
     n = len(faulty)
-    ours_hit = sum(r.ours.detected for r in faulty)
+    ours_hit = sum(caught_ours(r) for r in faulty)
     st_hit = sum(r.st.detected for r in faulty)
     lines = [
-        f"detection rate: ours {ours_hit}/{n} ({pct(ours_hit, n)}), "
+        f"detection rate: ours {ours_hit}/{n} ({pct(ours_hit, n)}) caught by a check meant "
+        f"for the fault, "
         f"schemathesis {st_hit}/{n} ({pct(st_hit, n)})",
         f"total time over {n} faults: ours {sum(r.ours.wall_s for r in faulty):.1f}s, "
         f"schemathesis {sum(r.st.wall_s for r in faulty):.1f}s; median per fault: ours "
         f"{fmt(median([r.ours.wall_s for r in faulty]))}s, schemathesis "
         f"{fmt(median([r.st.wall_s for r in faulty]))}s",
-        f"faithful mock: ours {verdict_ours(faithful.ours)} (exit {faithful.ours.rc}); "
+        f"faithful mock: ours {verdict_ours(faithful.ours, None)} (exit {faithful.ours.rc}); "
         f"schemathesis {verdict_st(faithful.st)} (exit {faithful.st.rc}), first failure: "
         f"{faithful.st.first_failure() or '-'}",
     ]
@@ -228,7 +249,7 @@ def per_minute(faulty: list[FaultResult], faithful: FaultResult) -> list[str]:
     """Faults found per minute of runs: only findings a user can attribute to the fault count
     (a tool that also fails the faithful mock has told them nothing by failing)."""
     mins = sum(r.ours.wall_s for r in faulty) / 60
-    ours_found = sum(r.ours.detected for r in faulty) if faithful.ours.rc == 0 else 0
+    ours_found = sum(caught_ours(r) for r in faulty) if faithful.ours.rc == 0 else 0
     lines = [f"faults found per minute: ours {ours_found} in {mins:.1f} min of -x runs = "
              f"{ours_found / mins:.1f}/min" if mins else "faults found per minute: ours -"]
     first_mins = sum(r.st.wall_s for r in faulty) / 60
@@ -257,8 +278,8 @@ def pct(part: int, whole: int) -> str:
 
 def targets(faulty: list[FaultResult], faithful: FaultResult) -> list[str]:
     """The project's target for detection, and that ours passes on the faithful mock."""
-    all_hit = all(r.ours.detected for r in faulty) and bool(faulty)
-    missed = [r.fault for r in faulty if not r.ours.detected]
+    all_hit = all(caught_ours(r) for r in faulty) and bool(faulty)
+    missed = [r.fault for r in faulty if not caught_ours(r)]
     clean = faithful.ours.rc == 0
     return [f"target 100% of the catalogue detected by our suite: "
             f"{'met' if all_hit else 'MISSED ' + ', '.join(missed)}",
@@ -267,20 +288,28 @@ def targets(faulty: list[FaultResult], faithful: FaultResult) -> list[str]:
 
 
 def choose_faults(spec: str | None) -> list[str]:
-    """The faults to run, checked against the catalogue."""
+    """The faults to run, checked against the catalogue: names, or route-scoped specs
+    (`edit-creates@PATCH /accounts/edit`, docs/faults.md)."""
     if not spec:
         return list(FAULTS)
     names = [n.strip() for n in spec.split(",") if n.strip()]
-    unknown = [n for n in names if n not in FAULTS]
+    unknown = [n for n in names if n.partition("@")[0].strip() not in FAULTS]
     if unknown:
         raise BenchError(f"unknown fault(s): {', '.join(unknown)}; see docs/faults.md")
+    for name in names:
+        try:
+            FaultSpec.parse(name)
+        except ValueError as exc:
+            raise BenchError(str(exc)) from None
     return names
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--faults", help="comma-separated subset of the catalogue (default: all)")
+    p.add_argument("--faults", help="comma-separated subset of the catalogue, names or "
+                   "route-scoped specs such as 'edit-creates@PATCH /accounts/edit' "
+                   "(default: all)")
     p.add_argument("--jobs", type=int, default=1, choices=(1, 2),
                    help="faults measured at a time (default 1: clean timings)")
     p.add_argument("--seed", type=int, default=1, help="seed of both tools (default 1)")
@@ -297,6 +326,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-requests", type=int, default=MAX_REQUESTS,
                    help=f"--budget: the requests a detection and the faithful run may spend "
                         f"by the budget's count (default {MAX_REQUESTS})")
+    p.add_argument("--assumptions", choices=("fail", "warn"), default="fail",
+                   help="our suite's --flexie-assumptions (default fail); with warn, as the "
+                        "README runs staging, a failure resting on an assumption is a "
+                        "warning and catches nothing")
     p.add_argument("--attribute", action="store_true",
                    help="also run Schemathesis to completion per fault and diff its failures "
                         "with the faithful mock's (about 70 s more per fault)")
@@ -330,8 +363,8 @@ def main_budget(args: argparse.Namespace) -> int:
     """--budget: ci beside quick per fault, the faithful mock under ci; 1 if the gate shuts."""
     faults = choose_faults(args.faults)
     progress(f"{len(faults)} faults, profiles ci and quick (-x), seed {args.seed}, "
-             f"jobs {args.jobs}; target {args.target:.0f}% within {args.max_requests:,} "
-             f"requests")
+             f"jobs {args.jobs}, assumptions {args.assumptions}; target {args.target:.0f}% "
+             f"within {args.max_requests:,} requests")
     started, before = time.time(), machine()
     with snapshot(not args.live_tree) as tree:
         progress(f"running the tree at {tree}")
@@ -342,6 +375,7 @@ def main_budget(args: argparse.Namespace) -> int:
     for line in verdict.lines:
         print(line)
     save_json(args.json, {"mode": "budget", "seed": args.seed, "jobs": args.jobs,
+                          "assumptions": args.assumptions,
                           "machine": before, "snapshot": not args.live_tree,
                           "loadavg_end": os.getloadavg(),
                           "elapsed_s": round(time.time() - started, 1),
@@ -357,8 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.budget:
         return main_budget(args)
     faults = choose_faults(args.faults)
-    progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, "
-             f"schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
+    progress(f"{len(faults)} faults, seed {args.seed}, jobs {args.jobs}, assumptions "
+             f"{args.assumptions}, schemathesis -n {QUICK_EXAMPLES} --max-failures 1 on the "
              f"{args.st_spec} spec"
              + (", plus full runs (--attribute)" if args.attribute else ""))
     started, before = time.time(), machine()
@@ -375,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(faulty, faithful, args.attribute) + targets(faulty, faithful):
         print(line)
     data: dict[str, Any] = {"seed": args.seed, "jobs": args.jobs, "machine": before,
+                            "assumptions": args.assumptions,
                             "st_spec": args.st_spec,
                             "snapshot": not args.live_tree,
                             "loadavg_end": os.getloadavg(),

@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.attribution import Finding, findings
+
 LIVE_REPO = Path(__file__).resolve().parent.parent
 REPO = LIVE_REPO  # where children run: the live tree, or a snapshot of it (see snapshot())
 SPEC = REPO / "flexie-api.json"
@@ -207,6 +209,8 @@ class SuiteRun:
     tail: list[str] = field(default_factory=list)  # the output's last lines, to diagnose
     requests: int | None = None  # traffic.requests of conformance.json: every request sent
     budget: dict[str, Any] | None = None  # its budget section (limit, planned, spent, ...)
+    #: conformance.json's failures (check, operation, warning), in order: what attribution reads
+    found: list[Finding] = field(default_factory=list)
 
     @property
     def detected(self) -> bool:
@@ -286,7 +290,7 @@ def run_suite(extra: Sequence[str], seed: int, timeout: float = DEFAULT_TIMEOUT,
                     verdict, first_failed(output), first, error, report_written=bool(report),
                     crash=crash_line(output), tail=output.splitlines()[-25:],
                     requests=(report.get("traffic") or {}).get("requests"),
-                    budget=report.get("budget"))
+                    budget=report.get("budget"), found=findings(report))
 
 
 # --- the mock over HTTP ---------------------------------------------------------------------

@@ -7,15 +7,21 @@ after the other in the same job, the order alternating from fault to fault, so b
 same load on a shared machine):
   ci     `pytest conformance --flexie-profile ci -x --flexie-mock-fault NAME`
   quick  `pytest conformance --flexie-profile quick -x --flexie-mock-fault NAME`
-each read only from outside: its exit code and its conformance.json. Detected = exit 1 with
-a failure in conformance.json; requests to the first failure = traffic.requests of the -x
+each read only from outside: its exit code and its conformance.json. Caught = exit 1 with a
+failure in conformance.json, not a warning, whose check is meant for the fault (the catalogue's
+`caught_by`, see bench/attribution.py): a run red on another check only is "other", not a
+catch, and the table prints per fault the first meant check that named it and on which
+operation. Requests to the first failure = traffic.requests of the -x
 run (setup and cleanup included); budget spent = the budget section's `spent` (cleanup of
 the run's own records is exempt from the budget). A ci detection counts towards the target
 only if the budget it spent is within --max-requests.
 Once, the faithful mock under ci without -x: it must pass (exit 0, no failure) and spend at
 most --max-requests; its budget section (planned, spent, exempt, left out) is printed.
 
-Gate (exit 1): ci detects less than --target % of the faults run, or the faithful ci run is
+With -x a run stops at its first failing test: "other" means that test failed on checks not
+meant for the fault, so whether a meant check would have caught it later is not measured.
+
+Gate (exit 1): ci catches less than --target % of the faults run, or the faithful ci run is
 red, has no budget section, or spent over --max-requests.
 """
 
@@ -25,6 +31,7 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.attribution import first_meant, first_other
 from bench.common import SuiteRun, fmt, median, progress, run_jobs, run_suite
 
 TARGET_PCT = 90.0
@@ -54,10 +61,15 @@ class Verdict:
         return not self.failed
 
 
-def caught(run: SuiteRun) -> bool:
-    """Detected: pytest's exit 1 (tests failed) with a failure conformance.json records; an
-    exit 1 without one is a broken run, not a finding."""
-    return run.rc == 1 and bool(run.failures)
+def caught(run: SuiteRun, fault: str) -> bool:
+    """Caught: pytest's exit 1 (tests failed) with a failure conformance.json records under a
+    check meant for `fault`, not a warning; an exit 1 without one is no catch of this fault."""
+    return run.rc == 1 and first_meant(run.found, fault) is not None
+
+
+def red_elsewhere(run: SuiteRun, fault: str) -> bool:
+    """Red, but on checks not meant for `fault` only: a failure nobody can pin on it."""
+    return run.rc == 1 and not caught(run, fault) and first_other(run.found) is not None
 
 
 def spent(run: SuiteRun) -> int | None:
@@ -65,10 +77,10 @@ def spent(run: SuiteRun) -> int | None:
     return run.budget.get("spent") if run.budget else None
 
 
-def within(run: SuiteRun, max_requests: int) -> bool:
+def within(run: SuiteRun, fault: str, max_requests: int) -> bool:
     """Caught with the budget's count at most `max_requests`."""
     used = spent(run)
-    return caught(run) and used is not None and used <= max_requests
+    return caught(run, fault) and used is not None and used <= max_requests
 
 
 def faithful_ok(run: SuiteRun, max_requests: int) -> list[str]:
@@ -86,22 +98,30 @@ def faithful_ok(run: SuiteRun, max_requests: int) -> list[str]:
     return why
 
 
-def measure(fault: str, index: int, seed: int, timeout: float) -> BudgetResult:
+def suite_options(args: argparse.Namespace) -> list[str]:
+    """What every suite run of the bench is given: `--assumptions warn` measures the setting
+    the README gives staging, where a failure resting on an assumption is only a warning."""
+    return ["--flexie-assumptions", args.assumptions] if args.assumptions != "fail" else []
+
+
+def measure(fault: str, index: int, seed: int, timeout: float,
+            extra: list[str] | None = None) -> BudgetResult:
     """Both profiles on one fault, with -x; the first alternates so drift evens out."""
     order = PROFILES if index % 2 == 0 else PROFILES[::-1]
     runs: dict[str, SuiteRun] = {}
     for profile in order:
-        run = run_suite(["-x", "--flexie-mock-fault", fault], seed, timeout, profile=profile)
+        run = run_suite(["-x", "--flexie-mock-fault", fault, *(extra or [])], seed, timeout,
+                        profile=profile)
         runs[profile] = run
-        progress(f"{fault}: {profile} {verdict(run)} after {fmt(run.requests, 'd')} requests "
-                 f"in {run.wall_s:.1f}s")
+        progress(f"{fault}: {profile} {verdict(run, fault)} after "
+                 f"{fmt(run.requests, 'd')} requests in {run.wall_s:.1f}s")
     return BudgetResult(fault, runs["ci"], runs["quick"])
 
 
-def run_faithful(seed: int, timeout: float) -> SuiteRun:
+def run_faithful(seed: int, timeout: float, extra: list[str] | None = None) -> SuiteRun:
     """The faithful mock under ci, to completion (no -x): the whole budgeted run."""
     progress("(faithful): ci to completion ...")
-    run = run_suite([], seed, timeout, profile="ci")
+    run = run_suite(extra or [], seed, timeout, profile="ci")
     progress(f"(faithful): ci {verdict(run)}, {fmt(run.requests, 'd')} requests in "
              f"{run.wall_s:.1f}s")
     return run
@@ -110,27 +130,38 @@ def run_faithful(seed: int, timeout: float) -> SuiteRun:
 def run_all(faults: list[str], args: argparse.Namespace) -> tuple[SuiteRun, list[BudgetResult]]:
     """The faithful ci run first, then the faults, `--jobs` at a time (with 2, the faithful
     run shares the machine with the first faults)."""
-    tasks = [lambda: run_faithful(args.seed, args.timeout)] + [
-        lambda i=i, f=f: measure(f, i, args.seed, args.timeout) for i, f in enumerate(faults)]
+    extra = suite_options(args)
+    tasks = [lambda: run_faithful(args.seed, args.timeout, extra)] + [
+        lambda i=i, f=f: measure(f, i, args.seed, args.timeout, extra)
+        for i, f in enumerate(faults)]
     faithful, *results = run_jobs(lambda task: task(), tasks, args.jobs)
     return faithful, results
 
 
-def verdict(run: SuiteRun) -> str:
-    """detected / passed / ERROR, from the exit code and conformance.json."""
+def verdict(run: SuiteRun, fault: str | None = None) -> str:
+    """caught / other (red on checks not meant for the fault) / passed / ERROR; for the
+    faithful mock (no fault) red / passed."""
     if run.error:
         return "ERROR"
-    if caught(run):
-        return "detected"
+    if fault is None:
+        return "red" if run.rc == 1 else "passed" if run.rc == 0 else f"exit {run.rc}"
+    if caught(run, fault):
+        return "caught"
+    if red_elsewhere(run, fault):
+        return "other"
     return "passed" if run.rc == 0 else f"exit {run.rc}"
 
 
-def first(run: SuiteRun) -> str:
-    """The first failing test and its check, on one line."""
-    if not caught(run):
-        return run.error or "-"
-    test = (run.first_failed or "?").split("::", 1)[-1]
-    return f"{test} | {run.first_check or '?'}"
+def first(run: SuiteRun, fault: str) -> str:
+    """The first check meant for `fault` that named it, and on which operation; else what the
+    run failed on instead."""
+    meant = first_meant(run.found, fault)
+    if run.rc == 1 and meant is not None:
+        return f"caught by {meant}"
+    other = first_other(run.found)
+    if run.rc == 1 and other is not None:
+        return f"no check meant for it; first failure {other}"
+    return run.error or "-"
 
 
 def table(results: list[BudgetResult]) -> str:
@@ -140,13 +171,14 @@ def table(results: list[BudgetResult]) -> str:
     lines = [head, "-" * len(head)]
     for r in results:
         ratio = (r.quick.requests / r.ci.requests
-                 if caught(r.ci) and caught(r.quick) and r.ci.requests else None)
-        lines.append(f"{r.fault:<28} {verdict(r.ci):<9} {fmt(r.ci.requests, 'd'):>5} "
+                 if caught(r.ci, r.fault) and caught(r.quick, r.fault) and r.ci.requests
+                 else None)
+        lines.append(f"{r.fault:<28} {verdict(r.ci, r.fault):<9} {fmt(r.ci.requests, 'd'):>5} "
                      f"{fmt(spent(r.ci), 'd'):>5} {r.ci.wall_s:>6.1f}   "
-                     f"{verdict(r.quick):<9} {fmt(r.quick.requests, 'd'):>5} "
+                     f"{verdict(r.quick, r.fault):<9} {fmt(r.quick.requests, 'd'):>5} "
                      f"{r.quick.wall_s:>6.1f}   {fmt(ratio, '.1f'):>9}")
-        lines.append(f"    ci:    {first(r.ci)[:130]}")
-        lines.append(f"    quick: {first(r.quick)[:130]}")
+        lines.append(f"    ci:    {first(r.ci, r.fault)[:130]}")
+        lines.append(f"    quick: {first(r.quick, r.fault)[:130]}")
     return "\n".join(lines)
 
 
@@ -166,13 +198,16 @@ def pct(part: int, whole: int) -> float:
 def summarise(results: list[BudgetResult], faithful: SuiteRun, target_pct: float = TARGET_PCT,
               max_requests: int = MAX_REQUESTS) -> Verdict:
     """Detection under ci against the target, requests and time to the first failure ci vs
-    quick (medians over the faults both detected: a fair pairing), the faithful run."""
+    quick (medians over the faults both caught: a fair pairing), the faithful run."""
     n = len(results)
-    hit = [r for r in results if within(r.ci, max_requests)]
-    over = [r.fault for r in results if caught(r.ci) and not within(r.ci, max_requests)]
-    missed = [r.fault for r in results if not caught(r.ci)]
-    quick_hit = sum(caught(r.quick) for r in results)
-    both = [r for r in results if caught(r.ci) and caught(r.quick)]
+    hit = [r for r in results if within(r.ci, r.fault, max_requests)]
+    over = [r.fault for r in results
+            if caught(r.ci, r.fault) and not within(r.ci, r.fault, max_requests)]
+    missed = [r.fault for r in results if not caught(r.ci, r.fault)]
+    elsewhere = [r.fault for r in results if red_elsewhere(r.ci, r.fault)]
+    quick_hit = sum(caught(r.quick, r.fault) for r in results)
+    quick_elsewhere = [r.fault for r in results if red_elsewhere(r.quick, r.fault)]
+    both = [r for r in results if caught(r.ci, r.fault) and caught(r.quick, r.fault)]
     ci_reqs = median([r.ci.requests for r in both])
     quick_reqs = median([r.quick.requests for r in both])
     ratio = median([r.quick.requests / r.ci.requests for r in both
@@ -183,12 +218,16 @@ def summarise(results: list[BudgetResult], faithful: SuiteRun, target_pct: float
     budget = faithful.budget or {}
     left_out = budget.get("left_out") or []
     lines = [
-        f"detected under ci within {max_requests:,} requests: {len(hit)}/{n} ({rate:.0f}%); "
-        f"target {target_pct:.0f}%: {'met' if met else 'MISSED'}"
+        f"caught by a check meant for the fault under ci within {max_requests:,} requests: "
+        f"{len(hit)}/{n} ({rate:.0f}%); target {target_pct:.0f}%: "
+        f"{'met' if met else 'MISSED'}"
         + (f"; missed: {', '.join(missed)}" if missed else "")
-        + (f"; detected over budget: {', '.join(over)}" if over else ""),
-        f"detected under quick: {quick_hit}/{n} ({pct(quick_hit, n):.0f}%)",
-        f"requests to the first failure, median over the {len(both)} faults both detected: "
+        + (f" (red on other checks only: {', '.join(elsewhere)})" if elsewhere else "")
+        + (f"; caught over budget: {', '.join(over)}" if over else ""),
+        f"caught under quick: {quick_hit}/{n} ({pct(quick_hit, n):.0f}%)"
+        + (f"; red on other checks only: {', '.join(quick_elsewhere)}"
+           if quick_elsewhere else ""),
+        f"requests to the first failure, median over the {len(both)} faults both caught: "
         f"ci {fmt(ci_reqs, '.0f')}, quick {fmt(quick_reqs, '.0f')} (median ratio quick/ci "
         f"{fmt(ratio, '.1f')}); wall time ci {fmt(ci_s)}s, quick {fmt(quick_s)}s",
         f"faithful mock under ci (no -x): {verdict(faithful)} (exit {faithful.rc}), "
@@ -202,11 +241,12 @@ def summarise(results: list[BudgetResult], faithful: SuiteRun, target_pct: float
     errors = [f"{r.fault} {p}: {run.error}" for r in results
               for p, run in (("ci", r.ci), ("quick", r.quick)) if run.error]
     lines += [f"error: {e}" for e in errors]
-    failed = [] if met else [f"ci detected {rate:.0f}% of {n} faults, under the "
+    failed = [] if met else [f"ci caught {rate:.0f}% of {n} faults, under the "
                              f"{target_pct:.0f}% target"]
     failed += faithful_ok(faithful, max_requests)
     figures = {"faults": n, "ci_detected": len(hit), "ci_detected_pct": round(rate, 1),
-               "ci_missed": missed, "ci_over_budget": over, "quick_detected": quick_hit,
+               "ci_missed": missed, "ci_over_budget": over, "ci_red_elsewhere": elsewhere,
+               "quick_detected": quick_hit, "quick_red_elsewhere": quick_elsewhere,
                "paired": len(both), "median_requests_ci": ci_reqs,
                "median_requests_quick": quick_reqs, "median_ratio_quick_ci": ratio,
                "median_wall_s_ci": ci_s, "median_wall_s_quick": quick_s,

@@ -135,7 +135,8 @@ OPTIONS: tuple[Option, ...] = (
            "(default) or only on failures not in the baseline", env="FLEXIE_FAIL_ON",
            kind="choice", choices=("any", "new")),
     Option("--flexie-mock-fault", "mock_faults", "embedded mock only: inject a fault from the "
-           "catalogue (repeatable)", kind="append", metavar="NAME"),
+           "catalogue (repeatable); `NAME` on every route or `'NAME@METHOD PATH'` on one",
+           kind="append", metavar="SPEC"),
 )
 
 OPTIONS_BY_FIELD: dict[str, Option] = {o.field: o for o in OPTIONS}

@@ -40,7 +40,7 @@ def replay_command(settings: Settings, nodeid: str) -> str:
         parts.append(f"--flexie-accounts {shlex.quote(str(settings.accounts_file))}")
     if settings.account:
         parts.append(f"--flexie-account {shlex.quote(settings.account)}")
-    parts += [f"--flexie-mock-fault {fault}" for fault in settings.mock_faults]
+    parts += [f"--flexie-mock-fault {shlex.quote(fault)}" for fault in settings.mock_faults]
     return " ".join(parts)
 
 

@@ -37,6 +37,9 @@ CASES = {
     "bad accounts file": (lambda tmp, url: ["--flexie-accounts", _bad_json(tmp)],
                           "is not valid TOML"),
     "unknown fault": (lambda tmp, url: ["--flexie-mock-fault", "nope"], "unknown fault"),
+    "unknown fault route": (lambda tmp, url: ["--flexie-mock-fault",
+                                              "edit-creates@PATCH /acounts/edit"],
+                            "did you mean PATCH /accounts/edit"),
 }
 
 

@@ -19,13 +19,14 @@ import pytest
 from filelock import FileLock
 
 from tests.suite_runner import run_suite
-from workspace.faults import FAULTS
-
-ST_SCHEMA = "ST108 Response violates schema"
-ST_STATUS = "ST103 Undocumented status code"
-ST_CONTENT_TYPE = "ST105 Undocumented Content-Type"
-ST_SERVER_ERROR = "ST101 Server error"
-ST_AUTH = "ST401 API accepts requests without authentication"
+from workspace.faults import (
+    FAULTS,
+    ST_AUTH,
+    ST_CONTENT_TYPE,
+    ST_SCHEMA,
+    ST_SERVER_ERROR,
+    ST_STATUS,
+)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,14 @@ def test_every_fault_and_check_has_an_expectation():
     expected = {c for e in EXPECTED.values() for c in e.checks}
     assert set(CASE_CHECKS) | set(PROBES) <= expected, \
         sorted((set(CASE_CHECKS) | set(PROBES)) - expected)
+
+
+def test_the_checks_meant_for_each_fault_are_the_ones_proven_here():
+    """`Fault.caught_by` (what the benchmarks count as caught) names exactly the checks and
+    scenarios this self-test proves report the fault: no claim goes unproven."""
+    for name, expect in EXPECTED.items():
+        proven = {c.split(" @ ")[0] for c in expect.checks} | set(expect.steps)
+        assert set(FAULTS[name].caught_by) == proven, name
 
 
 @pytest.mark.slow

@@ -2,7 +2,8 @@
 
 `create_app` wires the layers: accounts (registry), state (backend, seeded once per
 database), handlers, the HTTP layer and OAuth. The app object exposes `.backend`,
-`.registry` and `.faults` so tests can look behind the HTTP surface.
+`.registry` and `.faults` (the resolved `ActiveFaults`) so tests can look behind the HTTP
+surface.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class WorkspaceApp:
         except (RoutingNotFound, RequestRedirect):
             hint = "" if path.startswith("/api/") else "; the API lives under /api"
             return render_error(start_response, NotFound(f"No operation at {path}{hint}."),
-                                self.faults)
+                                self.faults.everywhere)
         if isinstance(endpoint, Operation):
             if args and not _STATIC_WORDS.isdisjoint(args.values()):
                 best, _ = self.route_of(path)
@@ -99,10 +100,11 @@ class WorkspaceApp:
         _, allowed = self.route_of(path)
         return render_error(start_response, MethodNotAllowed(
             f"{environ.get('REQUEST_METHOD')} is not allowed here; use "
-            f"{', '.join(allowed)}.", allowed), self.faults)
+            f"{', '.join(allowed)}.", allowed), self.faults.everywhere)
 
 
 def create_app(accounts_file: str | Path | None = None, db: str | Path | None = None,
                faults: Iterable[str] = (), token_ttl: int = 3600) -> WorkspaceApp:
-    """A ready workspace: demo accounts (plus `accounts_file`), seeded, with `faults` on."""
+    """A ready workspace: demo accounts (plus `accounts_file`), seeded, with `faults` on:
+    fault specs, `NAME` or `NAME@METHOD PATH` (see `workspace.faults`)."""
     return WorkspaceApp(accounts_file=accounts_file, db=db, faults=faults, token_ttl=token_ttl)

@@ -30,6 +30,7 @@ from workspace.exceptions import (
     PayloadTooLarge,
     Unauthorized,
 )
+from workspace.faults import ActiveFaults, FaultName
 from workspace.handlers.collections import CollectionHandlers
 from workspace.handlers.common import Call, Result
 from workspace.handlers.records import RecordHandlers
@@ -51,9 +52,10 @@ STATUS_LINES = {200: "200 OK", 201: "201 Created", 204: "204 No Content",
                 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden",
                 404: "404 Not Found", 405: "405 Method Not Allowed",
                 413: "413 Payload Too Large", 500: "500 Internal Server Error"}
-_ENVELOPE_FAULTS = frozenset({"envelope-renamed", "list-total-string", "id-as-string",
-                              "field-renamed", "total-counts-page", "create-status-200",
-                              "delete-status-200", "content-type-text"})
+_ENVELOPE_FAULTS = frozenset({
+    FaultName.ENVELOPE_RENAMED, FaultName.LIST_TOTAL_STRING, FaultName.ID_AS_STRING,
+    FaultName.FIELD_RENAMED, FaultName.TOTAL_COUNTS_PAGE, FaultName.CREATE_STATUS_200,
+    FaultName.DELETE_STATUS_200, FaultName.CONTENT_TYPE_TEXT})
 
 
 def _reject_constant(name: str) -> Any:
@@ -99,11 +101,11 @@ class Api:
 
     def __init__(self, registry: Registry, records: RecordHandlers,
                  collections: CollectionHandlers, token_grant: Callable[[str], Grant | None],
-                 faults: frozenset[str]) -> None:
+                 faults: ActiveFaults) -> None:
         self.registry = registry
         self.token_grant = token_grant
         self.faults = faults
-        self.post_process = bool(faults & _ENVELOPE_FAULTS)
+        self.post_process = bool(faults.anywhere & _ENVELOPE_FAULTS)
         self.handlers: dict[Operation, Handler] = {}
         for op in OPERATIONS:
             target: Any = records if op.resource in KINDS_BY_NAME else collections
@@ -115,42 +117,45 @@ class Api:
 
     def handle(self, environ: dict, start_response: StartResponse, op: Operation,
                args: dict[str, str]) -> Iterable[bytes]:
+        faults = self.faults.on(op.key)  # the faults of this route: set lookups from here on
         try:
             query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-            grant = self.authenticate(environ, query)
+            grant = self.authenticate(environ, query, faults)
             if op.effect != READS and not grant.can_write:
                 raise Forbidden("The role of this key's user forbids changes; it may only read.")
             params = self.path_params(args)
-            body = self.read_body(environ, op) if op.body else None
-            if "server-error-on-unicode" in self.faults and has_non_ascii(body):
+            body = self.read_body(environ, op, faults) if op.body else None
+            if FaultName.SERVER_ERROR_ON_UNICODE in faults and has_non_ascii(body):
                 raise InternalError("Internal error while encoding a value.")
-            status, payload = self.handlers[op](Call(op, grant, params, query, body,
-                                                     self.faults))
+            status, payload = self.handlers[op](Call(op, grant, params, query, body, faults))
         except ApiError as exc:
-            return self.error(start_response, exc, op)
+            return render_error(start_response, exc, faults, op)
         except OverflowError:  # an integer beyond SQLite's 64 bits that no check caught
-            return self.error(start_response, BadRequest("A number is out of range."), op)
+            return render_error(start_response, BadRequest("A number is out of range."),
+                                faults, op)
         except Exception:  # a bug: say so as JSON, keep serving
             traceback.print_exc(file=sys.stderr)
-            return self.error(start_response, InternalError("Internal server error."), op)
+            return render_error(start_response, InternalError("Internal server error."),
+                                faults, op)
         if self.post_process:
-            status, payload = self.apply_faults(op, status, payload)
+            status, payload = apply_faults(op, status, payload, faults)
         if payload is None and status == 204:  # no body; the type still says what it would be
             start_response("204 No Content", [("Content-Type", JSON_TYPE)])
             return [b""]
         data = dumps(payload)
-        ctype = "text/plain" if "content-type-text" in self.faults else JSON_TYPE
+        ctype = "text/plain" if FaultName.CONTENT_TYPE_TEXT in faults else JSON_TYPE
         start_response(STATUS_LINES.get(status) or f"{status} OK",
                        [("Content-Type", ctype), ("Content-Length", str(len(data)))])
         return [data] if environ["REQUEST_METHOD"] != "HEAD" else [b""]
 
-    def authenticate(self, environ: dict, query: dict[str, str]) -> Grant:
+    def authenticate(self, environ: dict, query: dict[str, str],
+                     faults: frozenset[str]) -> Grant:
         key = environ.get("HTTP_APIKEY") or query.get("apikey")
         if key:
             grant = self.registry.keys.get(key)
             if grant is not None:
                 return grant
-            if "wrong-key-accepted" in self.faults:
+            if FaultName.WRONG_KEY_ACCEPTED in faults:
                 return self.registry.admin_grant("acme")
             raise Unauthorized("The API key is unknown.")
         auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -159,10 +164,10 @@ class Api:
             grant = self.token_grant(token)
             if grant is not None:
                 return grant
-            if "wrong-key-accepted" in self.faults:
+            if FaultName.WRONG_KEY_ACCEPTED in faults:
                 return self.registry.admin_grant("acme")
             raise Unauthorized("The access token is unknown, expired or revoked.")
-        if "auth-ignored" in self.faults:
+        if FaultName.AUTH_IGNORED in faults:
             return self.registry.admin_grant("acme")
         raise Unauthorized("No credentials: send an API key in the apikey header or query "
                            "parameter, or an OAuth token as Authorization: Bearer.")
@@ -183,7 +188,7 @@ class Api:
                 params[name] = value
         return params
 
-    def read_body(self, environ: dict, op: Operation) -> Any:
+    def read_body(self, environ: dict, op: Operation, faults: frozenset[str]) -> Any:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -199,42 +204,37 @@ class Api:
         try:
             body = parse_json(raw)
         except BadRequest:
-            if "bad-json-500" in self.faults:
+            if FaultName.BAD_JSON_500 in faults:
                 raise InternalError("Internal error while reading the body.") from None
             raise
         if not isinstance(body, dict):
             raise BadRequest("The body must be a JSON object.")
         return body
 
-    # --- answers ----------------------------------------------------------------------------
 
-    def error(self, start_response: StartResponse, exc: ApiError,
-              op: Operation | None) -> list[bytes]:
-        return render_error(start_response, exc, self.faults, op)
-
-    def apply_faults(self, op: Operation, status: int, body: Any) -> tuple[int, Any]:
-        """The faults that only change how a faithful answer looks."""
-        faults = self.faults
-        if status == 201 and op.action == "create" and "create-status-200" in faults:
-            status = 200
-        if status == 204 and "delete-status-200" in faults:
-            return 200, {"success": 1}
-        if not isinstance(body, dict):
-            return status, body
-        for record in _records(op, body):
-            if "id-as-string" in faults and "id" in record:
-                record["id"] = str(record["id"])
-            if "field-renamed" in faults and "first_name" in record:
-                record["firstname"] = record.pop("first_name")
-        if "total" in body:
-            if "total-counts-page" in faults:
-                items = [v for k, v in body.items() if isinstance(v, list)]
-                body["total"] = len(items[0]) if items else 0
-            if "list-total-string" in faults:
-                body["total"] = str(body["total"])
-        if "envelope-renamed" in faults and (op.response or "").startswith("single-"):
-            body = {"data": next(iter(body.values()))} if len(body) == 1 else body
+def apply_faults(op: Operation, status: int, body: Any,
+                 faults: frozenset[str]) -> tuple[int, Any]:
+    """The faults that only change how a faithful answer looks."""
+    if status == 201 and op.action == "create" and FaultName.CREATE_STATUS_200 in faults:
+        status = 200
+    if status == 204 and FaultName.DELETE_STATUS_200 in faults:
+        return 200, {"success": 1}
+    if not isinstance(body, dict):
         return status, body
+    for record in _records(op, body):
+        if FaultName.ID_AS_STRING in faults and "id" in record:
+            record["id"] = str(record["id"])
+        if FaultName.FIELD_RENAMED in faults and "first_name" in record:
+            record["firstname"] = record.pop("first_name")
+    if "total" in body:
+        if FaultName.TOTAL_COUNTS_PAGE in faults:
+            items = [v for k, v in body.items() if isinstance(v, list)]
+            body["total"] = len(items[0]) if items else 0
+        if FaultName.LIST_TOTAL_STRING in faults:
+            body["total"] = str(body["total"])
+    if FaultName.ENVELOPE_RENAMED in faults and (op.response or "").startswith("single-"):
+        body = {"data": next(iter(body.values()))} if len(body) == 1 else body
+    return status, body
 
 
 def _records(op: Operation, body: dict) -> list[dict]:
@@ -252,7 +252,7 @@ def render_error(start_response: StartResponse, exc: ApiError, faults: frozenset
                  op: Operation | None = None) -> list[bytes]:
     """The Flexie error body, or one of the error faults' deviations from it."""
     status = exc.status
-    if status == 404 and op is not None and op.path_params and "not-found-200" in faults:
+    if status == 404 and op is not None and op.path_params and FaultName.NOT_FOUND_200 in faults:
         res = KINDS_BY_NAME.get(op.resource) or COLLECTIONS_BY_NAME.get(op.resource)
         envelope = res.singular if res is not None else op.resource
         data = dumps({envelope: None})
@@ -264,14 +264,14 @@ def render_error(start_response: StartResponse, exc: ApiError, faults: frozenset
         headers.append(("Allow", ", ".join(exc.allowed)))  # type: ignore[attr-defined]
     if status == 401:
         headers.append(("WWW-Authenticate", 'Bearer realm="flexie"'))
-    if "error-not-json" in faults:
+    if FaultName.ERROR_NOT_JSON in faults:
         text = (f"<html><body><h1>Error {status}</h1><p>{html.escape(exc.message)}</p>"
                 "</body></html>")
         data = text.encode("utf-8", "replace")
         headers.append(("Content-Type", "text/html; charset=utf-8"))
     else:
         body = exc.body()
-        if "error-without-message" in faults:
+        if FaultName.ERROR_WITHOUT_MESSAGE in faults:
             del body["error"]["message"]
         data = dumps(body)
         headers.append(("Content-Type", JSON_TYPE))

@@ -1,10 +1,11 @@
 """`flexie-mock`: serve the workspace over HTTP with waitress, and a helper for tests.
 
     flexie-mock --host 127.0.0.1 --port 8080 [--db PATH] [--accounts FILE]
-                [--fault NAME]... [--list-faults] [--token-ttl N] [--threads N]
+                [--fault SPEC]... [--list-faults] [--token-ttl N] [--threads N]
 
 Port 0 picks a free port; the chosen URL and the demo keys are printed. Ctrl-C or SIGTERM
-stops the server cleanly.
+stops the server cleanly. A fault SPEC is NAME or NAME@METHOD PATH (quote it: the route
+holds a space), e.g. --fault 'edit-creates@PATCH /accounts/edit'.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from workspace.accounts import AccountsError
-from workspace.faults import describe_all
+from workspace.faults import SYNTAX, describe_all
 
 DEFAULT_THREADS = 8
 
@@ -84,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     p.add_argument("--db", help="SQLite file to keep state in (default: in memory)")
     p.add_argument("--accounts", help="TOML file with more accounts (docs/workspace.md)")
-    p.add_argument("--fault", action="append", default=[], metavar="NAME",
-                   help="enable a fault (repeatable); see --list-faults")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help=f"enable a fault (repeatable): {SYNTAX}; see --list-faults")
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     p.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS",
                    help="lifetime of OAuth access tokens")
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {acc.name}: apikey {acc.api_key} (admin), {acc.viewer_key} (viewer); "
               f"OAuth client {acc.client_id} / {acc.client_secret}")
     if app.faults:
-        print(f"  faults: {', '.join(sorted(app.faults))}")
+        print(f"  faults: {app.faults}")
     print("Press Ctrl-C to stop.", flush=True)
 
     def stop(signum: int, frame: Any) -> None:

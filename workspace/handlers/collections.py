@@ -14,6 +14,7 @@ from typing import Any
 from contract.resources import NOTE_TYPES
 from contract.schemas import MAX_ID, MAX_SEND_LIMIT, PERMISSION_PATTERN
 from workspace.exceptions import BadRequest, Conflict, NotFound
+from workspace.faults import FaultName
 from workspace.filtering import compile_filters, paging
 from workspace.handlers.common import (
     Call,
@@ -72,7 +73,7 @@ class CollectionHandlers:
         filters = None
         if call.op.body == "paging-input" and "filters" in body:
             raise BadRequest(f"{shape.plural.capitalize()} take no filters.")
-        if call.op.body == "filter-input" and "filter-ignored" not in call.faults:
+        if call.op.body == "filter-input" and FaultName.FILTER_IGNORED not in call.faults:
             filters = (compile_filters(body["filters"], shape.filterable)
                        if "filters" in body else None)
         if shape.resource != "dynamic_endpoints":
@@ -81,7 +82,8 @@ class CollectionHandlers:
 
     def _all(self, call: Call, shape: Shape) -> list[dict[str, Any]]:
         rows = self.backend.list_records(call.account, shape.resource,
-                                         include_deleted="deleted-in-listing" in call.faults)
+                                         include_deleted=(
+                                             FaultName.DELETED_IN_LISTING in call.faults))
         return self.decorate(call, shape, rows)
 
     def decorate(self, call: Call, shape: Shape, rows: list[Row]) -> list[dict[str, Any]]:
@@ -128,7 +130,7 @@ class CollectionHandlers:
     def _complete(self, call: Call, done: bool) -> Result:
         shape = self.shape(call)
         row = self.crud.row(call, shape, call.params["id"])
-        if "task-complete-noop" not in call.faults:
+        if FaultName.TASK_COMPLETE_NOOP not in call.faults:
             row = self.crud.update(call, shape, row, {"is_completed": done})
         return 201, {"task": render(shape, view_of(row))}
 

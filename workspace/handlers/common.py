@@ -16,6 +16,7 @@ from contract.fields import Field
 from contract.operations import Operation
 from workspace.accounts import Grant
 from workspace.exceptions import BadRequest, NotFound
+from workspace.faults import FaultName
 from workspace.filtering import Paging, Predicate, order, paging, text_search
 from workspace.state import Backend, Row
 from workspace.validation import clean_body
@@ -118,7 +119,7 @@ class Crud:
         self.backend = backend
 
     def row(self, call: Call, shape: Shape, record_id: int, *, leak: bool = False) -> Row:
-        account = None if leak and "cross-account-leak" in call.faults else call.account
+        account = None if leak and FaultName.CROSS_ACCOUNT_LEAK in call.faults else call.account
         row = self.backend.get_record(account, shape.resource, record_id)
         if row is None:
             raise not_found(shape, record_id)
@@ -138,15 +139,15 @@ class Crud:
     def clean(self, call: Call, shape: Shape, body: Mapping[str, Any], *, creating: bool,
               skip: frozenset[str] = frozenset()) -> dict[str, Any]:
         return clean_body(shape.fields, body, creating=creating, noun=shape.plural, skip=skip,
-                          drop_unknown="unknown-alias-accepted" in call.faults,
-                          lenient="wrong-type-accepted" in call.faults)
+                          drop_unknown=FaultName.UNKNOWN_ALIAS_ACCEPTED in call.faults,
+                          lenient=FaultName.WRONG_TYPE_ACCEPTED in call.faults)
 
     def update(self, call: Call, shape: Shape, row: Row, changes: dict[str, Any]) -> Row:
         """Write changes unless a fault says otherwise; the row as the answer shows it."""
-        replace = "patch-replaces" in call.faults
+        replace = FaultName.PATCH_REPLACES in call.faults
         if not changes and not replace:  # nothing to write: keep date_modified as it is
             return row
-        if "update-not-persisted" in call.faults:
+        if FaultName.UPDATE_NOT_PERSISTED in call.faults:
             row.data = {**row.data, **changes}
             return row
         updated = self.backend.update_record(call.account, shape.resource, row.id, changes,
@@ -168,7 +169,7 @@ class Crud:
         row = self.row(call, shape, call.params["id"])
         if check is not None:
             check(row)
-        if "delete-not-persisted" not in call.faults:
+        if FaultName.DELETE_NOT_PERSISTED not in call.faults:
             self.backend.delete_record(call.account, shape.resource, row.id)
         return 204, None
 
@@ -176,7 +177,8 @@ class Crud:
               member_of: int | None = None) -> list[View]:
         rows = self.backend.list_records(call.account, shape.resource, parent_id=parent_id,
                                          member_of=member_of,
-                                         include_deleted="deleted-in-listing" in call.faults)
+                                         include_deleted=(
+                                             FaultName.DELETED_IN_LISTING in call.faults))
         return [view_of(r) for r in rows]
 
     def list_page(self, call: Call, shape: Shape, p: Paging, *preds: Predicate | None,
@@ -185,12 +187,12 @@ class Crud:
         if any(pr is not None for pr in preds) or p.search or p.order_by not in (None, "id"):
             views = self.views(call, shape, parent_id=parent_id, member_of=member_of)
             return listing(call, shape, views, p, *preds)
-        start = p.start + (1 if "pagination-off-by-one" in call.faults else 0)
-        limit = None if "limit-ignored" in call.faults else p.limit
+        start = p.start + (1 if FaultName.PAGINATION_OFF_BY_ONE in call.faults else 0)
+        limit = None if FaultName.LIMIT_IGNORED in call.faults else p.limit
         total, rows = self.backend.page_records(
             call.account, shape.resource, start=start, limit=limit,
             descending=p.direction == "DESC", parent_id=parent_id, member_of=member_of,
-            include_deleted="deleted-in-listing" in call.faults)
+            include_deleted=FaultName.DELETED_IN_LISTING in call.faults)
         return 200, {"total": total, shape.plural: [render(shape, view_of(r)) for r in rows]}
 
     def paging(self, call: Call, shape: Shape) -> tuple[Paging, dict[str, Any]]:
@@ -211,8 +213,8 @@ def page_of(call: Call, items: Sequence[Any], p: Paging,
     matches = [v for v in items if all(pr(v) for pr in preds)] if preds else list(items)
     if not ordered:
         matches = order(matches, p.order_by, p.direction)
-    start = p.start + (1 if "pagination-off-by-one" in call.faults else 0)
-    end = None if "limit-ignored" in call.faults else start + p.limit
+    start = p.start + (1 if FaultName.PAGINATION_OFF_BY_ONE in call.faults else 0)
+    end = None if FaultName.LIMIT_IGNORED in call.faults else start + p.limit
     return len(matches), matches[start:end]
 
 

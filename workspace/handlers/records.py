@@ -13,6 +13,7 @@ from contract.resources import KINDS_BY_NAME
 from contract.schemas import MAX_ID, MAX_PAGE_SIZE, definitions
 from workspace.accounts import KindSpec, Registry
 from workspace.exceptions import BadRequest, NotFound
+from workspace.faults import FaultName
 from workspace.filtering import (
     Getter,
     Paging,
@@ -107,10 +108,10 @@ class RecordHandlers:
         named = "unique_field" in body or "unique_field_value" in body
         alias, value = self._unique_choice(spec, body)
         row = self.backend.find_by_unique(call.account, shape.resource, alias, value)
-        if "edit-ignores-unique" in call.faults:
+        if FaultName.EDIT_IGNORES_UNIQUE in call.faults:
             row = self.backend.newest_record(call.account, shape.resource)
         if row is None:
-            if "edit-creates" not in call.faults:
+            if FaultName.EDIT_CREATES not in call.faults:
                 raise NotFound(f"No {shape.noun} has {alias} {value!r}.")
             if named and not spec.by_alias[alias].read_only:
                 body.setdefault(alias, value)
@@ -172,7 +173,7 @@ class RecordHandlers:
         _, shape = self.resolve(call)
         p, body = self.crud.paging(call, shape)
         filters = None
-        if "filter-ignored" not in call.faults:
+        if FaultName.FILTER_IGNORED not in call.faults:
             filters = (compile_filters(body["filters"], shape.filterable)
                        if "filters" in body else None)
         return self.crud.list_page(call, shape, p, filters,
@@ -192,7 +193,7 @@ class RecordHandlers:
         pred = None
         if "filters" in body:
             pred = compile_search(body["filters"], resolver,
-                                  or_as_and="search-or-as-and" in call.faults)
+                                  or_as_and=FaultName.SEARCH_OR_AS_AND in call.faults)
         p = Paging(start=(page_no - 1) * limit, limit=limit)
         total, page = page_of(call, views, p, (pred,))
         return 200, {"total": total, shape.plural: [render(shape, v) for v in page]}
@@ -239,7 +240,7 @@ class RecordHandlers:
         if self.backend.get_list(call.account, shape.resource, list_id) is None:
             raise NotFound(f"Static list {list_id} of {shape.plural} was not found.")
         self.crud.row(call, shape, entity_id)
-        fault = "list-add-not-persisted" if add else "list-remove-not-persisted"
+        fault = FaultName.LIST_ADD_NOT_PERSISTED if add else FaultName.LIST_REMOVE_NOT_PERSISTED
         if fault not in call.faults:
             (self.backend.add_to_list if add else self.backend.remove_from_list)(
                 list_id, entity_id)
