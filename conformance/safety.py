@@ -137,10 +137,10 @@ class Binding:
 
 
 def is_positive(case: Any) -> bool:
-    """Whether Schemathesis generated the case as valid (a positive case); an explicit
-    example without generation data counts as positive."""
+    """Whether Schemathesis generated the case as valid (a positive case); a case without
+    generation data claims nothing, so it is bound as generated and judged as negative."""
     meta = getattr(case, "meta", None)
-    return meta is None or not meta.generation.mode.is_negative
+    return meta is not None and not meta.generation.mode.is_negative
 
 
 def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | None = None,

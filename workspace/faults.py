@@ -63,6 +63,7 @@ class FaultName(StrEnum):
     CONTENT_TYPE_TEXT = "content-type-text"
     TASK_COMPLETE_NOOP = "task-complete-noop"
     DELETED_IN_LISTING = "deleted-in-listing"
+    IDENTIFY_MISSES = "identify-misses"
 
 
 OperationTest = Callable[[Operation], bool]
@@ -293,6 +294,12 @@ _CATALOGUE: tuple[Fault, ...] = (
           "delete a record, then list or search for it and expect it absent",
           caught_by=("deleted_record_is_gone", "test_record_lifecycle[deals]",
                      "test_notes_on_a_record[deals]")),
+    Fault(FaultName.IDENTIFY_MISSES,
+          "identify answers 404 even for a value a record holds.",
+          "identify finds the record whose unique field holds the value",
+          "identify by a unique value an owned record holds and expect success",
+          caught_by=("positive_case_succeeds", "test_record_lifecycle[contacts]"),
+          affects=_action("identify")),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}
