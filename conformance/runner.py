@@ -158,7 +158,7 @@ class Runner:
             return
         self._skip_if_not_allowed(op)
         disposable = None
-        kind = disposable_kind(op, case.path_parameters or {})
+        kind = disposable_kind(op, case)
         if kind in self.owned.ids:
             disposable = self.owned.create(kind, disposable=True)["id"]
         binding = bind(case, op, self.owned, disposable=disposable,

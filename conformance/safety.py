@@ -84,10 +84,12 @@ def _rebind(value: Any, new_id: int) -> Any:
     return new_id
 
 
-def _aim(value: Any, pick: Any) -> Any:
-    """Aim an id-like value at pick(id) (an owned record), or at an id no workspace assigns."""
+def _aim(value: Any, pick: Any, *, positive: bool = False) -> Any:
+    """Aim an id-like value at pick(id) (an owned record), or at an id no workspace assigns;
+    a positive case's id at an owned record even where it was drawn beyond the ids
+    workspaces assign (the spec allows ids up to 2^31 - 1)."""
     target = addressed_id(value)
-    if target is None or target >= UNKNOWN_ID:
+    if target is None or (target >= UNKNOWN_ID and not positive):
         return value  # names no record, or one no workspace assigns: a test as generated
     picked = pick(target)
     return _rebind(value, picked if picked is not None else UNKNOWN_ID)
@@ -157,7 +159,7 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
     resource = op.resource
     positive_path = is_positive(case) and not _negated(case, "path")
     wanted = addressed_id(params.get("id"))
-    if wanted is not None and wanted < UNKNOWN_ID:
+    if wanted is not None and (wanted < UNKNOWN_ID or positive_path):
         value = params["id"]
         if op.action in ("list_add", "list_remove"):
             lists = owned.lists.get(resource) or [UNKNOWN_ID]
@@ -175,8 +177,9 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
         elif disposable is not None:
             params["id"] = _rebind(value, disposable)
         elif writes or op.effect == CREATES or wanted % 4 or positive_path:
-            params["id"] = _aim(value, lambda i: owned.pick(_owner_resource(op), i))
-            if addressed_id(params["id"]) == UNKNOWN_ID:
+            params["id"] = _aim(value, lambda i: owned.pick(_owner_resource(op), i),
+                                positive=positive_path)
+            if (addressed_id(params["id"]) or 0) >= UNKNOWN_ID:
                 binding.because(f"the run owns no record of {resource}")
     if "entityId" in params and addressed_id(params["entityId"]) is not None:
         kind = _entity_kind(op, params)
@@ -184,7 +187,8 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
             params["entityId"] = _rebind(params["entityId"], disposable)
         else:
             params["entityId"] = _aim(params["entityId"],
-                                      lambda i: owned.pick(kind, i) if kind else None)
+                                      lambda i: owned.pick(kind, i) if kind else None,
+                                      positive=positive_path)
         if (addressed_id(params["entityId"]) or 0) >= UNKNOWN_ID:
             binding.because(f"the run owns no record of {kind or params.get('entityType')}")
     if "identifier" in params and not _negated(case, "path") and (
@@ -206,12 +210,15 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
     return binding
 
 
-def disposable_kind(op: Operation, params: dict) -> str | None:
+def disposable_kind(op: Operation, case: Any) -> str | None:
     """The resource of a fresh record a delete should aim at, so no delete reaches the pool
-    of records the other tests share: the record deleted, or the one whose notes are."""
+    of records the other tests share: the record deleted, or the one whose notes are (None:
+    the case names no record, or, a negative one, one no workspace assigns)."""
+    params = case.path_parameters or {}
     name = {"delete": "id", "delete_for_record": "entityId"}.get(op.action)
     wanted = addressed_id(params.get(name)) if name else None
-    if wanted is None or wanted >= UNKNOWN_ID:
+    positive = is_positive(case) and not _negated(case, "path")
+    if wanted is None or (wanted >= UNKNOWN_ID and not positive):
         return None
     return op.resource if op.action == "delete" else _entity_kind(op, params)
 
@@ -316,11 +323,16 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
         for group, ids in body["associations"].items():
             if isinstance(ids, list) and group in KINDS_BY_NAME:
                 body["associations"][group] = [
-                    _aim(i, lambda n, g=group: owned.pick(g, n)) for i in ids]
+                    _aim(i, lambda n, g=group: owned.pick(g, n), positive=positive)
+                    for i in ids]
+                if any((addressed_id(i) or 0) >= UNKNOWN_ID
+                       for i in body["associations"][group]):
+                    binding.because(f"the run owns no record of {group} to associate")
     if resource == "tasks" and "association_id" in body:
         kind = NOTE_TYPES.get(str(body.get("association_type")))
         body["association_id"] = _aim(body["association_id"],
-                                      lambda n: owned.pick(kind.name, n) if kind else None)
+                                      lambda n: owned.pick(kind.name, n) if kind else None,
+                                      positive=positive)
     if op.action == "send":
         body.pop("contactIds", None)
 

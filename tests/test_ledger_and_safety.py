@@ -181,7 +181,7 @@ def generated(mode: str, path_parameters=None, body=None, query=None):
                            meta=meta)
 
 
-@pytest.mark.parametrize("value", [4, 8, 3600, 17])
+@pytest.mark.parametrize("value", [4, 8, 3600, 17, UNKNOWN_ID, 2**31 - 1])
 def test_a_positive_read_always_names_an_owned_record(owned, value):
     """Issue 21: a read by id aimed at an owned record only when `wanted % 4`, so the ci
     profile's one positive case asked for /contacts/3600 and a 404 passed as exercised."""
@@ -236,9 +236,12 @@ def test_deletes_aim_at_disposable_records_outside_the_pool(owned):
     from conformance.safety import disposable_kind
 
     delete = OPERATIONS_BY_KEY["DELETE /contacts/{id}"]
-    assert disposable_kind(delete, {"id": 5}) == "contacts"
+    assert disposable_kind(delete, generated("positive", {"id": 5})) == "contacts"
+    assert disposable_kind(delete, generated("positive", {"id": UNKNOWN_ID + 7})) == "contacts"
+    assert disposable_kind(delete, generated("negative", {"id": UNKNOWN_ID + 7})) is None
     notes_of = OPERATIONS_BY_KEY["DELETE /notes/{entityType}/{entityId}"]
-    assert disposable_kind(notes_of, {"entityType": "deal", "entityId": 5}) == "deals"
+    assert disposable_kind(notes_of, generated("positive", {"entityType": "deal",
+                                                            "entityId": 5})) == "deals"
     c = generated("positive", {"entityType": "deal", "entityId": 5})
     bind(c, notes_of, owned, disposable=999)
     assert c.path_parameters["entityId"] == 999  # never the pool's deal 201 and its notes
