@@ -301,14 +301,17 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
             target = _edit_target(owned, resource, body["unique_field_value"], always=positive)
             if positive and target is None:
                 binding.because(f"the run owns no record of {resource} to name")
-            if positive and target is not None and target.get(body.get("unique_field")) is None:
+            field = body.get("unique_field")
+            field = field if isinstance(field, str) else None  # a wrong type: as generated
+            if positive and target is not None and field is not None and \
+                    target.get(field) is None:
                 # The record holds no value of the field drawn: name one it holds.
                 held = [f["alias"] for f in definitions.values()
                         if target.get(f["alias"]) is not None]
                 if held:
-                    body["unique_field"] = held[0]
-            field = body.get("unique_field")
-            value, fresh = (target[field], True) if target and target.get(field) is not None \
+                    body["unique_field"] = field = held[0]
+            value, fresh = (target[field], True) if target and field and \
+                target.get(field) is not None \
                 else owned.unique_like(definitions[field], body["unique_field_value"]) \
                 if field in definitions else (None, False)
             # Never a select's or boolean's value: a record the run does not own may hold it.

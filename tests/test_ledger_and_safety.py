@@ -245,3 +245,10 @@ def test_deletes_aim_at_disposable_records_outside_the_pool(owned):
     c = generated("positive", {"entityType": "deal", "entityId": 5})
     bind(c, notes_of, owned, disposable=999)
     assert c.path_parameters["entityId"] == 999  # never the pool's deal 201 and its notes
+
+
+def test_an_identify_body_of_the_wrong_type_stays_as_generated(owned):
+    """The coverage phase sends `unique_field` as a list: binding neither breaks nor fixes it."""
+    c = generated("positive", body={"unique_field": ["email"], "unique_field_value": "x"})
+    bind(c, OPERATIONS_BY_KEY["POST /contacts/identify"], owned)
+    assert c.body["unique_field"] == ["email"]
