@@ -11,6 +11,30 @@ from dataclasses import dataclass, field
 from conformance.exercised import split_nodeid
 
 
+@dataclass(frozen=True)
+class Exercise:
+    """Whether an operation was exercised: a positive case of it answered with success and
+    judged by its checks. Otherwise why not (`reason`) and the answer that came back
+    (`status`, `excerpt`), when one did."""
+
+    exercised: bool
+    reason: str | None = None
+    status: int | None = None
+    excerpt: str | None = None
+
+    def outranks(self, other: Exercise | None) -> bool:
+        """Exercised over not; of two not exercised, one with an answer over one without."""
+        if other is None:
+            return True
+        if self.exercised != other.exercised:
+            return self.exercised
+        return not other.exercised and other.status is None and self.status is not None
+
+    def as_dict(self) -> dict:
+        return {"exercised": self.exercised, "reason": self.reason, "status": self.status,
+                "excerpt": self.excerpt}
+
+
 @dataclass
 class Observed:
     """Per operation: status codes seen and cases sent; failures; test and scenario outcomes;
@@ -42,6 +66,8 @@ class Observed:
     #: Per operation, generated requests the safety guard refused to send (invalid ones it
     #: could not prove harmless): not sent, so nothing was checked on them.
     dropped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: Per operation, whether a positive case was answered with success (see Exercise).
+    exercises: dict[str, Exercise] = field(default_factory=dict)
     #: Requests and retries: this process's meter once `use_meter` linked it (the runner does,
     #: so a worker exports its own), plus what workers sent (absorbed on the controller).
     traffic: Traffic = field(default_factory=lambda: Traffic())
@@ -70,6 +96,12 @@ class Observed:
             self.reasons[key][name] = reason or "no reason given"
         else:
             self.reasons[key].pop(name, None)
+
+    def exercise(self, key: str, outcome: Exercise) -> None:
+        """One positive case of an operation (or why none could be sent); the stronger stays."""
+        with self._lock:
+            if outcome.outranks(self.exercises.get(key)):
+                self.exercises[key] = outcome
 
     def drop(self, key: str) -> None:
         """A generated request of the operation that the safety guard refused to send."""
@@ -111,7 +143,8 @@ class Observed:
                 "aliases": self.aliases, "traffic": self.traffic.export(),
                 "checks": {k: dict(v) for k, v in self.checks.items()},
                 "reasons": {k: dict(v) for k, v in self.reasons.items()},
-                "dropped": dict(self.dropped), "plan": self.plan}
+                "dropped": dict(self.dropped), "plan": self.plan,
+                "exercises": {k: e.as_dict() for k, e in self.exercises.items()}}
 
     def absorb(self, data: dict) -> None:
         for key, codes in data.get("statuses", {}).items():
@@ -129,6 +162,8 @@ class Observed:
                     self._merge_check(key, name, outcome, reasons.get(key, {}).get(name))
             for key, count in data.get("dropped", {}).items():
                 self.dropped[key] += count
+        for key, outcome in data.get("exercises", {}).items():
+            self.exercise(key, Exercise(**outcome))
 
     def check_counts(self) -> dict:
         """(operation, check) pairs by outcome, the reasons of the not checked with how

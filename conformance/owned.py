@@ -53,6 +53,9 @@ class OwnedRecords:
     records: dict[tuple[str, int], dict] = field(default_factory=dict)
     lists: dict[str, list[int]] = field(default_factory=dict)
     custom_fields: dict[str, list[dict]] = field(default_factory=dict)
+    #: Ids of records the API cannot create (workflows, emails ...) that the workspace lists,
+    #: read on first use: a positive read by id names one of them.
+    known: dict[str, list[int]] = field(default_factory=dict)
     read_only: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -133,8 +136,10 @@ class OwnedRecords:
         return standard + [f for f in self.custom_fields.get(resource, []) if f.get("unique")]
 
     # --- creating -----------------------------------------------------------------------
-    def create(self, resource: str, *, parent: tuple[str, int] | None = None) -> dict:
-        """Create one record, journal it and return it as the target answered it."""
+    def create(self, resource: str, *, parent: tuple[str, int] | None = None,
+               disposable: bool = False) -> dict:
+        """Create one record, journal it and return it as the target answered it; a
+        `disposable` one (to be deleted) is the run's, but never handed out by `pick`."""
         path, envelope, delete_path = self._create_route(resource, parent)
         reply = self.target.request("POST", path, json_body=self.payload(resource))
         for _ in range(CONFLICT_RETRIES):
@@ -146,7 +151,8 @@ class OwnedRecords:
         record = self._unwrap(reply, envelope, f"POST {path}")
         self.ledger.created(resource, delete_path.format(id=record["id"]))
         with self._lock:
-            self.ids.setdefault(resource, []).append(int(record["id"]))
+            if not disposable:
+                self.ids.setdefault(resource, []).append(int(record["id"]))
             self.records[(resource, int(record["id"]))] = record
         return record
 
@@ -204,6 +210,22 @@ class OwnedRecords:
         lists = (reply.json or {}).get("lists", []) if reply.status == 200 else []
         return [int(item["id"]) for item in lists if isinstance(item, dict) and "id" in item]
 
+    def known_ids(self, resource: str) -> list[int]:
+        """Ids the workspace lists for a resource the run cannot create records of (read
+        once, with the first positive read by id that needs one; never written to)."""
+        with self._lock:
+            if resource in self.known:
+                return self.known[resource]
+        reply = self.target.request("GET", f"/{resource}", params={"limit": 20})
+        plural = COLLECTIONS_BY_NAME[resource].plural if resource in COLLECTIONS_BY_NAME \
+            else resource
+        items = (reply.json or {}).get(plural, []) if reply.status == 200 and \
+            isinstance(reply.json, dict) else []
+        ids = [int(item["id"]) for item in items
+               if isinstance(item, dict) and isinstance(item.get("id"), int)]
+        with self._lock:
+            return self.known.setdefault(resource, ids)
+
     # --- handing out --------------------------------------------------------------------
     def pick(self, resource: str, seed: object) -> int | None:
         """An owned id of the resource, chosen deterministically from a generated value."""
@@ -222,6 +244,15 @@ class OwnedRecords:
         the run's to change and delete."""
         with self._lock:
             self.records[(resource, int(record["id"]))] = record
+
+    def written(self, resource: str, record: dict) -> None:
+        """A record of the run as a write answered it: later /edit and identify cases name
+        the values it holds now, not the ones it was created with."""
+        record_id = record.get("id")
+        with self._lock:
+            if isinstance(record_id, int) and (resource, record_id) in self.records:
+                self.records[(resource, record_id)] = {**self.records[(resource, record_id)],
+                                                       **record}
 
     def record(self, resource: str, record_id: int) -> dict | None:
         return self.records.get((resource, record_id))

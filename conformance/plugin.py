@@ -151,10 +151,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
     from conformance.observed import checks_line, traffic_line
-    from conformance.results import budget_line, run_traffic
+    from conformance.results import budget_line, exercise_line, run_traffic
 
     terminalreporter.write_line(traffic_line(run_traffic(run)))
     terminalreporter.write_line(checks_line(run.observed.check_counts()))
+    terminalreporter.write_line(exercise_line(run))
     if run.observed.plan:
         from conformance.budget import plan_line
 

@@ -94,6 +94,8 @@ def worst(states: Iterable[str]) -> str:
 
 # --- recording test reports ------------------------------------------------------------------
 
+#: Why an operation was not exercised when its test did not run at all (`-k`, `-m`).
+NOT_RUN = "its test did not run"
 #: What a test the budget stopped says (conformance.verdict.left_out).
 LEFT_OUT = "left out for lack of budget"
 
@@ -351,6 +353,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
             "retries": traffic.retries.get(key, 0),
             "checks": check_outcomes(observed, key),
             "dropped_requests": observed.dropped.get(key, 0),
+            "exercise": operation_exercise(run, key).as_dict(),
         })
     stopped = _stopped(exitstatus)
     blocking = [f for f in failures if not f.get("warning")]
@@ -372,6 +375,45 @@ def check_outcomes(observed, key: str) -> dict[str, dict]:
     return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
                                           else {})}
             for name, outcome in sorted(observed.checks.get(key, {}).items())}
+
+
+def operation_exercise(run: RunContext, key: str):  # -> conformance.observed.Exercise
+    """Whether the operation was exercised (a positive case answered with success), from
+    what the runner recorded; else why not: its test left out for lack of budget, not run."""
+    from conformance.observed import Exercise
+
+    found = run.observed.exercises.get(key)
+    if found is not None:
+        return found
+    if any(runner_operation(n) == key for n in run.observed.left_out):
+        return Exercise(False, LEFT_OUT)
+    states = [s for n, s in run.observed.outcomes.items() if runner_operation(n) == key
+              and split_nodeid(n)[0] == "test_operation"]
+    return Exercise(False, "its test was skipped" if states else NOT_RUN)
+
+
+def exercise_line(run: RunContext) -> str:
+    """The terminal's line on the operations exercised with a success, and why the others
+    were not (those whose test did not run, as with `-k`, only counted)."""
+    raw = run.schema.raw_schema if run.schema is not None else {}
+    exercises = {key: operation_exercise(run, key) for key, _ in spec_operations(raw)}
+    done = sum(e.exercised for e in exercises.values())
+    not_run = sum(e.reason == NOT_RUN for e in exercises.values())
+    missing = [(k, e) for k, e in exercises.items() if not e.exercised and e.reason != NOT_RUN]
+    line = (f"flexie: {done} of {len(exercises)} operations exercised (a positive case "
+            "answered with success)" + (f", {not_run} not run" if not_run else ""))
+    if not missing:
+        return line
+    shown = "; ".join(f"{key}: {_not_exercised(e.as_dict())}" for key, e in missing[:8])
+    return (f"{line}; {len(missing)} not exercised: {shown}"
+            + ("; ... (conformance.html lists them all)" if len(missing) > 8 else ""))
+
+
+def _not_exercised(exercise: dict) -> str:
+    answer = exercise.get("status")
+    return str(exercise.get("reason")) + (f" (answered {answer}: "
+                                          f"{str(exercise.get('excerpt') or '')[:80]!r})"
+                                          if answer is not None else "")
 
 
 def budget_summary(run: RunContext) -> dict | None:

@@ -17,14 +17,22 @@ from conformance.checks.evidence import schemathesis_evidence
 from conformance.checks.registry import NotChecked, check_evidence
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.generation import coverage_cases, decisive_cases, property_test
-from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed
-from conformance.owned import UNKNOWN_ID, OwnedRecords
+from conformance.observed import FAILED, NOT_CHECKED, PASSED, Exercise, Observed
+from conformance.owned import OwnedRecords
 from conformance.pacing import BudgetSpent, budget_spent_in
 from conformance.report.redact import redact
-from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
+from conformance.safety import (
+    Binding,
+    UnsafeRequest,
+    addressed_id,
+    assert_safe,
+    bind,
+    disposable_kind,
+    is_positive,
+)
 from conformance.settings import Settings
 from conformance.target import Reply, RetriesExhausted, Target
-from contract.operations import CREATES, OPERATIONS_BY_KEY, READS, Operation
+from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation
 
 
 def stop_if_budget_spent(exc: BaseException) -> None:
@@ -40,6 +48,16 @@ def only_input_is_the_record(op: Operation) -> bool:
     return op.body is None and op.query is None and \
         {"id", "entityId"} & set(op.path_params) != set() and \
         set(op.path_params) <= {"id", "entityId", "tableName", "entityType"}
+
+
+def exercise_of(binding: Binding, reply: Reply) -> Exercise:
+    """What a positive case's answer says of its operation: exercised on a success; else
+    not, why (the case could not be made valid, or the workspace refused a valid one), and
+    the answer."""
+    if 200 <= reply.status < 300:
+        return Exercise(True)
+    reason = binding.unbound or "the workspace refused a valid positive case"
+    return Exercise(False, reason, reply.status, reply.text[:200])
 
 
 def current_nodeid() -> str | None:
@@ -138,11 +156,11 @@ class Runner:
             return
         self._skip_if_not_allowed(op)
         disposable = None
-        wanted = addressed_id((case.path_parameters or {}).get("id"))
-        if op.action == "delete" and op.resource in self.owned.ids and wanted is not None \
-                and wanted < UNKNOWN_ID:
-            disposable = self.owned.create(op.resource)["id"]
-        bind(case, op, self.owned, disposable=disposable, ce_table=self.owned.ce_table)
+        kind = disposable_kind(op, case)
+        if kind in self.owned.ids:
+            disposable = self.owned.create(kind, disposable=True)["id"]
+        binding = bind(case, op, self.owned, disposable=disposable,
+                       ce_table=self.owned.ce_table)
         try:
             assert_safe(op, case.path_parameters or {}, self.owned,
                         read_only=self.settings.read_only)
@@ -163,6 +181,9 @@ class Runner:
         reply = as_reply(response)
         self._count_sent(op.key)
         self._journal(op, case, reply)
+        if op.effect == CHANGES and 200 <= reply.status < 300 and \
+                (written := record_in(reply, op.resource)) is not None:
+            self.owned.written(op.resource, written)
         self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
         # Every check sees every answer, so a report names all that broke, not just the first.
         found: list[dict] = []
@@ -172,9 +193,12 @@ class Runner:
             stop_if_budget_spent(exc)
             found += self._remember_schemathesis_failure(op, case, reply)
         ctx = self._context(op, before)
+        ctx.binding = binding
         for name, check in CASE_CHECKS.items():
             self._judge(op, name, lambda check=check: check(ctx, case, reply), found, case,
                         reply)
+        if is_positive(case):
+            self.observed.exercise(op.key, exercise_of(binding, reply))
         self._raise_blocking(found)
 
     def _judge(self, op: Operation, name: str, call: Any, found: list[dict], case: Any,
@@ -266,10 +290,14 @@ class Runner:
         """Operations this run may not send at all are skipped, saying why."""
         import pytest
 
+        reason = None
         if self.settings.read_only and op.effect != READS:
-            pytest.skip(f"{op.key} changes data and the run is read-only")
-        if op.action == "send" and not self.settings.allow_send:
-            pytest.skip(f"{op.key} sends email; pass --flexie-allow-send to include it")
+            reason = f"{op.key} changes data and the run is read-only"
+        elif op.action == "send" and not self.settings.allow_send:
+            reason = f"{op.key} sends email; pass --flexie-allow-send to include it"
+        if reason is not None:
+            self.observed.exercise(op.key, Exercise(False, reason))
+            pytest.skip(reason)
 
     def _run_unknown(self, case: Any) -> None:
         """An operation our contract does not know (from another --spec): reads only."""

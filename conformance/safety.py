@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -82,10 +84,12 @@ def _rebind(value: Any, new_id: int) -> Any:
     return new_id
 
 
-def _aim(value: Any, pick: Any) -> Any:
-    """Aim an id-like value at pick(id) (an owned record), or at an id no workspace assigns."""
+def _aim(value: Any, pick: Any, *, positive: bool = False) -> Any:
+    """Aim an id-like value at pick(id) (an owned record), or at an id no workspace assigns;
+    a positive case's id at an owned record even where it was drawn beyond the ids
+    workspaces assign (the spec allows ids up to 2^31 - 1)."""
     target = addressed_id(value)
-    if target is None or target >= UNKNOWN_ID:
+    if target is None or (target >= UNKNOWN_ID and not positive):
         return value  # names no record, or one no workspace assigns: a test as generated
     picked = pick(target)
     return _rebind(value, picked if picked is not None else UNKNOWN_ID)
@@ -120,40 +124,124 @@ def _valid_value(resource: str, alias: str, value: Any, owned: OwnedRecords) -> 
     return validator.is_valid(value)
 
 
+@dataclass
+class Binding:
+    """What binding made of one case. `unbound` says why a positive case could not be made
+    valid on the account (an id no record of the run has, a write the run may not make); None
+    when it is: its ids name records that exist and its unique values ones a record holds, so
+    a workspace that refuses it is wrong (checks/positive.py)."""
+
+    unbound: str | None = None
+
+    def because(self, reason: str) -> None:
+        if self.unbound is None:
+            self.unbound = reason
+
+
+def is_positive(case: Any) -> bool:
+    """Whether Schemathesis generated the case as valid (a positive case); a case without
+    generation data claims nothing, so it is bound as generated and judged as negative."""
+    meta = getattr(case, "meta", None)
+    return meta is not None and not meta.generation.mode.is_negative
+
+
 def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | None = None,
-         ce_table: str | None = None) -> None:
-    """Make `case` aim only at owned records (or ones that cannot exist)."""
+         ce_table: str | None = None) -> Binding:
+    """Make `case` aim only at owned records (or ones that cannot exist). A positive case is
+    made valid on the account where the run can: its ids name records the run owns (reads of
+    records the API cannot create: ones the workspace lists), its static lists ones that
+    exist, and an /edit or identify body a value an owned record holds."""
+    binding = Binding()
     params = case.path_parameters if case.path_parameters is not None else {}
     if "tableName" in params and ce_table and not _negated(case, "path"):
         params["tableName"] = ce_table
     writes = op.effect not in (READS, CREATES)
     resource = op.resource
+    positive_path = is_positive(case) and not _negated(case, "path")
     wanted = addressed_id(params.get("id"))
-    if wanted is not None and wanted < UNKNOWN_ID:
+    if wanted is not None and (wanted < UNKNOWN_ID or positive_path):
         value = params["id"]
         if op.action in ("list_add", "list_remove"):
             lists = owned.lists.get(resource) or [UNKNOWN_ID]
             params["id"] = _rebind(value, lists[wanted % len(lists)])
+            if not owned.lists.get(resource):
+                binding.because(f"the account has no static list of {resource}")
         elif resource in UNOWNABLE or op.resource == "stages":
             if writes or op.action == "send":
                 params["id"] = _rebind(value, UNKNOWN_ID + wanted % 1000)
+                binding.because(f"a live run may not {op.action} {resource} it did not "
+                                "create, and the API creates none: aimed at an id no "
+                                "workspace assigns")
+            elif positive_path:
+                params["id"] = _aim_known(value, owned.known_ids(resource), binding, resource)
         elif disposable is not None:
             params["id"] = _rebind(value, disposable)
-        elif writes or op.effect == CREATES or wanted % 4:
-            params["id"] = _aim(value, lambda i: owned.pick(_owner_resource(op), i))
+        elif writes or op.effect == CREATES or wanted % 4 or positive_path:
+            params["id"] = _aim(value, lambda i: owned.pick(_owner_resource(op), i),
+                                positive=positive_path)
+            if (addressed_id(params["id"]) or 0) >= UNKNOWN_ID:
+                binding.because(f"the run owns no record of {resource}")
     if "entityId" in params and addressed_id(params["entityId"]) is not None:
         kind = _entity_kind(op, params)
-        params["entityId"] = _aim(params["entityId"],
-                                  lambda i: owned.pick(kind, i) if kind else None)
-    if "identifier" in params and op.effect != READS and not _negated(case, "path"):
+        if disposable is not None and op.action == "delete_for_record":
+            params["entityId"] = _rebind(params["entityId"], disposable)
+        else:
+            params["entityId"] = _aim(params["entityId"],
+                                      lambda i: owned.pick(kind, i) if kind else None,
+                                      positive=positive_path)
+        if (addressed_id(params["entityId"]) or 0) >= UNKNOWN_ID:
+            binding.because(f"the run owns no record of {kind or params.get('entityType')}")
+    if "identifier" in params and not _negated(case, "path") and (
+            op.effect != READS or positive_path):
         case_id = owned.pick("cases", params["identifier"])
         record = owned.record("cases", case_id) if case_id else None
         if record and record.get("identifier"):
             params["identifier"] = record["identifier"]
         else:
             params["identifier"] = "ZZ-" + str(UNKNOWN_ID)
+            binding.because("the run owns no case with an identifier")
+    if is_positive(case) and not _negated(case, "query") and isinstance(case.query, dict):
+        _bind_static_list(case.query, op, owned)
+    if is_positive(case) and not _negated(case, "body") and isinstance(case.body, dict):
+        _bind_static_list(case.body, op, owned)
     if isinstance(case.body, dict):
-        _bind_body(case.body, op, owned)
+        _bind_body(case.body, op, owned, binding,
+                   positive=is_positive(case) and not _negated(case, "body"))
+    return binding
+
+
+def disposable_kind(op: Operation, case: Any) -> str | None:
+    """The resource of a fresh record a delete should aim at, so no delete reaches the pool
+    of records the other tests share: the record deleted, or the one whose notes are (None:
+    the case names no record, or, a negative one, one no workspace assigns)."""
+    params = case.path_parameters or {}
+    name = {"delete": "id", "delete_for_record": "entityId"}.get(op.action)
+    wanted = addressed_id(params.get(name)) if name else None
+    positive = is_positive(case) and not _negated(case, "path")
+    if wanted is None or (wanted >= UNKNOWN_ID and not positive):
+        return None
+    return op.resource if op.action == "delete" else _entity_kind(op, params)
+
+
+def _aim_known(value: Any, known: list[int], binding: Binding, resource: str) -> Any:
+    """A read's id aimed at a record the workspace lists (the API cannot create one)."""
+    if not known:
+        binding.because(f"the workspace lists no {resource}")
+        return value
+    return _rebind(value, known[zlib.crc32(str(value).encode()) % len(known)])
+
+
+def _bind_static_list(query: dict, op: Operation, owned: OwnedRecords) -> None:
+    """A positive case's static list filter (query or body) names a list the account has,
+    or none."""
+    if "entityList" in query and addressed_id(query["entityList"]) is not None:
+        lists = owned.lists.get(op.resource)
+        if lists:
+            query["entityList"] = _rebind(query["entityList"],
+                                          lists[zlib.crc32(str(query["entityList"]).encode())
+                                                % len(lists)])
+        else:
+            del query["entityList"]
 
 
 def _owner_resource(op: Operation) -> str:
@@ -167,19 +255,24 @@ def _entity_kind(op: Operation, params: dict) -> str | None:
     return op.resource if op.resource in KINDS_BY_NAME else None
 
 
-def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
+def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding, *,
+               positive: bool) -> None:
     resource = op.resource
     if resource in KINDS_BY_NAME:
         kind = KINDS_BY_NAME[resource]
         unique = set(kind.unique_fields) | {f["alias"] for f in owned.custom_fields.get(
             resource, []) if f.get("unique")}
+        # A positive case's values are valid as the spec types them (an /edit's email is
+        # any string there): each names a record, so each is bound.
         present = sorted(a for a in unique & set(body)
-                         if _valid_value(resource, a, body[a], owned))
+                         if positive or _valid_value(resource, a, body[a], owned))
         definitions = {f["alias"]: f for f in owned.unique_fields(resource)}
         if op.action == "edit" and present:
             # Every unique field of an /edit body names the same record: one owned record,
-            # picked by the first one, or (1 time in 4) values no record has.
-            target = _edit_target(owned, resource, str(body[present[0]]))
+            # picked by the first one, or (a negative case, 1 time in 4) values no record has.
+            target = _edit_target(owned, resource, str(body[present[0]]), always=positive)
+            if positive and target is None:
+                binding.because(f"the run owns no record of {resource} to name")
             for alias in present:
                 if target and target.get(alias) is not None:
                     body[alias] = target[alias]
@@ -204,10 +297,21 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
                     body[alias] = value
                 else:
                     del body[alias]
-        if op.action == "edit" and "unique_field_value" in body:
-            target = _edit_target(owned, resource, body["unique_field_value"])
+        if op.action in ("edit", "identify") and "unique_field_value" in body:
+            target = _edit_target(owned, resource, body["unique_field_value"], always=positive)
+            if positive and target is None:
+                binding.because(f"the run owns no record of {resource} to name")
             field = body.get("unique_field")
-            value, fresh = (target[field], True) if target and target.get(field) is not None \
+            field = field if isinstance(field, str) else None  # a wrong type: as generated
+            if positive and target is not None and field is not None and \
+                    target.get(field) is None:
+                # The record holds no value of the field drawn: name one it holds.
+                held = [f["alias"] for f in definitions.values()
+                        if target.get(f["alias"]) is not None]
+                if held:
+                    body["unique_field"] = field = held[0]
+            value, fresh = (target[field], True) if target and field and \
+                target.get(field) is not None \
                 else owned.unique_like(definitions[field], body["unique_field_value"]) \
                 if field in definitions else (None, False)
             # Never a select's or boolean's value: a record the run does not own may hold it.
@@ -222,18 +326,25 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords) -> None:
         for group, ids in body["associations"].items():
             if isinstance(ids, list) and group in KINDS_BY_NAME:
                 body["associations"][group] = [
-                    _aim(i, lambda n, g=group: owned.pick(g, n)) for i in ids]
+                    _aim(i, lambda n, g=group: owned.pick(g, n), positive=positive)
+                    for i in ids]
+                if any((addressed_id(i) or 0) >= UNKNOWN_ID
+                       for i in body["associations"][group]):
+                    binding.because(f"the run owns no record of {group} to associate")
     if resource == "tasks" and "association_id" in body:
         kind = NOTE_TYPES.get(str(body.get("association_type")))
         body["association_id"] = _aim(body["association_id"],
-                                      lambda n: owned.pick(kind.name, n) if kind else None)
+                                      lambda n: owned.pick(kind.name, n) if kind else None,
+                                      positive=positive)
     if op.action == "send":
         body.pop("contactIds", None)
 
 
-def _edit_target(owned: OwnedRecords, resource: str, seed: Any) -> dict | None:
-    """The owned record an /edit aims at 3 times in 4; None (match nothing) otherwise."""
-    if not isinstance(seed, str) or not len(seed) % 4:
+def _edit_target(owned: OwnedRecords, resource: str, seed: Any, *,
+                 always: bool = False) -> dict | None:
+    """The owned record an /edit or identify aims at: always for a positive case, else 3
+    times in 4; None (match nothing) otherwise."""
+    if not always and (not isinstance(seed, str) or not len(seed) % 4):
         return None
     picked = owned.pick(resource, seed)
     return owned.record(resource, picked) if picked else None

@@ -170,3 +170,85 @@ def test_sending_email_needs_permission(owned):
     op = OPERATIONS_BY_KEY["POST /emails/{id}/send"]
     with pytest.raises(UnsafeRequest, match="allow-send"):
         assert_safe(op, {"id": UNKNOWN_ID}, owned, read_only=False)
+
+
+def generated(mode: str, path_parameters=None, body=None, query=None):
+    """A case as Schemathesis generates it in `mode` ("positive" or "negative")."""
+    negative = mode == "negative"
+    meta = SimpleNamespace(generation=SimpleNamespace(mode=SimpleNamespace(is_negative=negative)),
+                           is_negative_at=lambda location: negative)
+    return SimpleNamespace(path_parameters=path_parameters or {}, body=body, query=query,
+                           meta=meta)
+
+
+@pytest.mark.parametrize("value", [4, 8, 3600, 17, UNKNOWN_ID, 2**31 - 1])
+def test_a_positive_read_always_names_an_owned_record(owned, value):
+    """Issue 21: a read by id aimed at an owned record only when `wanted % 4`, so the ci
+    profile's one positive case asked for /contacts/3600 and a 404 passed as exercised."""
+    op = OPERATIONS_BY_KEY["GET /contacts/{id}"]
+    c = generated("positive", {"id": value})
+    assert bind(c, op, owned).unbound is None
+    assert c.path_parameters["id"] in owned.ids["contacts"]
+    negative = generated("negative", {"id": 8})
+    bind(negative, op, owned)
+    assert negative.path_parameters["id"] == 8  # a negative case keeps its aim
+
+
+def test_a_positive_listing_names_a_static_list_that_exists_or_none(owned):
+    c = generated("positive", query={"entityList": 1001, "limit": 5})
+    bind(c, OPERATIONS_BY_KEY["GET /contacts"], owned)
+    assert c.query == {"entityList": c.query["entityList"], "limit": 5}
+    assert c.query["entityList"] in owned.lists["contacts"]
+    c = generated("positive", body={"entityList": 1001, "limit": 5})
+    bind(c, OPERATIONS_BY_KEY["POST /leads"], owned)  # the account has no list of leads
+    assert c.body == {"limit": 5}
+
+
+def test_positive_edit_and_identify_name_a_value_an_owned_record_holds(owned):
+    owned.ids = {"contacts": [101]}
+    for key in ("PUT /contacts/edit", "PATCH /contacts/edit", "POST /contacts/edit"):
+        c = generated("positive", body={"email": "abcd", "city": "Oslo"})
+        assert bind(c, OPERATIONS_BY_KEY[key], owned).unbound is None
+        assert c.body == {"email": "fcTEST-a@example.test", "city": "Oslo"}
+    c = generated("positive", body={"unique_field": "email", "unique_field_value": "abcd"})
+    assert bind(c, OPERATIONS_BY_KEY["POST /contacts/identify"], owned).unbound is None
+    assert c.body["unique_field_value"] == "fcTEST-a@example.test"
+    c = generated("negative", body={"unique_field": "email", "unique_field_value": "abcd"})
+    bind(c, OPERATIONS_BY_KEY["POST /contacts/identify"], owned)
+    assert c.body["unique_field_value"] != "fcTEST-a@example.test"  # names no record
+
+
+def test_a_positive_case_that_cannot_be_made_valid_says_why(owned):
+    c = generated("positive", {"id": 3})
+    binding = bind(c, OPERATIONS_BY_KEY["PUT /workflows/{id}"], owned)
+    assert c.path_parameters["id"] >= UNKNOWN_ID
+    assert "may not update workflows" in binding.unbound
+    owned.known = {"workflows": [41, 42]}
+    c = generated("positive", {"id": 3})
+    assert bind(c, OPERATIONS_BY_KEY["GET /workflows/{id}"], owned).unbound is None
+    assert c.path_parameters["id"] in (41, 42)  # a read may name a record the run did not make
+    c = generated("positive", {"id": 3})
+    assert "owns no record of leads" in bind(c, OPERATIONS_BY_KEY["GET /leads/{id}"],
+                                             owned).unbound
+
+
+def test_deletes_aim_at_disposable_records_outside_the_pool(owned):
+    from conformance.safety import disposable_kind
+
+    delete = OPERATIONS_BY_KEY["DELETE /contacts/{id}"]
+    assert disposable_kind(delete, generated("positive", {"id": 5})) == "contacts"
+    assert disposable_kind(delete, generated("positive", {"id": UNKNOWN_ID + 7})) == "contacts"
+    assert disposable_kind(delete, generated("negative", {"id": UNKNOWN_ID + 7})) is None
+    notes_of = OPERATIONS_BY_KEY["DELETE /notes/{entityType}/{entityId}"]
+    assert disposable_kind(notes_of, generated("positive", {"entityType": "deal",
+                                                            "entityId": 5})) == "deals"
+    c = generated("positive", {"entityType": "deal", "entityId": 5})
+    bind(c, notes_of, owned, disposable=999)
+    assert c.path_parameters["entityId"] == 999  # never the pool's deal 201 and its notes
+
+
+def test_an_identify_body_of_the_wrong_type_stays_as_generated(owned):
+    """The coverage phase sends `unique_field` as a list: binding neither breaks nor fixes it."""
+    c = generated("positive", body={"unique_field": ["email"], "unique_field_value": "x"})
+    bind(c, OPERATIONS_BY_KEY["POST /contacts/identify"], owned)
+    assert c.body["unique_field"] == ["email"]

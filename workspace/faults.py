@@ -66,6 +66,7 @@ class FaultName(StrEnum):
     DELETED_IN_LISTING = "deleted-in-listing"
     ORDERING_IGNORED = "ordering-ignored"
     MEMBERSHIP_READ_500 = "membership-read-500"
+    IDENTIFY_MISSES = "identify-misses"
 
 
 OperationTest = Callable[[Operation], bool]
@@ -306,6 +307,12 @@ _CATALOGUE: tuple[Fault, ...] = (
           "fail the membership check on that read; never confirm a remove by an empty answer",
           caught_by=("list_membership_persisted", "test_record_lifecycle[contacts]"),
           affects=_action("member_lists")),
+    Fault(FaultName.IDENTIFY_MISSES,
+          "identify answers 404 even for a value a record holds.",
+          "identify finds the record whose unique field holds the value",
+          "identify by a unique value an owned record holds and expect success",
+          caught_by=("positive_case_succeeds", "test_record_lifecycle[contacts]"),
+          affects=_action("identify")),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}

@@ -6,7 +6,14 @@ read the record back); `probes` run once per operation and send requests of thei
 the check and the operation, with a message that says what was expected and what came.
 """
 
-from conformance.checks import aliases, errors, listings, probes, records  # noqa: F401  (registers)
+from conformance.checks import (  # noqa: F401  (registers)
+    aliases,
+    errors,
+    listings,
+    positive,
+    probes,
+    records,
+)
 from conformance.checks.registry import (
     CASE_CHECKS,
     PROBES,

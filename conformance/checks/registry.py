@@ -67,6 +67,8 @@ class CheckContext:
     #: Under a request budget a check may spend fewer requests on each operation (paging: one
     #: page besides the whole), never fewer operations; each says so in its docstring.
     budgeted: bool = False
+    #: What binding made of the case a case check judges (conformance.safety.Binding).
+    binding: Any = None
     check: str = field(default="", init=False)  # the check running now (set by the registry)
     evidence: Evidence | None = field(default=None, init=False)  # what the running check rests on
 

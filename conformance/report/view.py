@@ -128,6 +128,7 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
         "traffic": _traffic(doc.get("traffic")),
         "budget": doc.get("budget"),
         "checks": _checks(doc),
+        "not_exercised": not_exercised(doc),
     }
 
 
@@ -156,6 +157,19 @@ def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     inapplicable = sum(n for reason, n in summary["reasons"].items()
                        if reason.startswith(INAPPLICABLE))
     return {**summary, "inapplicable": inapplicable, "rows": rows}
+
+
+def not_exercised(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Operations no positive case of which was answered with success, why, and the answer
+    that came back (operations whose test did not run at all are left to the matrix)."""
+    from conformance.results import NOT_RUN
+
+    rows = []
+    for op in doc["operations"]:
+        found = op.get("exercise")
+        if found and not found["exercised"] and found["reason"] != NOT_RUN:
+            rows.append({"key": op["key"], **found})
+    return rows
 
 
 def _traffic(traffic: Mapping[str, Any] | None) -> dict[str, Any] | None:

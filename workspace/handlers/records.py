@@ -157,7 +157,7 @@ class RecordHandlers:
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise BadRequest("unique_field_value must be a string.")
         row = self.backend.find_by_unique(call.account, shape.resource, alias, value)
-        if row is None:
+        if row is None or FaultName.IDENTIFY_MISSES in call.faults:
             raise NotFound(f"No {shape.noun} has {alias} {value!r}.")
         return 200, {shape.singular: render(shape, view_of(row))}
 
