@@ -18,7 +18,7 @@ import pytest
 from conformance import profiles, verdict
 from conformance.context import active, install
 from conformance.options import OPTIONS, OptionError, raw_values
-from conformance.pacing import pace_file
+from conformance.pacing import pace_file, remove_pace_files
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.operations import OPERATIONS_BY_KEY
@@ -67,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.pace_file = Path(shared["flexie_pace"])
     else:
         settings.pace_file = pace_file(settings)
-        settings.pace_file.unlink(missing_ok=True)
+        remove_pace_files(settings)
     from hypothesis import settings as hypothesis_settings
 
     from conformance import results
@@ -221,6 +221,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict.assumed_only_is_a_warning(run, report, call)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """An account's alias test of a fleet ran in its account's thread (conformance/fleet.py);
+    every other test is called as usual."""
+    run = active()
+    if run is None:
+        return None
+    from conformance import fleet
+
+    return fleet.call(run, pyfuncitem)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Outcomes per test, for the report (runs on the xdist controller too)."""
     run = active()
@@ -253,6 +265,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from conformance.session_setup import finish
 
+    if run.fleet is not None:
+        run.fleet.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
     if not hasattr(session.config, "workerinput") and verdict.stopped_at_setup(run):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a finding, not an interruption
     finish(run, session.config, int(session.exitstatus))
@@ -267,5 +281,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if run is not None and run.stop_server is not None:
         run.stop_server()
     if run is not None and not hasattr(config, "workerinput") and run.settings.pace_file:
-        run.settings.pace_file.unlink(missing_ok=True)
+        remove_pace_files(run.settings)
     install(None)
