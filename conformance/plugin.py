@@ -25,6 +25,7 @@ from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
 
 if TYPE_CHECKING:
+    from conformance.context import RunContext
     from conformance.runner import Runner
 
 #: Run order: the probes first (deterministic, and the fastest to find most defects), then the
@@ -191,6 +192,8 @@ def _rank(item: pytest.Item) -> int:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_rank)  # stable: keeps the order within a module
     run = active()
+    if run is not None and run.settings.shard is not None:
+        _keep_shard(config, items, run)
     if run is not None and run.settings.budget is not None:
         from conformance import budget
 
@@ -201,6 +204,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
         if op is not None:
             item.add_marker(getattr(pytest.mark, op.group))
+
+
+def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext) -> None:
+    """Only this job's share of the tests (conformance/sharding.py); the others are
+    deselected, as `-k` deselects."""
+    from conformance import sharding
+    from conformance.exercised import _is_alias_test
+    from conformance.fleet import account_of
+    from conformance.results import spec_operations
+
+    plan = run.alias_plan
+    raw = run.schema.raw_schema if run.schema is not None else {}
+    kept, other = sharding.split(
+        items, run.settings.shard or (1, 1), [key for key, _ in spec_operations(raw)],
+        operation_key, lambda i: bool(plan and plan.fleet and account_of(i)
+                                      and _is_alias_test(i.nodeid)))
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = kept
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -303,7 +303,7 @@ def target_account(run: RunContext) -> str | None:
     from conformance.tables import run_account
 
     s = run.settings
-    accounts = list(run.alias_plan.accounts) if run.alias_plan is not None else []
+    accounts = list(run.alias_plan.everyone) if run.alias_plan is not None else []
     account = run_account(accounts, s)
     if account is not None:
         return account.name
@@ -439,7 +439,63 @@ def _header(run: RunContext, raw: dict) -> dict:
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
         "profile": s.profile, "seed": s.seed,
         "started": datetime.fromtimestamp(run.started, tz=UTC).isoformat(timespec="seconds"),
+        "run": run_identity(s), "shard": shard_summary(run, raw),
     }
+
+
+#: Where CI services name the commit a job runs, when the suite is no git checkout.
+_COMMIT_VARIABLES = ("FLEXIE_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA")
+
+
+def suite_commit() -> str | None:
+    """The commit of the suite that ran: git's, else the CI's variable, else None."""
+    import os
+    import subprocess
+
+    from conformance.settings import ROOT
+
+    try:
+        found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
+                               capture_output=True, text=True, timeout=10)
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return next((os.environ[v] for v in _COMMIT_VARIABLES if os.environ.get(v)), None)
+
+
+def _digest(path: Path | None) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    except OSError:
+        return None
+
+
+def run_identity(s: Settings) -> dict:
+    """What the run was, and what every job of a split run must share to be merged."""
+    accounts = s.accounts_file
+    if accounts is None and s.embedded:
+        from workspace.accounts import DEMO_FILE  # what the embedded mock's run verifies
+
+        accounts = DEMO_FILE
+    return {"id": s.run_id, "commit": suite_commit(), "spec_digest": _digest(s.spec),
+            "accounts_digest": _digest(accounts), "seed": s.seed,
+            "profile": s.profile, "budget": s.budget, "coverage": s.coverage}
+
+
+def shard_summary(run: RunContext, raw: dict) -> dict | None:
+    """This job's share of a split run (conformance/sharding.py); None when not split."""
+    from conformance.sharding import share
+
+    shard = run.settings.shard
+    if shard is None:
+        return None
+    plan = run.alias_plan
+    return {"index": shard[0], "total": shard[1],
+            "accounts": [a.name for a in plan.accounts] if plan is not None else [],
+            "operations": share([key for key, _ in spec_operations(raw)], shard)}
 
 
 # --- writing -------------------------------------------------------------------------------

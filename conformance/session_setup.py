@@ -41,7 +41,7 @@ def start_run(settings: Settings) -> RunContext:
         raise StartupError(str(exc)) from None
     from conformance.tables import table_of
 
-    settings.ce_table = table_of(run.alias_plan.accounts, settings)
+    settings.ce_table = table_of(run.alias_plan.everyone, settings)
     start_target(run)
     run.schema, run.spec_problems = load_schema(run)
     return run
