@@ -37,6 +37,7 @@ from conformance.exercised import (
     scenario_operations,
     split_nodeid,
 )
+from conformance.identity import run_identity
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.lint import METHODS
@@ -85,7 +86,7 @@ def _group(key: str, op: dict | None = None) -> str:
     return _TAG_TO_GROUP.get(tags[0], tags[0].lower().replace(" ", "_"))
 
 
-def _worst(states: Iterable[str]) -> str:
+def worst(states: Iterable[str]) -> str:
     """One status for several: failed over passed over skipped over not-run."""
     found = set(states)
     return next((s for s in _STATUS_ORDER if s in found), "not-run")
@@ -280,7 +281,7 @@ def _operation_states(run: RunContext, failures: list[dict],
         if f["operation"] and not f.get("warning"):
             columns[COLUMN[f["kind"]]].setdefault(f["operation"], []).append("failed")
     keys = {k for column in columns.values() for k in column}
-    return {key: {name: _worst(column.get(key, ())) for name, column in columns.items()}
+    return {key: {name: worst(column.get(key, ())) for name, column in columns.items()}
             for key in keys}
 
 
@@ -348,7 +349,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
             "test_cases": observed.cases.get(key, 0),
             "requests": traffic.requests.get(key, 0),
             "retries": traffic.retries.get(key, 0),
-            "checks": _check_outcomes(observed, key),
+            "checks": check_outcomes(observed, key),
             "dropped_requests": observed.dropped.get(key, 0),
         })
     stopped = _stopped(exitstatus)
@@ -365,7 +366,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
     }
 
 
-def _check_outcomes(observed, key: str) -> dict[str, dict]:
+def check_outcomes(observed, key: str) -> dict[str, dict]:
     """Each check's outcome on one operation, with the reason of a check not checked."""
     reasons = observed.reasons.get(key, {})
     return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
@@ -437,52 +438,10 @@ def _header(run: RunContext, raw: dict) -> dict:
                    "account": target_account(run)},
         "spec": {"title": str(info.get("title", "")), "version": str(info.get("version", "")),
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
-        "profile": s.profile, "seed": s.seed,
+        "profile": s.profile, "seed": s.seed, "run": run_identity(s),
         "started": datetime.fromtimestamp(run.started, tz=UTC).isoformat(timespec="seconds"),
-        "run": run_identity(s), "shard": shard_summary(run, raw),
+        "shard": shard_summary(run, raw),
     }
-
-
-#: Where CI services name the commit a job runs, when the suite is no git checkout.
-_COMMIT_VARIABLES = ("FLEXIE_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA")
-
-
-def suite_commit() -> str | None:
-    """The commit of the suite that ran: git's, else the CI's variable, else None."""
-    import os
-    import subprocess
-
-    from conformance.settings import ROOT
-
-    try:
-        found = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
-                               capture_output=True, text=True, timeout=10)
-        if found.returncode == 0 and found.stdout.strip():
-            return found.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return next((os.environ[v] for v in _COMMIT_VARIABLES if os.environ.get(v)), None)
-
-
-def _digest(path: Path | None) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
-    except OSError:
-        return None
-
-
-def run_identity(s: Settings) -> dict:
-    """What the run was, and what every job of a split run must share to be merged."""
-    accounts = s.accounts_file
-    if accounts is None and s.embedded:
-        from workspace.accounts import DEMO_FILE  # what the embedded mock's run verifies
-
-        accounts = DEMO_FILE
-    return {"id": s.run_id, "commit": suite_commit(), "spec_digest": _digest(s.spec),
-            "accounts_digest": _digest(accounts), "seed": s.seed,
-            "profile": s.profile, "budget": s.budget, "coverage": s.coverage}
 
 
 def shard_summary(run: RunContext, raw: dict) -> dict | None:

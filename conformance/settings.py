@@ -51,7 +51,6 @@ class Settings:
     read_only: bool = False
     rate_limit: float | None = None  # per workspace (URL and key)
     concurrency: int = 8  # accounts verified at once; requests in flight per process
-    shard: tuple[int, int] | None = None  # (K, N): this job runs shard K of N
     budget: int | None = None  # at most this many requests (cleanup excepted)
     #: The file the run's processes share their pace and budget through (set by the plugin).
     pace_file: Path | None = None
@@ -65,6 +64,9 @@ class Settings:
     account: str | None = None  # verify only this account of the accounts file
     assumptions: str = "fail"  # fail | warn: failures that rest only on our assumptions
     fail_on: str = "any"  # any | new: with a baseline, fail only on failures not in it
+    #: This run is shard K of N (K from 1) of one run split across CI jobs (--flexie-shard K/N);
+    #: None: the whole run. Written to the results' run.shard (conformance.identity).
+    shard: tuple[int, int] | None = None
     run_id: str = field(default_factory=lambda: "fc" + secrets.token_hex(4))
 
     @property

@@ -98,7 +98,7 @@ def warning_lines(run: RunContext) -> list[str]:
 def ratchet(run: RunContext, session: pytest.Session) -> str | None:
     """`--flexie-fail-on new`: a run whose failures are all in the baseline exits 0; the
     written conformance.json (its baseline section) says which are new and which fixed."""
-    from conformance.report.baseline import blocking_new
+    from conformance.report.baseline import fail_on_new
 
     s = run.settings
     if s.fail_on != "new" or s.baseline is None or session.exitstatus != 1:
@@ -107,16 +107,10 @@ def ratchet(run: RunContext, session: pytest.Session) -> str | None:
         doc = json.loads((s.reports / "conformance.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # no report, no ratchet: the run keeps its failing status
-    base = doc.get("baseline")
-    if not isinstance(base, dict) or doc.get("stopped"):
-        return None  # no comparison, or a partial run: nothing to say it holds only old failures
-    new = blocking_new(doc)
-    fixed = len(base.get("fixed") or ())
-    if new:
-        message = (f"flexie: {len(new)} failures are new since the baseline {s.baseline} "
-                   f"(fail-on new): {', '.join(new[:5])}")
-    else:
+    judged = fail_on_new(doc, s.baseline)
+    if judged is None:
+        return None
+    passes, message = judged
+    if passes:
         session.exitstatus = pytest.ExitCode.OK
-        message = (f"flexie: every failure is in the baseline {s.baseline} (fail-on new): "
-                   f"exit 0; {len(base.get('unchanged') or ())} unchanged, {fixed} fixed")
     return message

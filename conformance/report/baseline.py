@@ -36,6 +36,22 @@ def blocking_new(doc: Mapping[str, Any]) -> list[str]:
             and not f.get("warning")]
 
 
+def fail_on_new(doc: Mapping[str, Any], baseline: Path | str) -> tuple[bool, str] | None:
+    """The ratchet (`--flexie-fail-on new`, `merge --fail-on new`) on a written report:
+    (whether it passes, the line that says why); None when it has nothing to say, as a report
+    without a baseline section or of a partial run cannot show it holds only old failures."""
+    base = doc.get("baseline")
+    if not isinstance(base, dict) or doc.get("stopped"):
+        return None
+    new = blocking_new(doc)
+    if new:
+        return False, (f"flexie: {len(new)} failures are new since the baseline {baseline} "
+                       f"(fail-on new): {', '.join(new[:5])}")
+    return True, (f"flexie: every failure is in the baseline {baseline} (fail-on new): "
+                  f"exit 0; {len(base.get('unchanged') or ())} unchanged, "
+                  f"{len(base.get('fixed') or ())} fixed")
+
+
 def load_baseline(path: Path | str) -> dict[str, Any]:
     """Read a previous conformance.json (or results dict); ValueError says what is wrong."""
     path = Path(path)
