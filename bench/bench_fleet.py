@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -60,19 +58,11 @@ def serve(accounts: Path, rate: float, latency_ms: float, threads: int) -> int:
     from tests.transport import Switches, Transport
     from workspace import create_app
     from workspace.limits import PerKeyLimit
-    from workspace.server import serve_in_thread
+    from workspace.server import serve_until_signalled
 
     app = create_app(accounts_file=accounts)
     served = Transport(PerKeyLimit(app, rate), Switches(latency_s=latency_ms / 1000))
-    base, stop = serve_in_thread(served, host="127.0.0.1", port=0, threads=threads)
-    print(f"Flexie mock workspace at {base}/api", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    stop()
+    serve_until_signalled(served, threads=threads)
     return 0
 
 

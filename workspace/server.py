@@ -82,6 +82,21 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0,
     return _base_url(server), stop
 
 
+def serve_until_signalled(app: Any, host: str = "127.0.0.1", port: int = 0,
+                          threads: int = DEFAULT_THREADS, note: str = "") -> None:
+    """Serve `app`, print its URL as flexie-mock does, and stop on SIGTERM or Ctrl-C: the
+    server child of a test or benchmark that wraps the mock in middleware."""
+    base, stop = serve_in_thread(app, host=host, port=port, threads=threads)
+    print(f"Flexie mock workspace at {base.rstrip('/')}/api{note}", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    stop()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flexie-mock", description="Serve a mocked Flexie CRM "
                                 "workspace (the contract's API under /api).")
