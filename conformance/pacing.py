@@ -95,6 +95,11 @@ class SharedPace:
         if slot > now:
             time.sleep(slot - now)
 
+    def defer(self, seconds: float) -> None:
+        """No request before `seconds` from now (the workspace asked to wait: a 429)."""
+        with self._state() as state:
+            state[2] = max(state[2], time.time() + seconds)
+
     def spent(self) -> tuple[int, int]:
         """(requests counted against the budget, exempt requests) so far, by all processes."""
         with self._state() as state:
@@ -125,6 +130,11 @@ class WorkspacePace:
             self.budget.take(exempt=exempt)
         if self.rate is not None:
             self.rate.take(exempt=exempt)
+
+    def defer(self, seconds: float) -> None:
+        """The workspace asked to wait: every process and thread sending to it waits too."""
+        if self.rate is not None:
+            self.rate.defer(seconds)
 
 
 _PACES: dict[Path, SharedPace] = {}

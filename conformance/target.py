@@ -233,6 +233,8 @@ class Target:
                                                          bucket), answer)
             attempt += 1
             self.traffic.retried(wait, bucket)
+            if self.pace is not None:
+                self.pace.defer(wait)  # the whole workspace waits, not this request alone
             time.sleep(wait)
 
     def _curl(self, method: str, path: str, query: dict, body: bytes | None,
