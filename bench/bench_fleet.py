@@ -1,8 +1,8 @@
 """A fleet of workspaces: do accounts verified side by side take about the time of one?
 
     python bench/bench_fleet.py [--sizes 1,50,200] [--shards 4] [--rate 2] [--latency-ms 40]
-                                [--concurrency 200] [--seed 1] [--json PATH] [--timeout 1800]
-                                [--live-tree]
+                                [--concurrency 200] [--retries 8] [--seed 1] [--json PATH]
+                                [--timeout 1800] [--live-tree]
 
 One mock server process serves the largest fleet of generated accounts (workspace/fleet.py,
 varied field types) behind a limit per key (workspace/limits.py: `--rate` requests a second,
@@ -11,6 +11,8 @@ side in one run, the alias tests of the first 1, 50 and 200 accounts
 (`pytest conformance -m aliases --flexie-accounts FILE`) run with `--flexie-rate-limit` equal
 to the server's limit and `--flexie-concurrency`; then the largest fleet once more as
 `--shards` processes at once (`--flexie-shard k/N`), merged with `flexie-conformance merge`.
+The shards share the run's own account (its key reads the fields before any test), so at
+start-up they are N clients of one limited key: every run gets `--flexie-retries`.
 It prints wall time, requests, 429s and verdict per run, each size's ratio to one account
 (target: 200 accounts within 3 times one), and whether the merged shards give the verdict
 and counts of the one run.
@@ -50,6 +52,7 @@ class FleetRun:
     requests: int | None
     retries: int | None
     counts: dict[str, Any]
+    first_failure: str | None
     tail: list[str]
 
 
@@ -93,8 +96,11 @@ def _result(name: str, accounts: int, proc: common.Proc, reports: Path) -> Fleet
     path = reports / "conformance.json"
     report = json.loads(path.read_text()) if path.exists() else {}
     traffic = report.get("traffic") or {}
+    failures = report.get("failures") or []
+    first = f"{failures[0].get('nodeid')}: {failures[0].get('message')}"[:600] \
+        if failures else None
     return FleetRun(name, accounts, round(proc.wall_s, 1), proc.rc, report.get("verdict"),
-                    traffic.get("requests"), traffic.get("retries"), _counts(report),
+                    traffic.get("requests"), traffic.get("retries"), _counts(report), first,
                     (proc.stdout + proc.stderr).splitlines()[-8:])
 
 
@@ -104,6 +110,7 @@ def run_fleet(url: str, accounts_file: Path, reports: Path, args: argparse.Names
            "-m", "aliases", "--flexie-url", url, "--flexie-apikey", MAIN_KEY,
            "--flexie-accounts", str(accounts_file), "--flexie-rate-limit", str(args.rate),
            "--flexie-concurrency", str(args.concurrency), "--flexie-seed", str(args.seed),
+           "--flexie-retries", str(args.retries),
            "--flexie-reports", str(reports), *extra]
     return common.run_proc(cmd, common.REPO, args.timeout)
 
@@ -144,7 +151,8 @@ def report(runs: Sequence[FleetRun], comparison: dict[str, Any], args: argparse.
            ) -> list[str]:
     one = next((r for r in runs if r.accounts == min(args.sizes)), runs[0])
     lines = [f"fleet on the mock: {args.rate:g} requests/s per key, {args.latency_ms:g} ms "
-             f"latency, --flexie-concurrency {args.concurrency}, seed {args.seed}",
+             f"latency, --flexie-concurrency {args.concurrency}, --flexie-retries "
+             f"{args.retries}, seed {args.seed}",
              f"{'run':<34} {'wall s':>8} {'ratio':>7} {'requests':>9} {'429s':>6}  verdict"]
     for r in runs:
         ratio = r.wall_s / one.wall_s if one.wall_s else float("nan")
@@ -162,6 +170,10 @@ def report(runs: Sequence[FleetRun], comparison: dict[str, Any], args: argparse.
     for r in runs:
         if r.rc not in (0, 1) or r.verdict is None:
             lines.append(f"  {r.name}: exit {r.rc}: " + " | ".join(r.tail[-3:]))
+        elif r.first_failure:
+            lines.append(f"  {r.name}: first failure {r.first_failure}")
+    if comparison["merge_rc"] not in (0, 1):
+        lines.append("  merge: " + " | ".join(comparison["merge_output"]))
     return lines
 
 
@@ -174,6 +186,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latency-ms", type=float, default=40.0)
     p.add_argument("--concurrency", type=int, default=200,
                    help="--flexie-concurrency of every run")
+    p.add_argument("--retries", type=int, default=8, help="--flexie-retries of every run")
     p.add_argument("--server-threads", type=int, default=64)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=1800.0)
