@@ -17,6 +17,7 @@ import pytest
 
 from conformance.ledger import read_outstanding
 from conformance.options import OptionError
+from conformance.pacing import workspace_pace
 from conformance.settings import Settings, parse_shard
 from conformance.sharding import fleet_share, share
 from conformance.target import make_target
@@ -104,6 +105,19 @@ def test_a_429_from_one_workspace_slows_that_workspace_only(tmp_path):
     assert limited.refused.get("acme-demo-key", 0) >= 1
     assert busy.traffic.total_retries >= 1
     assert calm_took < 0.5, f"the other workspace waited {calm_took:.2f} s"
+
+
+def test_a_429_defers_every_request_to_its_workspace(tmp_path):
+    """Retry-After holds for the workspace: the next request of any thread or process waits."""
+    settings = Settings(rate_limit=100.0, reports=tmp_path, pace_file=tmp_path / "pace")
+    pace = workspace_pace(settings, "http://x/api key")
+    other = workspace_pace(settings, "http://x/api other-key")
+    pace.defer(0.4)
+    started = time.monotonic()
+    other.take()
+    assert time.monotonic() - started < 0.2, "another workspace does not wait"
+    workspace_pace(settings, "http://x/api key").take()
+    assert time.monotonic() - started >= 0.35
 
 
 # --- the options ---------------------------------------------------------------------------
