@@ -143,6 +143,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> tuple[list[FleetRun], dict[s
                   "shard_rcs": [s.rc for s in shards], "merge_rc": merged.rc,
                   "merged_verdict": merged_run.verdict, "merged_requests": merged_run.requests,
                   "same_as_one_run": merged_run.counts == whole.counts,
+                  "merged_first_failure": merged_run.first_failure,
                   "merge_output": (merged.stdout + merged.stderr).strip().splitlines()[-3:]}
     return runs, comparison
 
@@ -172,6 +173,8 @@ def report(runs: Sequence[FleetRun], comparison: dict[str, Any], args: argparse.
             lines.append(f"  {r.name}: exit {r.rc}: " + " | ".join(r.tail[-3:]))
         elif r.first_failure:
             lines.append(f"  {r.name}: first failure {r.first_failure}")
+    if comparison["merged_first_failure"]:
+        lines.append(f"  merged shards: first failure {comparison['merged_first_failure']}")
     if comparison["merge_rc"] not in (0, 1):
         lines.append("  merge: " + " | ".join(comparison["merge_output"]))
     return lines
