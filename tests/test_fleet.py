@@ -23,7 +23,6 @@ from conformance.sharding import fleet_share, share
 from conformance.target import make_target
 from tests.suite_runner import ROOT, run_suite
 from workspace import create_app
-from workspace.accounts import DEMO_FILE
 from workspace.fleet import TYPES, account_name, fleet_toml, write_fleet
 from workspace.limits import PerKeyLimit
 from workspace.server import serve_in_thread
@@ -161,31 +160,6 @@ def _summary(reports: Path) -> dict:
             "requests": results["traffic"]["requests"]}
 
 
-def _broken_demo(tmp_path: Path) -> Path:
-    """The demo accounts expecting one wrong type of acme's (the workspace is right)."""
-    text = DEMO_FILE.read_text()
-    assert 'alias = "vip"\ntype = "boolean"' in text
-    path = tmp_path / "accounts.toml"
-    path.write_text(text.replace('alias = "vip"\ntype = "boolean"',
-                                 'alias = "vip"\ntype = "text"'))
-    return path
-
-
-def test_one_account_verified_as_a_fleet_is_judged_as_without_fleet_features(tmp_path):
-    """The threads, the shard of one and the pace per workspace change nothing for one
-    account: the same tests, outcomes, alias rows, failures and requests; and a wrong
-    expectation fails both alike."""
-    accounts = _broken_demo(tmp_path)
-    common = ("--flexie-accounts", str(accounts), "--flexie-account", "acme", "-m", "aliases")
-    plain = run_suite(*common, "--flexie-concurrency", "1", reports=tmp_path / "plain")
-    fleet = run_suite(*common, "--flexie-concurrency", "8", "--flexie-shard", "1/1",
-                      "--flexie-rate-limit", "1000", reports=tmp_path / "fleet")
-    assert plain.code == fleet.code == 1, plain.output[-2000:] + fleet.output[-2000:]
-    one, other = _summary(tmp_path / "plain"), _summary(tmp_path / "fleet")
-    assert one == other
-    assert one["aliases"]["type_mismatch"] == 1 and "'vip'" in str(one["failures"])
-
-
 @pytest.fixture()
 def fleet(tmp_path):
     """Three generated accounts served over HTTP, and their accounts file."""
@@ -211,6 +185,23 @@ def _with_wrong_type(path: Path, account: str) -> Path:
     broken = path.with_name("expected.toml")
     broken.write_text(text[:at] + f"type = {wrong}" + text[end:])
     return broken
+
+
+def test_one_account_verified_as_a_fleet_is_judged_as_without_fleet_features(fleet,
+                                                                             tmp_path):
+    """The threads, the shard of one and the pace per workspace change nothing for one
+    account: the same tests, outcomes, alias rows, failures and requests; and a wrong
+    expectation fails both alike."""
+    _, url, path = fleet
+    common = (*_fleet_args(url, _with_wrong_type(path, "fleet-0002")), "--flexie-account",
+              "fleet-0002")
+    plain = run_suite(*common, "--flexie-concurrency", "1", reports=tmp_path / "plain")
+    fleet_run = run_suite(*common, "--flexie-concurrency", "8", "--flexie-shard", "1/1",
+                          "--flexie-rate-limit", "1000", reports=tmp_path / "fleet")
+    assert plain.code == fleet_run.code == 1, plain.output[-2000:] + fleet_run.output[-2000:]
+    one, other = _summary(tmp_path / "plain"), _summary(tmp_path / "fleet")
+    assert one == other
+    assert one["aliases"]["type_mismatch"] == 1 and "fleet-0002" in str(one["failures"])
 
 
 def test_the_shards_of_a_fleet_run_share_its_accounts_and_name_the_broken_one(fleet,
