@@ -19,6 +19,8 @@ test; `stop` waits for those cleanups before the run's own cleanup and reports.
 
 from __future__ import annotations
 
+import ast
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +31,25 @@ from conformance import stopping
 from conformance.context import RunContext
 from conformance.exercised import _is_alias_test
 from conformance.observed import sending_as
+
+_PARSING = threading.RLock()
+
+
+def _one_parse_at_a_time() -> None:
+    """CPython before 3.12 keeps the AST constructor's recursion depth per interpreter, not
+    per thread: two threads in `ast.parse` at once (Hypothesis describing a lambda, pytest
+    formatting a failure) fail with "SystemError: AST constructor recursion depth mismatch".
+    With tests in threads, every `ast.parse` of the process takes one lock."""
+    if sys.version_info >= (3, 12) or getattr(ast.parse, "flexie_locked", False):
+        return
+    parse = ast.parse
+
+    def locked(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with _PARSING:
+            return parse(*args, **kwargs)
+
+    locked.flexie_locked = True  # type: ignore[attr-defined]
+    ast.parse = locked  # type: ignore[assignment]
 
 
 @dataclass
@@ -100,6 +121,7 @@ def call(run: RunContext, item: pytest.Item) -> bool | None:
         return None
     if run.fleet is None:
         stopping.install()  # Ctrl-C stops every account between two requests
+        _one_parse_at_a_time()
         tests = [i for i in item.session.items
                  if account_of(i) is not None and _is_alias_test(i.nodeid)]
         run.fleet = Fleet(tests, run.settings.concurrency)
