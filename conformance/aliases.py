@@ -16,18 +16,27 @@ from conformance.context import RunContext
 from conformance.ledger import Ledger
 from conformance.owned import OwnedRecords
 from conformance.settings import Settings
+from conformance.sharding import fleet_share
 from conformance.target import Target
 from contract.accounts import AccountsError, AccountSpec, entity_path, load_accounts
 
 
 @dataclass
 class AliasPlan:
-    """The accounts to verify and what their checks found, one row per account/entity/alias."""
+    """The accounts to verify and what their checks found, one row per account/entity/alias.
+    `accounts` are this job's (its share of a fleet under --flexie-shard), `everyone` the
+    file's (or the one chosen with --flexie-account)."""
 
     accounts: list[AccountSpec] = field(default_factory=list)
+    everyone: list[AccountSpec] = field(default_factory=list)
     results: dict[tuple[str, str, str], dict] = field(default_factory=dict)
     targets: dict[str, Target] = field(default_factory=dict)
     published: dict[tuple[str, str], list[dict] | None] = field(default_factory=dict)
+
+    @property
+    def fleet(self) -> bool:
+        """Several accounts: sharded by account, verified side by side."""
+        return len(self.everyone) > 1
 
     def record(self, account: str, entity: str, alias: str, **values: Any) -> None:
         row = self.results.setdefault((account, entity, alias), {
@@ -38,8 +47,9 @@ class AliasPlan:
 
 
 def build_plan(settings: Settings, only: str | None = None) -> AliasPlan:
-    """The accounts file's accounts (or just `only`); none without a file against a live
-    workspace, the mock's demo accounts against the embedded one."""
+    """The accounts file's accounts (or just `only`), this job's share of them under
+    --flexie-shard; none without a file against a live workspace, the mock's demo accounts
+    against the embedded one."""
     path = settings.accounts_file
     if path is None and settings.embedded:
         from workspace.accounts import DEMO_FILE  # the mock's own file; live runs skip it
@@ -52,7 +62,7 @@ def build_plan(settings: Settings, only: str | None = None) -> AliasPlan:
         accounts = [a for a in accounts if a.name == only]
         if not accounts:
             raise AccountsError(f"account {only!r} is not in {path}")
-    return AliasPlan(accounts)
+    return AliasPlan(fleet_share(accounts, settings.shard), accounts)
 
 
 def plan_of(run: RunContext) -> AliasPlan:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
 
     from conformance.aliases import AliasPlan
+    from conformance.fleet import Fleet
     from conformance.runner import Runner
     from contract.lint import Problem
     from workspace.app import WorkspaceApp
@@ -37,6 +38,8 @@ class RunContext:
     spec_problems: list[Problem] = field(default_factory=list)
     runner: Runner | None = None
     alias_plan: AliasPlan | None = None
+    #: The accounts' alias tests running side by side (conformance/fleet.py), once started.
+    fleet: Fleet | None = None
     observed: Observed = field(default_factory=Observed)
     started: float = field(default_factory=time.time)
     #: Why the run stopped before any test ran (None: it did not), for the report.

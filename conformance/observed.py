@@ -6,6 +6,8 @@ import os
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from conformance.exercised import split_nodeid
@@ -211,11 +213,26 @@ def checks_line(counts: dict) -> str:
 SETUP_BUCKET = "setup and cleanup"
 
 
+_SENDER = threading.local()
+
+
+@contextmanager
+def sending_as(nodeid: str) -> Iterator[None]:
+    """Requests of this thread are the test `nodeid`'s (a test run in a thread of its own,
+    conformance/fleet.py, which PYTEST_CURRENT_TEST does not name)."""
+    _SENDER.nodeid = nodeid
+    try:
+        yield
+    finally:
+        _SENDER.nodeid = None
+
+
 def current_bucket() -> str:
     """Who is sending now, from the test pytest says is running: the operation a runner test
     names (`test_probes[GET /x]` -> `GET /x`), another test's name (`test_task_lifecycle`), or
     SETUP_BUCKET outside a test's call phase (session setup, fixtures, cleanup)."""
-    running = os.environ.get("PYTEST_CURRENT_TEST")
+    own = getattr(_SENDER, "nodeid", None)
+    running = f"{own} (call)" if own else os.environ.get("PYTEST_CURRENT_TEST")
     if not running or not running.endswith("(call)"):
         return SETUP_BUCKET
     nodeid = running.rsplit(" (", 1)[0]

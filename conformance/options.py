@@ -108,8 +108,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("--flexie-seed", "seed", "Hypothesis seed; printed on every run, used by replay "
            "commands", env="FLEXIE_SEED", kind="int", metavar="N"),
     Option("--flexie-read-only", "read_only", "only requests that change nothing", kind="flag"),
-    Option("--flexie-rate-limit", "rate_limit", "at most N requests per second",
-           env="FLEXIE_RATE_LIMIT", kind="float", metavar="N"),
+    Option("--flexie-rate-limit", "rate_limit", "at most N requests per second to each "
+           "workspace (each account's key on its own)", env="FLEXIE_RATE_LIMIT", kind="float",
+           metavar="N"),
+    Option("--flexie-concurrency", "concurrency", "accounts of an accounts file verified at "
+           "once, and the cap on requests in flight in one process (default 8; 1: one after "
+           "another)", env="FLEXIE_CONCURRENCY", kind="int", metavar="N"),
+    Option("--flexie-shard", "shard", "run shard K of N (1 <= K <= N): a fleet's accounts, "
+           "else the operations, split the same way in every job; `flexie-conformance merge` "
+           "joins the reports", env="FLEXIE_SHARD", metavar="K/N"),
     Option("--flexie-budget", "budget", "at most N requests in all (cleanup of the run's own "
            "records excepted); the run is planned to fit (profile ci: 1000)",
            env="FLEXIE_BUDGET", kind="int", metavar="N"),

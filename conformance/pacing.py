@@ -1,15 +1,21 @@
 """Request pacing and the request budget, shared by every process of one run.
 
 With `-n 2` two xdist workers send requests to the same workspace: a rate limit or a budget
-kept per process would let the run as a whole send twice as much. Both live in one small
-file that every process of the run opens (its path travels from the xdist controller to the
+kept per process would let the run as a whole send twice as much. Both live in small files
+that every process of the run opens (their path travels from the xdist controller to the
 workers); an exclusive `flock` makes each read-modify-write atomic across processes, and a
 thread lock across the threads of one process.
+
+The budget is the run's, one for every workspace; the rate limit is each workspace's own
+(a workspace is a base URL and the key that names its account: Flexie limits each on its
+own), so accounts verified side by side do not wait for each other. A process never has
+more than `--flexie-concurrency` requests in flight, whichever workspace they go to.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import struct
 import threading
@@ -89,6 +95,11 @@ class SharedPace:
         if slot > now:
             time.sleep(slot - now)
 
+    def defer(self, seconds: float) -> None:
+        """No request before `seconds` from now (the workspace asked to wait: a 429)."""
+        with self._state() as state:
+            state[2] = max(state[2], time.time() + seconds)
+
     def spent(self) -> tuple[int, int]:
         """(requests counted against the budget, exempt requests) so far, by all processes."""
         with self._state() as state:
@@ -100,20 +111,86 @@ class SharedPace:
         return max(0, self.budget - self.spent()[0])
 
 
+class WorkspacePace:
+    """What one request to one workspace waits for: the run's budget (shared by every
+    workspace) and the workspace's own rate limit (shared by every process of the run)."""
+
+    def __init__(self, budget: SharedPace | None, rate: SharedPace | None) -> None:
+        self.budget = budget
+        self.rate = rate
+
+    @property
+    def interval(self) -> float:
+        return self.rate.interval if self.rate is not None else 0.0
+
+    def take(self, *, exempt: bool = False) -> None:
+        """Count the request against the budget (BudgetSpent: not sent, no wait), then wait
+        for the workspace's next free slot."""
+        if self.budget is not None:
+            self.budget.take(exempt=exempt)
+        if self.rate is not None:
+            self.rate.take(exempt=exempt)
+
+    def defer(self, seconds: float) -> None:
+        """The workspace asked to wait: every process and thread sending to it waits too."""
+        if self.rate is not None:
+            self.rate.defer(seconds)
+
+
 _PACES: dict[Path, SharedPace] = {}
+_WORKSPACES: dict[tuple[Path, str], WorkspacePace] = {}
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
 
 
 def pace_file(settings: Settings) -> Path:
-    """Where the run's shared pace lives: named by the controller, the same for its workers."""
+    """Where the run's shared budget lives (each workspace's rate beside it, see rate_file):
+    named by the controller, the same for its workers."""
     return settings.pace_file or settings.reports / f".pace-{settings.run_id}"
 
 
+def rate_file(settings: Settings, workspace: str) -> Path:
+    """Where one workspace's rate limit lives: beside the budget, named by a digest of the
+    workspace (its URL and key: the key never reaches the disk)."""
+    base = pace_file(settings)
+    digest = hashlib.sha256(workspace.encode()).hexdigest()[:16]
+    return base.with_name(f"{base.name}-{digest}")
+
+
+def remove_pace_files(settings: Settings) -> None:
+    """The run's budget and every workspace's rate file (the controller, at start and end)."""
+    base = pace_file(settings)
+    for path in (base, *base.parent.glob(f"{base.name}-*")):
+        path.unlink(missing_ok=True)
+
+
+def _shared(path: Path, **limits: float | int | None) -> SharedPace:
+    if path not in _PACES:
+        _PACES[path] = SharedPace(path, **limits)  # type: ignore[arg-type]
+    return _PACES[path]
+
+
 def shared_pace(settings: Settings) -> SharedPace | None:
-    """The run's pace, one per process and file; None when the run has neither a rate limit
-    nor a budget (then requests are not even counted here, so nothing slows them)."""
+    """The run's budget, one per process and file; None without a budget."""
+    if settings.budget is None:
+        return None
+    return _shared(pace_file(settings), budget=settings.budget)
+
+
+def workspace_pace(settings: Settings, workspace: str) -> WorkspacePace | None:
+    """The pace of requests to `workspace` (its URL and key); None when the run has neither a
+    rate limit nor a budget (then requests are not even counted here, so nothing slows them)."""
     if not settings.rate_limit and settings.budget is None:
         return None
-    path = pace_file(settings)
-    if path not in _PACES:
-        _PACES[path] = SharedPace(path, per_second=settings.rate_limit, budget=settings.budget)
-    return _PACES[path]
+    key = (pace_file(settings), workspace)
+    if key not in _WORKSPACES:
+        rate = _shared(rate_file(settings, workspace), per_second=settings.rate_limit) \
+            if settings.rate_limit else None
+        _WORKSPACES[key] = WorkspacePace(shared_pace(settings), rate)
+    return _WORKSPACES[key]
+
+
+def connection_slots(limit: int) -> threading.BoundedSemaphore:
+    """The process's cap on requests in flight at once (`--flexie-concurrency`)."""
+    if limit not in _SLOTS:
+        _SLOTS[limit] = threading.BoundedSemaphore(max(1, limit))
+    return _SLOTS[limit]

@@ -18,13 +18,14 @@ import pytest
 from conformance import profiles, verdict
 from conformance.context import active, install
 from conformance.options import OPTIONS, OptionError, raw_values
-from conformance.pacing import pace_file
+from conformance.pacing import pace_file, remove_pace_files
 from conformance.replay import replay_command
 from conformance.settings import Settings
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
 
 if TYPE_CHECKING:
+    from conformance.context import RunContext
     from conformance.runner import Runner
 
 #: Run order: the probes first (deterministic, and the fastest to find most defects), then the
@@ -67,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.pace_file = Path(shared["flexie_pace"])
     else:
         settings.pace_file = pace_file(settings)
-        settings.pace_file.unlink(missing_ok=True)
+        remove_pace_files(settings)
     from hypothesis import settings as hypothesis_settings
 
     from conformance import results
@@ -205,12 +206,33 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
     """Run order (_ORDER) and the budget's plan, after every selection (-k, -m)."""
     items.sort(key=_rank)  # stable: keeps the order within a module
     run = active()
+    if run is not None and run.settings.shard is not None:
+        _keep_shard(config, items, run)
     if run is not None and run.settings.budget is not None:
         from conformance import budget
 
         budget.order(items)
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         run.observed.plan = budget.plan(items, run.settings.budget, workers).as_dict()
+
+
+def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext) -> None:
+    """Only this job's share of the tests (conformance/sharding.py); the others are
+    deselected, as `-k` deselects."""
+    from conformance import sharding
+    from conformance.exercised import _is_alias_test
+    from conformance.fleet import account_of
+    from conformance.results import spec_operations
+
+    plan = run.alias_plan
+    raw = run.schema.raw_schema if run.schema is not None else {}
+    kept, other = sharding.split(
+        items, run.settings.shard or (1, 1), [key for key, _ in spec_operations(raw)],
+        operation_key, lambda i: bool(plan and plan.fleet and account_of(i)
+                                      and _is_alias_test(i.nodeid)))
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = kept
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -230,6 +252,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict.lead_with_the_check(report, call)
         verdict.name_the_step(item, report, call)
         verdict.assumed_only_is_a_warning(run, report, call)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """An account's alias test of a fleet ran in its account's thread (conformance/fleet.py);
+    every other test is called as usual."""
+    run = active()
+    if run is None:
+        return None
+    from conformance import fleet
+
+    return fleet.call(run, pyfuncitem)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -275,6 +309,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from conformance.session_setup import finish
 
+    if run.fleet is not None:
+        run.fleet.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
     if not hasattr(session.config, "workerinput") and verdict.stopped_at_setup(run):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a finding, not an interruption
     finish(run, session.config, int(session.exitstatus))
@@ -289,5 +325,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if run is not None and run.stop_server is not None:
         run.stop_server()
     if run is not None and not hasattr(config, "workerinput") and run.settings.pace_file:
-        run.settings.pace_file.unlink(missing_ok=True)
+        remove_pace_files(run.settings)
     install(None)

@@ -306,7 +306,7 @@ def target_account(run: RunContext) -> str | None:
     from conformance.tables import run_account
 
     s = run.settings
-    accounts = list(run.alias_plan.accounts) if run.alias_plan is not None else []
+    accounts = list(run.alias_plan.everyone) if run.alias_plan is not None else []
     account = run_account(accounts, s)
     if account is not None:
         return account.name
@@ -482,7 +482,21 @@ def _header(run: RunContext, raw: dict) -> dict:
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
         "profile": s.profile, "seed": s.seed, "run": run_identity(s),
         "started": datetime.fromtimestamp(run.started, tz=UTC).isoformat(timespec="seconds"),
+        "shard": shard_summary(run, raw),
     }
+
+
+def shard_summary(run: RunContext, raw: dict) -> dict | None:
+    """This job's share of a split run (conformance/sharding.py); None when not split."""
+    from conformance.sharding import share
+
+    shard = run.settings.shard
+    if shard is None:
+        return None
+    plan = run.alias_plan
+    return {"index": shard[0], "total": shard[1],
+            "accounts": [a.name for a in plan.accounts] if plan is not None else [],
+            "operations": share([key for key, _ in spec_operations(raw)], shard)}
 
 
 # --- writing -------------------------------------------------------------------------------

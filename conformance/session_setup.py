@@ -42,7 +42,7 @@ def start_run(settings: Settings) -> RunContext:
         raise StartupError(str(exc)) from None
     from conformance.tables import table_of
 
-    settings.ce_table = table_of(run.alias_plan.accounts, settings)
+    settings.ce_table = table_of(run.alias_plan.everyone, settings)
     start_target(run)
     run.schema, run.spec_problems = load_schema(run)
     return run
@@ -124,7 +124,11 @@ def load_schema(run: RunContext) -> tuple[Any, list]:
     except SpecError as exc:
         raise StartupError(f"invalid spec: {exc}") from None
     problems = lint(raw)
-    raw = narrow(raw, account_fields(target, s.ce_table))
+    try:
+        fields = account_fields(target, s.ce_table)
+    except TargetError as exc:  # e.g. still rate-limited after every retry
+        raise StartupError(f"reading the account's fields failed: {exc}") from None
+    raw = narrow(raw, fields)
     try:
         schema = schemathesis.openapi.from_dict(raw)
     except Exception as exc:  # Schemathesis raises several types for unusable documents

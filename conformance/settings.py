@@ -20,6 +20,18 @@ DEFAULT_REPORTS = ROOT / "reports"
 DEMO_KEY, DEMO_OTHER_KEY = "acme-demo-key", "globex-demo-key"
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` as (K, N); OptionError, one line, for anything else."""
+    k, slash, n = str(text).strip().partition("/")
+    if not (slash and k.strip().isdigit() and n.strip().isdigit()):
+        raise OptionError(f"--flexie-shard takes K/N (e.g. 2/4: the second of four jobs), "
+                          f"not {text!r}")
+    index, total = int(k), int(n)
+    if not 1 <= index <= total:
+        raise OptionError(f"--flexie-shard {text}: K must be between 1 and N ({total})")
+    return index, total
+
+
 @dataclass
 class Settings:
     """One run's configuration; secrets live here and nowhere else."""
@@ -37,7 +49,8 @@ class Settings:
     coverage: bool = True  # Schemathesis's coverage phase, as conformance/test_coverage.py
     seed: int | None = None
     read_only: bool = False
-    rate_limit: float | None = None
+    rate_limit: float | None = None  # per workspace (URL and key)
+    concurrency: int = 8  # accounts verified at once; requests in flight per process
     budget: int | None = None  # at most this many requests (cleanup excepted)
     #: The file the run's processes share their pace and budget through (set by the plugin).
     pace_file: Path | None = None
@@ -79,7 +92,12 @@ class Settings:
         names = {f.name for f in fields(cls)}
         converted = {name: OPTIONS_BY_FIELD[name].convert(raw) for name, raw in values.items()
                      if name in names and name != "coverage"}
+        shard = converted.pop("shard", None)
         s = cls(**converted)
+        s.shard = parse_shard(shard) if shard is not None else None
+        if s.concurrency < 1:
+            raise OptionError(f"--flexie-concurrency takes a positive number, not "
+                              f"{s.concurrency}")
         if s.seed is None:
             s.seed = random.randrange(2**31)
         s.allow_send = s.allow_send or s.embedded

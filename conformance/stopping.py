@@ -34,6 +34,11 @@ def install() -> None:
             return
 
 
+def request() -> None:
+    """Ask every thread to stop before its next request (the run is ending early)."""
+    _REQUESTED.set()
+
+
 def stop_if_requested() -> None:
     """Raise KeyboardInterrupt if a stop was asked for: called before each request."""
     if _REQUESTED.is_set():

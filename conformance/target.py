@@ -3,7 +3,8 @@
 Every request the suite makes itself (fixtures, follow-up reads, probes, scenarios, cleanup)
 goes through `Target.request`, which passes it to the target's write guard first (set by the
 pool of owned records, see `conformance.safety.WriteGuard`: writes to records the run did not
-create are refused before they leave) and paces requests when a rate limit is set.
+create are refused before they leave) and paces requests when a rate limit is set: each
+workspace (URL and key) at its own rate, so a workspace that answers 429 slows only itself.
 
 A live workspace may be busy: an answer 429 (or 503 with Retry-After) is the workspace asking
 to wait, not a verdict on the request, so it is retried after the wait it asks for (capped at
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from conformance.observed import Traffic, current_bucket, meter
-from conformance.pacing import SharedPace, shared_pace
+from conformance.pacing import WorkspacePace, connection_slots, workspace_pace
 from conformance.stopping import stop_if_requested
 
 if TYPE_CHECKING:
@@ -151,14 +154,16 @@ class Target:
 
     def __init__(self, base_url: str, *, apikey: str | None, auth: str = "header",
                  bearer: str | None = None, app: Any = None,
-                 pace: SharedPace | None = None, retries: int = DEFAULT_RETRIES,
-                 traffic: Traffic | None = None) -> None:
+                 pace: WorkspacePace | None = None, retries: int = DEFAULT_RETRIES,
+                 traffic: Traffic | None = None,
+                 slots: threading.BoundedSemaphore | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.apikey = apikey
         self.auth = auth
         self.bearer = bearer
         self.app = app
-        self.pace = pace  # the run's rate limit and request budget (None: neither)
+        self.pace = pace  # the workspace's rate limit and the run's budget (None: neither)
+        self.slots = slots  # the process's cap on requests in flight (None: no cap)
         self._session = requests.Session()
         self._client = None
         if app is not None:
@@ -228,7 +233,8 @@ class Target:
             if self.pace is not None:
                 self.pace.take(exempt=exempt)  # may raise BudgetSpent: nothing was sent
             self.traffic.sent(bucket)
-            answer = send()
+            with self.slots if self.slots is not None else nullcontext():
+                answer = send()
             status, headers = status_of(answer)
             wait = retry_after(status, headers, attempt)
             if wait is None:
@@ -239,6 +245,8 @@ class Target:
                                                          bucket), answer)
             attempt += 1
             self.traffic.retried(wait, bucket)
+            if self.pace is not None:
+                self.pace.defer(wait)  # the whole workspace waits, not this request alone
             time.sleep(wait)
 
     def _curl(self, method: str, path: str, query: dict, body: bytes | None,
@@ -330,9 +338,12 @@ def make_target(settings: Settings, *, base_url: str, apikey: str | object | Non
                 app: Any = None, bearer: str | None = None) -> Target:
     """The one place a `Target` is built: auth placement and the rate limit come from the
     run's settings, so every target of a run (the main one, other accounts', the sweep's)
-    sends credentials the same way, shares the same pace and retries, and counts into the
-    run's one traffic meter."""
+    sends credentials the same way, is paced like every target of its workspace (URL and
+    key), shares the run's budget, retries and cap on requests in flight, and counts into
+    the run's one traffic meter."""
     key = settings.apikey if apikey is _DEFAULT else apikey
+    workspace = f"{base_url.rstrip('/')} {key or bearer or ''}"
     return Target(base_url, apikey=key, auth=settings.auth, bearer=bearer, app=app,
-                  pace=shared_pace(settings), retries=settings.retries,
-                  traffic=meter(settings.run_id))
+                  pace=workspace_pace(settings, workspace), retries=settings.retries,
+                  traffic=meter(settings.run_id),
+                  slots=connection_slots(settings.concurrency))

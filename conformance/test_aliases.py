@@ -29,7 +29,8 @@ BATCHED = (_run := active()) is not None and _run.settings.budget is not None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    plan = current().alias_plan
+    run = current()
+    plan = run.alias_plan
     accounts = plan.accounts if plan is not None else []
     if "field" in metafunc.fixturenames:
         names = ("account", "entity", "field")
@@ -46,6 +47,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if not params:
         reason = "no accounts file: pass --flexie-accounts to verify custom-field aliases"
+        if plan is not None and plan.everyone and run.settings.shard:
+            reason = ("no account of the accounts file is in shard "
+                      "{}/{}".format(*run.settings.shard))
         params = [pytest.param(*(None,) * len(names), id="no-accounts",
                                marks=pytest.mark.skip(reason))]
     metafunc.parametrize(names, params)

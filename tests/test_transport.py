@@ -153,14 +153,19 @@ def test_real_transport_variation_stays_green(variant, tmp_path):
 
 
 def test_the_rate_limit_is_shared_by_the_xdist_workers(tmp_path):
-    """Every target of the run (in every xdist worker) paces through one shared file."""
-    from conformance.pacing import shared_pace
+    """Every target of one workspace (in every xdist worker) paces through one shared file;
+    another account's key is another workspace with its own; the budget is the run's."""
+    from conformance.pacing import rate_file, shared_pace
     from conformance.settings import Settings
     from conformance.target import make_target
 
-    settings = Settings(rate_limit=10.0, reports=tmp_path, pace_file=tmp_path / "pace")
+    settings = Settings(apikey="own", rate_limit=10.0, budget=50, reports=tmp_path,
+                        pace_file=tmp_path / "pace")
     one = make_target(settings, base_url="http://127.0.0.1:9/api")
+    again = make_target(settings, base_url="http://127.0.0.1:9/api/")
     other = make_target(settings, base_url="http://127.0.0.1:9/api", apikey="other")
-    assert one.pace is other.pace is shared_pace(settings)
-    assert one.pace.interval == 0.1
+    assert one.pace is again.pace and one.pace is not other.pace
+    assert one.pace.rate.path == rate_file(settings, "http://127.0.0.1:9/api own")
+    assert one.pace.budget is other.pace.budget is shared_pace(settings)
+    assert one.pace.interval == other.pace.interval == 0.1
     assert make_target(Settings(reports=tmp_path), base_url="http://x/api").pace is None

@@ -16,7 +16,6 @@ import argparse
 import gzip
 import json
 import re
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -188,18 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", choices=sorted(VARIANTS), required=True)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    from workspace.server import serve_in_thread
+    from workspace.server import serve_until_signalled
 
-    transport = wrap(args.variant)
-    base, stop = serve_in_thread(transport, host="127.0.0.1", port=args.port)
-    print(f"Flexie mock workspace at {base.rstrip('/')}/api ({args.variant})", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    stop()
+    serve_until_signalled(wrap(args.variant), port=args.port, note=f" ({args.variant})")
     return 0
 
 

@@ -2,10 +2,14 @@
 
     flexie-mock --host 127.0.0.1 --port 8080 [--db PATH] [--accounts FILE]
                 [--fault SPEC]... [--list-faults] [--token-ttl N] [--threads N]
+                [--fleet N [--fleet-seed S] [--fleet-file PATH]] [--rate-limit-per-key N]
 
 Port 0 picks a free port; the chosen URL and the demo keys are printed. Ctrl-C or SIGTERM
 stops the server cleanly. A fault SPEC is NAME or NAME@METHOD PATH (quote it: the route
-holds a space), e.g. --fault 'edit-creates@PATCH /accounts/edit'.
+holds a space), e.g. --fault 'edit-creates@PATCH /accounts/edit'. `--fleet N` serves N
+generated accounts and writes their accounts file for the suite (workspace/fleet.py);
+`--rate-limit-per-key N` answers 429 with Retry-After to a key past N requests a second
+(workspace/limits.py).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from workspace.accounts import AccountsError
 from workspace.faults import SYNTAX, describe_all
 
 DEFAULT_THREADS = 8
+#: Accounts whose keys the start-up lines list (a fleet's others are summed up).
+_LISTED = 6
 
 
 def _server(app: Any, host: str, port: int, threads: int = DEFAULT_THREADS) -> Any:
@@ -78,6 +84,21 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0,
     return _base_url(server), stop
 
 
+def serve_until_signalled(app: Any, host: str = "127.0.0.1", port: int = 0,
+                          threads: int = DEFAULT_THREADS, note: str = "") -> None:
+    """Serve `app`, print its URL as flexie-mock does, and stop on SIGTERM or Ctrl-C: the
+    server child of a test or benchmark that wraps the mock in middleware."""
+    base, stop = serve_in_thread(app, host=host, port=port, threads=threads)
+    print(f"Flexie mock workspace at {base.rstrip('/')}/api{note}", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    stop()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flexie-mock", description="Serve a mocked Flexie CRM "
                                 "workspace (the contract's API under /api).")
@@ -91,7 +112,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS",
                    help="lifetime of OAuth access tokens")
     p.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    p.add_argument("--fleet", type=int, metavar="N",
+                   help="serve N generated accounts besides the demo ones (not with --accounts)")
+    p.add_argument("--fleet-seed", type=int, default=1, metavar="S",
+                   help="the generated accounts' seed (default 1)")
+    p.add_argument("--fleet-file", default="fleet-accounts.toml", metavar="PATH",
+                   help="where the generated accounts file goes, for --flexie-accounts "
+                        "(default fleet-accounts.toml)")
+    p.add_argument("--rate-limit-per-key", type=float, metavar="N",
+                   help="at most N requests a second per key; past it 429 with Retry-After")
     return p
+
+
+def _accounts_file(args: argparse.Namespace) -> str | None:
+    """The accounts file to serve: --accounts, or the fleet written to --fleet-file."""
+    if args.fleet is None:
+        return args.accounts
+    if args.accounts:
+        raise ValueError("give --accounts or --fleet, not both")
+    from workspace.fleet import write_fleet
+
+    return str(write_fleet(args.fleet_file, args.fleet, args.fleet_seed))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,18 +141,31 @@ def main(argv: list[str] | None = None) -> int:
         print(describe_all())
         return 0
     from workspace.app import create_app
+    from workspace.limits import PerKeyLimit
     try:
-        app = create_app(accounts_file=args.accounts, db=args.db, faults=args.fault,
+        accounts_file = _accounts_file(args)
+        app = create_app(accounts_file=accounts_file, db=args.db, faults=args.fault,
                          token_ttl=args.token_ttl)
+        served = PerKeyLimit(app, args.rate_limit_per_key) if args.rate_limit_per_key \
+            is not None else app
     except (AccountsError, ValueError, OSError) as exc:
         print(f"flexie-mock: error: {exc}", file=sys.stderr)
         return 2
-    server = _server(app, args.host, args.port, args.threads)
+    server = _server(served, args.host, args.port, args.threads)
     url = _base_url(server)
     print(f"Flexie mock workspace at {url}/api", flush=True)
-    for acc in app.registry.accounts.values():
+    accounts = list(app.registry.accounts.values())
+    for acc in accounts[:_LISTED]:
         print(f"  {acc.name}: apikey {acc.api_key} (admin), {acc.viewer_key} (viewer); "
               f"OAuth client {acc.client_id} / {acc.client_secret}")
+    if len(accounts) > _LISTED:
+        print(f"  ... and {len(accounts) - _LISTED} more accounts"
+              + (" (keys <name>-key)" if args.fleet is not None else ""))
+    if args.fleet is not None:
+        print(f"  {args.fleet} generated accounts (seed {args.fleet_seed}); verify them with "
+              f"--flexie-url {url}/api --flexie-accounts {accounts_file}")
+    if args.rate_limit_per_key is not None:
+        print(f"  at most {args.rate_limit_per_key:g} requests a second per key")
     if app.faults:
         print(f"  faults: {app.faults}")
     print("Press Ctrl-C to stop.", flush=True)

@@ -1,0 +1,129 @@
+"""Accounts verified side by side: each account's alias tests run in a thread of their own,
+at most `--flexie-concurrency` accounts at once.
+
+pytest still calls and reports every alias test itself, in its own order. When it calls the
+first one, `Fleet` hands every alias test of the session to a pool, grouped by account: one
+account's tests run one after another in collection order, as a run of that account alone
+runs them. Each test's call then waits for its own outcome and raises what it raised. So the
+tests, their outcomes and the verdict are a sequential run's; what overlaps is the waiting
+for each workspace's own rate limit (conformance/pacing.py).
+
+Not used under a request budget (the plan is an order, and the tests it leaves out must be
+the ones a sequential run leaves out), in an xdist worker (it runs only the tests the
+controller sends it), or with `--flexie-concurrency 1`.
+
+Safety holds per account: every round trip deletes its record in a `finally`, in its own
+thread. Ctrl-C (or the session ending early) stops each account before its next request or
+test; `stop` waits for those cleanups before the run's own cleanup and reports.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pytest
+
+from conformance import stopping
+from conformance.context import RunContext
+from conformance.exercised import _is_alias_test
+from conformance.observed import sending_as
+
+_PARSING = threading.RLock()
+
+
+def _one_parse_at_a_time() -> None:
+    """CPython before 3.12 keeps the AST constructor's recursion depth per interpreter, not
+    per thread: two threads in `ast.parse` at once (Hypothesis describing a lambda, pytest
+    formatting a failure) fail with "SystemError: AST constructor recursion depth mismatch".
+    With tests in threads, every `ast.parse` of the process takes one lock."""
+    if sys.version_info >= (3, 12) or getattr(ast.parse, "flexie_locked", False):
+        return
+    parse = ast.parse
+
+    def locked(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with _PARSING:
+            return parse(*args, **kwargs)
+
+    locked.flexie_locked = True  # type: ignore[attr-defined]
+    ast.parse = locked  # type: ignore[assignment]
+
+
+@dataclass
+class _Outcome:
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+def account_of(item: pytest.Item) -> str | None:
+    """The account an alias test verifies (None: not one of an account's tests)."""
+    callspec = getattr(item, "callspec", None)
+    account = callspec.params.get("account") if callspec is not None else None
+    return getattr(account, "name", None)
+
+
+class Fleet:
+    """The alias tests of a session, running per account in a bounded pool of threads."""
+
+    def __init__(self, items: list[pytest.Item], width: int) -> None:
+        groups: dict[str, list[pytest.Item]] = {}
+        for item in items:
+            groups.setdefault(account_of(item) or "", []).append(item)
+        self.outcomes = {item.nodeid: _Outcome() for item in items}
+        self._stopping = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(width, len(groups))),
+                                        thread_name_prefix="flexie-account")
+        for group in groups.values():
+            self._pool.submit(self._run_account, group)
+
+    def _run_account(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            outcome = self.outcomes[item.nodeid]
+            try:
+                if self._stopping.is_set():
+                    raise pytest.skip.Exception("the run stopped before this test")
+                with sending_as(item.nodeid):
+                    item.obj(**item.callspec.params)  # type: ignore[attr-defined]
+            except BaseException as exc:  # the test's outcome, raised again by `call`
+                outcome.error = exc
+            finally:
+                outcome.done.set()
+
+    def call(self, item: pytest.Item) -> None:
+        """The test's outcome, once its account's thread reached it: returns or raises."""
+        outcome = self.outcomes[item.nodeid]
+        outcome.done.wait()
+        if outcome.error is not None:
+            raise outcome.error
+
+    def stop(self, *, interrupted: bool) -> None:
+        """No further test starts; an interrupted run also stops each account before its
+        next request. Returns once every account's thread (and its cleanup) is done."""
+        self._stopping.set()
+        if interrupted:
+            stopping.request()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def eligible(run: RunContext, config: pytest.Config) -> bool:
+    s = run.settings
+    return s.concurrency > 1 and s.budget is None and not hasattr(config, "workerinput")
+
+
+def call(run: RunContext, item: pytest.Item) -> bool | None:
+    """`pytest_pyfunc_call` for an alias test of a fleet: True once it ran (in its account's
+    thread); None for any other test, which pytest calls as usual."""
+    if account_of(item) is None or not _is_alias_test(item.nodeid) or \
+            not eligible(run, item.config):
+        return None
+    if run.fleet is None:
+        stopping.install()  # Ctrl-C stops every account between two requests
+        _one_parse_at_a_time()
+        tests = [i for i in item.session.items
+                 if account_of(i) is not None and _is_alias_test(i.nodeid)]
+        run.fleet = Fleet(tests, run.settings.concurrency)
+    run.fleet.call(item)
+    return True
