@@ -28,11 +28,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "strategies": frozenset({"contract"}),
 }
 #: Function-level imports of project modules that stay: (importer, imported) -> why.
-LATE_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {
-    ("workspace.server", "workspace.app"): (
-        "no cycle and no saving (the `workspace` package imports app anyway); left in place "
-        "while server.py is edited in parallel, to move to the top after the merge"),
-}
+LATE_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,10 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from workspace.accounts import AccountsError
+from workspace.app import create_app
 from workspace.faults import SYNTAX, describe_all
+from workspace.fleet import write_fleet
+from workspace.limits import PerKeyLimit
 
 DEFAULT_THREADS = 8
 #: Accounts whose keys the start-up lines list (a fleet's others are summed up).
@@ -130,8 +133,6 @@ def _accounts_file(args: argparse.Namespace) -> str | None:
         return args.accounts
     if args.accounts:
         raise ValueError("give --accounts or --fleet, not both")
-    from workspace.fleet import write_fleet
-
     return str(write_fleet(args.fleet_file, args.fleet, args.fleet_seed))
 
 
@@ -140,8 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_faults:
         print(describe_all())
         return 0
-    from workspace.app import create_app
-    from workspace.limits import PerKeyLimit
     try:
         accounts_file = _accounts_file(args)
         app = create_app(accounts_file=accounts_file, db=args.db, faults=args.fault,
