@@ -26,8 +26,9 @@ def source_commit() -> str | None:
     return commit if out.returncode == 0 and commit else None
 
 
-def spec_digest(path: Path) -> str | None:
-    """`sha256:<hex>` of the spec file's bytes, or None when it cannot be read."""
+def file_digest(path: Path) -> str | None:
+    """`sha256:<hex>` of a file's bytes (the spec, the accounts file), or None when it cannot
+    be read."""
     try:
         return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
@@ -35,8 +36,11 @@ def spec_digest(path: Path) -> str | None:
 
 
 def run_identity(settings: Settings) -> dict:
-    """The results' `run` section: commit, spec digest and shard (`{"index": K, "total": N}`,
-    K counted from 1; None for a run that is not one of several shards)."""
+    """The results' `run` section: commit, spec digest, accounts file digest (None without
+    one: the accounts of a fleet are what its shards split) and shard (`{"index": K,
+    "total": N}`, K counted from 1; None for a run that is not one of several shards)."""
     shard = settings.shard
-    return {"commit": source_commit(), "spec_digest": spec_digest(settings.spec),
+    accounts = settings.accounts_file
+    return {"commit": source_commit(), "spec_digest": file_digest(settings.spec),
+            "accounts_digest": file_digest(accounts) if accounts is not None else None,
             "shard": {"index": shard[0], "total": shard[1]} if shard else None}

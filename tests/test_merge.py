@@ -107,7 +107,7 @@ def test_a_missing_shard_makes_the_report_incomplete(runs: dict[str, Path], tmp_
     assert "shard 2 missing" in page
 
 
-@pytest.mark.parametrize("what", ["seed", "spec", "commit", "profile"])
+@pytest.mark.parametrize("what", ["seed", "spec", "commit", "profile", "accounts file"])
 def test_shards_of_different_runs_are_refused(what: str, runs: dict[str, Path], tmp_path: Path,
                                              capsys: pytest.CaptureFixture) -> None:
     if what in ("seed", "profile"):
@@ -116,7 +116,8 @@ def test_shards_of_different_runs_are_refused(what: str, runs: dict[str, Path], 
         doc[what] = {"seed": 2, "profile": "thorough"}[what]
         (other / "conformance.json").write_text(json.dumps(doc), encoding="utf-8")
     else:
-        field = {"spec": ("spec_digest", "sha256:" + "0" * 64), "commit": ("commit", "0" * 40)}
+        field = {"spec": ("spec_digest", "sha256:" + "0" * 64), "commit": ("commit", "0" * 40),
+                 "accounts file": ("accounts_digest", "sha256:" + "1" * 64)}
         other = copy(runs["two"], tmp_path / "other", **dict([field[what]]))
     assert merge(runs["one"], other, "-o", tmp_path / "merged") == 2
     err = capsys.readouterr().err

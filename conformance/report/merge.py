@@ -5,8 +5,9 @@ Each shard's conformance.json is a complete results document; the merged one is 
 them by the same rules a run uses to combine what its processes saw (statuses: the worst wins,
 checks: conformance.observed's precedence, counts: summed), then written by the one renderer
 (render.write_reports), so summary, coverage, baseline and HTML come from the same code as a
-run's. Shards of different runs (commit, spec, seed, profile, target) are refused, and so are
-shards that did the same work twice; a missing shard leaves the merged report incomplete.
+run's. Shards of different runs (commit, spec, accounts file, seed, profile, target) are
+refused, and so are shards that did the same work twice; a missing shard leaves the merged
+report incomplete.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def read_parts(folders: Iterable[Path]) -> list[Part]:
 IDENTITY: tuple[tuple[str, Callable[[dict], Any]], ...] = (
     ("commit", lambda d: d["run"]["commit"]),
     ("spec", lambda d: d["run"]["spec_digest"]),
+    ("accounts file", lambda d: d["run"].get("accounts_digest")),
     ("seed", lambda d: d["seed"]),
     ("profile", lambda d: d["profile"]),
     ("target", lambda d: d["target"]["url"]),
