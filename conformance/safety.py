@@ -277,11 +277,21 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
                 if target and target.get(alias) is not None:
                     body[alias] = target[alias]
                     continue
+                if positive and target:  # a value the record lacks would name nothing
+                    del body[alias]
+                    continue
                 value, fresh = owned.unique_like(definitions[alias], body[alias])
                 if fresh:
                     body[alias] = value
                 else:  # a select or boolean value may name a record the run does not own
                     del body[alias]
+            held = [a for a in definitions if target and target.get(a) is not None]
+            if positive and target and not set(body) & set(definitions):
+                if held:  # name the record by a unique value it holds
+                    body[held[0]] = target[held[0]]
+                else:
+                    binding.because(f"the {resource} record the run owns holds no unique "
+                                    "value to name it by")
             if not set(body) & set(definitions):
                 first = definitions[kind.unique_fields[0]]
                 body[first["alias"]] = owned.unique_like(first, None)[0]

@@ -366,7 +366,8 @@ def test_the_live_account_comes_from_the_accounts_file(tmp_path: Path, monkeypat
                         reports=tmp_path)
     accounts = [SimpleNamespace(name="prod", url=None, key_env="PROD_KEY", api_key=None),
                 SimpleNamespace(name="staging", url=None, key_env="NOPE", api_key=None)]
-    run = RunContext(settings, alias_plan=SimpleNamespace(accounts=accounts, results={}))
+    run = RunContext(settings, alias_plan=SimpleNamespace(accounts=accounts, everyone=accounts,
+                                                          results={}))
     assert results.target_account(run) == "prod"
     run.alias_plan = None
     assert results.target_account(run) is None

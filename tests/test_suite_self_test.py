@@ -64,7 +64,9 @@ EXPECTED: dict[str, Expect] = {
     "id-as-string": Expect("test_operation and GET and contacts and id", (ST_SCHEMA,)),
     "field-renamed": Expect("test_operation and POST and contacts and new",
                             ("read_back_equals_written",)),
-    "auth-ignored": Expect("test_operation and GET and contacts", (ST_AUTH,)),
+    "auth-ignored": Expect(_selection("test_operation and GET and contacts",
+                                      "test_probes and GET and contacts"),
+                           (ST_AUTH, "missing_key_is_refused")),
     "wrong-key-accepted": Expect(
         _selection("test_probes and GET and contacts", "test_probes and ce and list",
                    "test_coverage and GET and contacts"),

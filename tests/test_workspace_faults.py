@@ -106,6 +106,12 @@ def probe_membership_read(c: JsonClient) -> Any:
     return c.call("GET", f"/contacts/{_new_contact(c)['id']}/lists").status
 
 
+def probe_identify(c: JsonClient) -> Any:
+    email = _new_contact(c)["email"]
+    return c.call("POST", "/contacts/identify",
+                  {"unique_field": "email", "unique_field_value": email}).status
+
+
 def probe_leak(c: JsonClient) -> Any:
     globex = JsonClient(c.client.application, "globex-demo-key")
     gid = globex.ok("GET", "/contacts")["contacts"][0]["id"]
@@ -169,6 +175,7 @@ PROBES: dict[str, Probe] = {
     "deleted-in-listing": probe_deleted_listing,
     "ordering-ignored": probe_ordering,
     "membership-read-500": probe_membership_read,
+    "identify-misses": probe_identify,
 }
 
 

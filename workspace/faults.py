@@ -158,7 +158,7 @@ _CATALOGUE: tuple[Fault, ...] = (
           "Requests without any key are served as the acme account.",
           "security: a missing key answers 401",
           "send a request with no credentials and expect 401",
-          caught_by=(ST_AUTH,),
+          caught_by=(ST_AUTH, "missing_key_is_refused"),
           affects=_secured),
     Fault(FaultName.WRONG_KEY_ACCEPTED,
           "An unknown key is served as acme; a missing key is still 401.",
