@@ -285,8 +285,8 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
                     body[alias] = value
                 else:  # a select or boolean value may name a record the run does not own
                     del body[alias]
-            held = [a for a in definitions if target and target.get(a) is not None]
             if positive and target and not set(body) & set(definitions):
+                held = [a for a in definitions if target.get(a) is not None]
                 if held:  # name the record by a unique value it holds
                     body[held[0]] = target[held[0]]
                 else:
