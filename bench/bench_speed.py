@@ -12,7 +12,7 @@ Every variant runs against the faithful mock, with the same seed and 12 examples
   st adapted -w 2      the same with 2 workers
   st published         schemathesis run flexie-api.json -n 12 -w 1 (the contract as published)
 ADAPTED is the spec our suite generates from: flexie-api.json narrowed to the demo account's
-custom fields exactly as the suite narrows it at start (conformance.narrowing; written by
+custom fields exactly as the suite narrows it at start (conformance.engine.narrowing; written by
 bench.common.write_adapted_spec). So "ours" and "st adapted" generate from one spec; the few
 seconds of reading the account's fields are inside our wall time and printed separately for
 Schemathesis (it is given the narrowed file for free). Schemathesis runs the phases our quick

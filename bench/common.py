@@ -32,7 +32,7 @@ LIVE_REPO = Path(__file__).resolve().parent.parent
 REPO = LIVE_REPO  # where children run: the live tree, or a snapshot of it (see snapshot())
 SPEC = REPO / "flexie-api.json"
 API_KEY = "acme-demo-key"
-QUICK_EXAMPLES = 12  # max_examples of our quick profile (conformance/profiles.py)
+QUICK_EXAMPLES = 12  # max_examples of our quick profile (conformance/config/profiles.py)
 DEFAULT_TIMEOUT = 900.0
 
 _PRINT_LOCK = threading.Lock()
@@ -441,8 +441,8 @@ class _Answer:
 
 
 class _UrlTarget:
-    """Just enough of conformance.target.Target for conformance.narrowing.account_fields: GET
-    with the demo key over HTTP."""
+    """Just enough of conformance.engine.target.Target for
+    conformance.engine.narrowing.account_fields: GET with the demo key over HTTP."""
 
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
@@ -461,12 +461,12 @@ class _UrlTarget:
 
 def write_adapted_spec(url: str, dest: Path) -> float:
     """Write the spec our suite generates from: the contract narrowed to the account behind
-    `url` (its custom fields, read as conformance/session_setup.py reads them). Plain
+    `url` (its custom fields, read as conformance/engine/session_setup.py reads them). Plain
     Schemathesis given this file gets the same inputs as our suite. Returns the seconds the
     narrowing took (our suite pays them inside its own wall time)."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from conformance.narrowing import account_fields, narrow
+    from conformance.engine.narrowing import account_fields, narrow
     from contract.spec import load_spec
 
     start = time.perf_counter()

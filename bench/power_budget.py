@@ -1,7 +1,7 @@
 """Detection under the request budget: `bench_power.py --budget` (issue 16).
 
 The `ci` profile is what runs on every deploy against a live workspace, within a budget of
-requests (`conformance/profiles.py`). This mode asks whether it still catches the mock's
+requests (`conformance/config/profiles.py`). This mode asks whether it still catches the mock's
 faults, and what the budget costs against the `quick` profile. Per fault of the catalogue,
 side by side (one run after the other in the same job, the order alternating from fault to
 fault, so both see the same load on a shared machine):
@@ -33,7 +33,7 @@ from typing import Any
 
 from bench.attribution import first_meant, first_other
 from bench.common import SuiteRun, fmt, median, progress, run_jobs, run_suite
-from conformance.profiles import PROFILES as SUITE_PROFILES
+from conformance.config.profiles import PROFILES as SUITE_PROFILES
 
 TARGET_PCT = 90.0
 #: The `ci` profile's own budget: a ci detection counts only within it.

@@ -1,6 +1,6 @@
 """`pytest conformance` loads the Flexie plugin: options, target, ledger, cleanup, report.
 
-conformance.redaction keeps the run's secrets out of every report and line it writes.
+conformance.plugin.redaction keeps the run's secrets out of every report and line it writes.
 """
 
-pytest_plugins = ("conformance.plugin", "conformance.redaction")
+pytest_plugins = ("conformance.plugin.hooks", "conformance.plugin.redaction")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from conformance.exercised import split_nodeid
+from conformance.report.exercised import split_nodeid
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Observed:
     `failures` are the findings the suite recorded itself (the runner, per case and probe;
     session setup): they travel from the workers. `test_failures` are failed pytest reports, one
     per node id, recorded where the reports are logged (on the xdist controller too, so they do
-    not travel); `conformance.results` keeps one of them only when nothing else recorded the
+    not travel); `conformance.report.results` keeps one of them only when nothing else recorded the
     test's failure. `outcomes` and `scenarios` are likewise per node id, from the reports.
     """
 
@@ -56,7 +56,7 @@ class Observed:
     outcomes: dict[str, str] = field(default_factory=dict)
     #: Tests the request budget stopped (node ids), recorded on the controller.
     left_out: list[str] = field(default_factory=list)
-    #: The budget's plan (conformance.budget.Plan as a dict), made where tests are collected.
+    #: The budget's plan (conformance.plugin.budget.Plan as a dict), made where tests are collected.
     plan: dict | None = None
     scenarios: dict[str, tuple[str, str, float]] = field(default_factory=dict)
     aliases: dict[str, dict] = field(default_factory=dict)
@@ -219,7 +219,7 @@ _SENDER = threading.local()
 @contextmanager
 def sending_as(nodeid: str) -> Iterator[None]:
     """Requests of this thread are the test `nodeid`'s (a test run in a thread of its own,
-    conformance/fleet.py, which PYTEST_CURRENT_TEST does not name)."""
+    conformance/plugin/fleet.py, which PYTEST_CURRENT_TEST does not name)."""
     _SENDER.nodeid = nodeid
     try:
         yield

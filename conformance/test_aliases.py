@@ -5,7 +5,7 @@ default). One test per account and entity runs the published-fields checks; the 
 checks run in one test per expected field (Hypothesis searches three examples of each), or
 under a request budget in one test per account and entity that judges every field on one
 record (seeded values, a fraction of the requests). Only one of the two forms is defined, so
-the other is neither collected nor skipped. The checks live in conformance/checks/aliases.py.
+the other is neither collected nor skipped. The checks live in conformance/checks/aliases/checks.py.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.checks.aliases import (
+from conformance.checks.aliases.checks import (
     check_entity_round_trip,
     check_published_fields,
     check_round_trip,
     published_definition,
 )
-from conformance.context import active, current
+from conformance.run import active, current
 
 pytestmark = pytest.mark.aliases
 

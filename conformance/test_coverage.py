@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.context import current
-from conformance.results import spec_operations
-from conformance.tables import params
+from conformance.engine.tables import params
+from conformance.report.results import spec_operations
+from conformance.run import current
 
 session = current()
 KEYS = [key for key, _ in spec_operations(session.schema.raw_schema)]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.context import current
-from conformance.results import spec_operations
-from conformance.tables import params
+from conformance.engine.tables import params
+from conformance.report.results import spec_operations
+from conformance.run import current
 
 run = current()
 KEYS = [key for key, _ in spec_operations(run.schema.raw_schema)] if run.schema else []

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.owned import UNKNOWN_ID
+from conformance.engine.owned import UNKNOWN_ID
+from conformance.engine.tables import NO_TABLE
 from conformance.scenarios.steps import Steps, kind, unique_alias
-from conformance.tables import NO_TABLE
 from contract.resources import RECORD_KINDS
 
 pytestmark = pytest.mark.scenario

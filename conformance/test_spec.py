@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.context import current
+from conformance.run import current
 
 
 def test_spec_lint():

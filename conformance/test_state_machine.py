@@ -17,7 +17,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from conformance.generation import operation_seed
+from conformance.engine.generation import operation_seed
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import RECORD_KINDS
 from strategies import record_payload

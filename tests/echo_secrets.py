@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.redaction import secrets
+from conformance.plugin.redaction import secrets
 
 
 def _line() -> str:

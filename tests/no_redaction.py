@@ -1,6 +1,6 @@
 """A pytest plugin for the secrets self-test's control runs: every redaction switched off.
 
-Loaded with `-p tests.no_redaction` beside `-p no:conformance.redaction` (which drops the
+Loaded with `-p tests.no_redaction` beside `-p no:conformance.plugin.redaction` (which drops the
 plugin that redacts pytest's reports, terminal and logs), it switches off the two other
 layers: the redaction of conformance/report/redact.py (curl lines, failure entries, the JSON
 and HTML reports) and Schemathesis's own sanitization of what it renders (its curl lines mask

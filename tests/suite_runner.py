@@ -60,7 +60,7 @@ WRITES_A_RUN_MAY_NOT_MAKE = {
 def not_exercised(doc: dict) -> dict[str, str]:
     """Operations whose test ran but no positive case of which was answered with success:
     the start of why."""
-    from conformance.results import NOT_RUN
+    from conformance.report.results import NOT_RUN
 
     return {o["key"]: o["exercise"]["reason"].split(" it did not create")[0]
             for o in doc["operations"]

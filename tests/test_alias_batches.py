@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.aliases import build_plan
-from conformance.checks.aliases import check_entity_round_trip, published_definition
+from conformance.checks.aliases.checks import check_entity_round_trip, published_definition
+from conformance.checks.aliases.plan import build_plan
 from conformance.checks.registry import CheckFailure
-from conformance.context import RunContext
-from conformance.exercised import alias_entity
-from conformance.settings import Settings
-from conformance.target import make_target
+from conformance.config.settings import Settings
+from conformance.engine.target import make_target
+from conformance.report.exercised import alias_entity
+from conformance.run import RunContext
 from tests.suite_runner import run_suite
 from workspace import create_app
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from conformance import budget
-from conformance.profiles import PROFILES
+from conformance.config.profiles import PROFILES
+from conformance.plugin import budget
 from tests.suite_runner import WRITES_A_RUN_MAY_NOT_MAKE, not_exercised, run_suite
 
 

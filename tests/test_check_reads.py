@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.checks import CASE_CHECKS, CheckContext, CheckFailure
-from conformance.target import Reply
+from conformance.engine.target import Reply
 from contract.operations import OPERATIONS_BY_KEY
 
 

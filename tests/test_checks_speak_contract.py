@@ -4,7 +4,7 @@ operation of the contract under test.
 A check that reads `GET /notes` (no such operation) judges the workspace by an endpoint Flexie
 never promised: on a real workspace it fails for a reason that is ours. A whole embedded run
 (coverage phase off) records every `Target.request` through a small plugin, and each must map
-to an operation (`conformance.safety.match_request`).
+to an operation (`conformance.engine.safety.match_request`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from conformance.safety import match_request
+from conformance.engine.safety import match_request
 from tests.suite_runner import run_suite
 
 _PLUGIN = '''
@@ -20,7 +20,7 @@ _PLUGIN = '''
 import json
 import os
 
-from conformance.target import Target
+from conformance.engine.target import Target
 
 _send = Target.request
 

@@ -13,11 +13,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth
 
-from conformance.ledger import Ledger
-from conformance.owned import OwnedRecords
-from conformance.safety import bind
-from conformance.settings import DEFAULT_SPEC, Settings
-from conformance.target import make_target
+from conformance.config.settings import DEFAULT_SPEC, Settings
+from conformance.engine.ledger import Ledger
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.safety import bind
+from conformance.engine.target import make_target
 from contract.operations import OPERATIONS_BY_KEY
 from workspace import create_app
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.ledger import read_outstanding
-from conformance.options import OptionError
-from conformance.pacing import workspace_pace
-from conformance.settings import Settings, parse_shard
-from conformance.sharding import fleet_share, share
-from conformance.target import make_target
+from conformance.config.options import OptionError
+from conformance.config.settings import Settings, parse_shard
+from conformance.engine.ledger import read_outstanding
+from conformance.engine.pacing import workspace_pace
+from conformance.engine.target import make_target
+from conformance.plugin.sharding import fleet_share, share
 from tests.suite_runner import ROOT, run_suite
 from workspace import create_app
 from workspace.fleet import TYPES, account_name, fleet_toml, write_fleet

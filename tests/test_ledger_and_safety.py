@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.ledger import Ledger, read_outstanding, sweep
-from conformance.owned import UNKNOWN_ID, OwnedRecords
-from conformance.safety import UnsafeRequest, addressed_id, assert_safe, bind
+from conformance.engine.ledger import Ledger, read_outstanding, sweep
+from conformance.engine.owned import UNKNOWN_ID, OwnedRecords
+from conformance.engine.safety import UnsafeRequest, addressed_id, assert_safe, bind
 from contract.operations import OPERATIONS_BY_KEY
 
 
@@ -233,7 +233,7 @@ def test_a_positive_case_that_cannot_be_made_valid_says_why(owned):
 
 
 def test_deletes_aim_at_disposable_records_outside_the_pool(owned):
-    from conformance.safety import disposable_kind
+    from conformance.engine.safety import disposable_kind
 
     delete = OPERATIONS_BY_KEY["DELETE /contacts/{id}"]
     assert disposable_kind(delete, generated("positive", {"id": 5})) == "contacts"

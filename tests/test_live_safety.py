@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.ledger import read_outstanding
+from conformance.engine.ledger import read_outstanding
 from tests.suite_runner import ROOT, run_suite
 from workspace import create_app
 from workspace.server import serve_in_thread

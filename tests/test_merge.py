@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
-from conformance.settings import DEMO_KEY
+from conformance.config.settings import DEMO_KEY
+from conformance.plugin.cli import main
 from tests.suite_runner import made_once, run_suite
 
 FAULT = ("--flexie-coverage", "off", "--flexie-mock-fault", "update-not-persisted")

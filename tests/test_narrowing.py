@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.narrowing import narrow
+from conformance.engine.narrowing import narrow
 
 SPEC = Path(__file__).resolve().parent.parent / "flexie-api.json"
 #: An account whose table has a unique field of its own and a required one, as the demo's

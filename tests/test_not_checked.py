@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import conformance.runner as runner_module
+import conformance.engine.runner as runner_module
 from conformance.checks import listings, probes
 from conformance.checks.evidence import assumed
 from conformance.checks.registry import (
@@ -20,12 +20,12 @@ from conformance.checks.registry import (
     NotChecked,
     probe,
 )
-from conformance.ledger import Ledger
+from conformance.config.settings import Settings
+from conformance.engine.ledger import Ledger
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.runner import Runner
+from conformance.engine.target import Reply, make_target
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Observed, checks_line
-from conformance.owned import OwnedRecords
-from conformance.runner import Runner
-from conformance.settings import Settings
-from conformance.target import Reply, make_target
 from contract.operations import OPERATIONS_BY_KEY
 from workspace import create_app
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.options import OPTIONS, OptionError, raw_values, readme_table
-from conformance.settings import DEMO_KEY, Settings
+from conformance.config.options import OPTIONS, OptionError, raw_values, readme_table
+from conformance.config.settings import DEMO_KEY, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_readme_configuration_table_is_the_option_table():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme_table() in readme, (
-        "README's configuration table differs from conformance/options.py; "
-        "paste the output of `python -m conformance.options` into README.md")
+        "README's configuration table differs from conformance/config/options.py; "
+        "paste the output of `python -m conformance.config.options` into README.md")
 
 
 def test_every_option_fills_a_settings_field():

@@ -116,8 +116,8 @@ def test_a_wrong_expectation_fails_naming_each_difference(served, tmp_path):
 
 
 def test_the_table_is_the_options_else_the_run_accounts_else_none(monkeypatch):
-    from conformance.settings import Settings
-    from conformance.tables import table_of
+    from conformance.config.settings import Settings
+    from conformance.engine.tables import table_of
     from contract.accounts import load_accounts
 
     accounts = load_accounts(UMBRELLA) + load_accounts(HOOLI)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.pacing import BudgetSpent, SharedPace
+from conformance.engine.pacing import BudgetSpent, SharedPace
 
 
 def _spend(path: str, budget: int, attempts: int, queue) -> None:

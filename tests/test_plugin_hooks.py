@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conformance import plugin
+from conformance.plugin import hooks as plugin
 from tests.suite_runner import ROOT
 
 

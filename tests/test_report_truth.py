@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from conformance import results
-from conformance.aliases import build_plan
-from conformance.context import RunContext
-from conformance.exercised import SCENARIOS, scenario_operations
+from conformance.checks.aliases.plan import build_plan
+from conformance.config.settings import DEMO_KEY, ROOT, Settings
+from conformance.report import results
 from conformance.report.coverage import alias_finding
-from conformance.results import (
+from conformance.report.exercised import SCENARIOS, scenario_operations
+from conformance.report.results import (
     COLUMN,
     build_results,
     discard_stale,
@@ -31,7 +31,7 @@ from conformance.results import (
     write_all,
     write_startup_failure,
 )
-from conformance.settings import DEMO_KEY, ROOT, Settings
+from conformance.run import RunContext
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import RECORD_KINDS
 from contract.spec import load_spec

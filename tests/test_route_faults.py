@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from conformance.replay import replay_command
-from conformance.settings import Settings
+from conformance.config.settings import Settings
+from conformance.report.replay import replay_command
 from contract.operations import OPERATIONS_BY_KEY
 from tests.suite_runner import run_suite
 from workspace import create_app

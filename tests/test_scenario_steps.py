@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from conformance.ledger import Ledger
-from conformance.owned import OwnedRecords
+from conformance.engine.ledger import Ledger
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.target import Target
 from conformance.scenarios.steps import StepFailed, Steps, kind
-from conformance.target import Target
 from workspace import create_app
 
 
@@ -96,7 +96,7 @@ def test_a_listing_without_its_array_is_no_empty_listing(tmp_path):
 def test_any_other_shape_error_of_a_scenario_names_the_last_call():
     """A null where the scenario reads a record (`None["x"]`) is named by the plugin: the last
     call and what the scenario read, not a bare TypeError; other tests are left alone."""
-    from conformance.verdict import name_the_step
+    from conformance.plugin.verdict import name_the_step
 
     def outcome(keywords: set[str], error: BaseException) -> str:
         crash = SimpleNamespace(message=f"{type(error).__name__}: {error}")

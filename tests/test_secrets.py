@@ -154,7 +154,7 @@ RUNS = {
 }
 #: Every redaction off: the plugin over pytest's output, and (tests/no_redaction.py) the
 #: redaction of curl lines and reports and Schemathesis's sanitization of its own output.
-NO_REDACTION = ("-p", "no:conformance.redaction", "-p", "tests.no_redaction")
+NO_REDACTION = ("-p", "no:conformance.plugin.redaction", "-p", "tests.no_redaction")
 
 
 def _failing_run(accounts: Secrets, reports: Path, family: str,
@@ -210,7 +210,7 @@ def test_without_the_redaction_plugin_the_same_run_would_leak(accounts: Secrets,
     layers on), Schemathesis's Case repr among the locals shows the key in its headers."""
     fault, args, _ = RUNS["persistence"]
     with served(accounts, fault) as url:
-        run = _suite(url, accounts, tmp_path, *args, "-p", "no:conformance.redaction")
+        run = _suite(url, accounts, tmp_path, *args, "-p", "no:conformance.plugin.redaction")
     assert run.code == 1, run.output[-3000:]
     junit = (tmp_path / "junit.xml").read_text(encoding="utf-8")
     assert _leaks(run.output, [accounts.apikey]) and _leaks(junit, [accounts.apikey])
@@ -232,7 +232,7 @@ sys.exit(pytest.main(["conformance", "--collect-only", "-q", "-p", "no:cacheprov
 
 
 def test_the_redaction_sees_reports_last(tmp_path: Path):
-    """Its wrappers are the outermost: they see a report after conformance.plugin added its
+    """Its wrappers are the outermost: they see a report after conformance.plugin.hooks added its
     "flexie replay" section (and every other wrapper its parts), before any reporter."""
     proc = subprocess.run([sys.executable, "-c", _HOOK_ORDER, str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
@@ -241,13 +241,13 @@ def test_the_redaction_sees_reports_last(tmp_path: Path):
     assert set(lines) == {"pytest_runtest_makereport", "pytest_make_collect_report"}, (
         proc.stdout + proc.stderr)
     for wrappers in lines.values():
-        assert wrappers[0] == "conformance.redaction", wrappers
-    assert "conformance.plugin" in lines["pytest_runtest_makereport"]
+        assert wrappers[0] == "conformance.plugin.redaction", wrappers
+    assert "conformance.plugin.hooks" in lines["pytest_runtest_makereport"]
 
 
 def test_objects_holding_credentials_do_not_render_them():
-    from conformance.settings import Settings
-    from conformance.target import Target
+    from conformance.config.settings import Settings
+    from conformance.engine.target import Target
 
     target = Target("http://127.0.0.1:1/api", apikey="s3cr3t-repr-key", bearer="s3cr3t-bearer")
     settings = Settings(url="http://127.0.0.1:1/api", apikey="s3cr3t-repr-key",

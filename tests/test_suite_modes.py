@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conformance.pacing import SharedPace
+from conformance.engine.pacing import SharedPace
 from tests.suite_runner import run_suite
 from workspace import create_app
 from workspace.server import serve_in_thread

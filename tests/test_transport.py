@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.engine.target import MAX_WAIT_S, RetriesExhausted, Target, TargetError, retry_after
 from conformance.observed import SETUP_BUCKET, Traffic
-from conformance.target import MAX_WAIT_S, RetriesExhausted, Target, TargetError, retry_after
 from tests.suite_runner import run_suite
 from tests.transport import VARIANTS, Switches, php_encode, served
 
@@ -155,9 +155,9 @@ def test_real_transport_variation_stays_green(variant, tmp_path):
 def test_the_rate_limit_is_shared_by_the_xdist_workers(tmp_path):
     """Every target of one workspace (in every xdist worker) paces through one shared file;
     another account's key is another workspace with its own; the budget is the run's."""
-    from conformance.pacing import rate_file, shared_pace
-    from conformance.settings import Settings
-    from conformance.target import make_target
+    from conformance.config.settings import Settings
+    from conformance.engine.pacing import rate_file, shared_pace
+    from conformance.engine.target import make_target
 
     settings = Settings(apikey="own", rate_limit=10.0, budget=50, reports=tmp_path,
                         pace_file=tmp_path / "pace")

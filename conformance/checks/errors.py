@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.evidence import CLIENTS, PAGE, assumed, documented
 from conformance.checks.registry import CheckContext, case_check
-from conformance.target import Reply
+from conformance.engine.target import Reply
 
 
 def error_problem(reply: Reply) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance.checks.evidence import PAGE, PUBLISHED, documented
 from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_in, record_path, render
-from conformance.target import Reply
+from conformance.engine.target import Reply
 from contract.fields import FILTER_TYPE
 from contract.resources import KINDS_BY_NAME
 

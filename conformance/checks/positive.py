@@ -1,7 +1,7 @@
 """A valid request is answered with success.
 
 Schemathesis's `positive_data_acceptance` accepts a 404 to a valid case, which is right for
-ids it draws at random; but binding (conformance/safety.py) aims a positive case at records
+ids it draws at random; but binding (conformance/engine/safety.py) aims a positive case at records
 this run owns, lists that exist and unique values an owned record holds, so such a case names
 nothing the workspace may not find. A refusal of it means the operation does not work.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from conformance.checks.evidence import PAGE, PUBLISHED, Evidence, assumed, documented
 from conformance.checks.registry import CheckContext, case_check
-from conformance.safety import is_positive
-from conformance.target import Reply
+from conformance.engine.safety import is_positive
+from conformance.engine.target import Reply
 from contract.operations import Operation
 
 

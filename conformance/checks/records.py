@@ -11,8 +11,8 @@ from conformance.checks.shapes import (
     record_in,
     record_path,
 )
-from conformance.safety import addressed_id, match_request
-from conformance.target import Reply
+from conformance.engine.safety import addressed_id, match_request
+from conformance.engine.target import Reply
 from contract.operations import CREATES, Operation
 
 #: The resources whose records a write can be read back from.

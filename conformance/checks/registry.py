@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from conformance.checks.evidence import Evidence, EvidenceSpec, resolve, strongest
-from conformance.owned import OwnedRecords
-from conformance.target import Reply, Target
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.target import Reply, Target
 from contract.operations import READS, Operation
 
 
@@ -67,7 +67,7 @@ class CheckContext:
     #: Under a request budget a check may spend fewer requests on each operation (paging: one
     #: page besides the whole), never fewer operations; each says so in its docstring.
     budgeted: bool = False
-    #: What binding made of the case a case check judges (conformance.safety.Binding).
+    #: What binding made of the case a case check judges (conformance.engine.safety.Binding).
     binding: Any = None
     check: str = field(default="", init=False)  # the check running now (set by the registry)
     evidence: Evidence | None = field(default=None, init=False)  # what the running check rests on
@@ -223,7 +223,8 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
     return register(func) if func is not None else register
 
 
-#: Alias checks (conformance/checks/aliases.py): each returns its problems, none if it passed.
+#: Alias checks (conformance/checks/aliases/checks.py): each returns its problems, none if it
+#: passed.
 AliasCheck = Callable[[Any], list[str]]
 ALIAS_CHECKS: dict[str, AliasCheck] = {}
 

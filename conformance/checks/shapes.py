@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.target import Reply
+from conformance.engine.target import Reply
 from contract.operations import Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME
 

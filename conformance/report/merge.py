@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.observed import Observed
-from conformance.results import check_outcomes, worst
+from conformance.report.results import check_outcomes, worst
 
 from .render import JSON_NAME, write_atomic, write_reports
 from .validate import validate_results

@@ -162,7 +162,7 @@ def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 def not_exercised(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Operations no positive case of which was answered with success, why, and the answer
     that came back (operations whose test did not run at all are left to the matrix)."""
-    from conformance.results import NOT_RUN
+    from conformance.report.results import NOT_RUN
 
     rows = []
     for op in doc["operations"]:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.checks.errors import error_problem
 from conformance.checks.shapes import render
-from conformance.owned import OwnedRecords
-from conformance.target import Reply, Target
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.target import Reply, Target
 from contract.resources import KINDS_BY_NAME, RecordKind
 
 if TYPE_CHECKING:
-    from conformance.runner import Runner
+    from conformance.engine.runner import Runner
 
 
 class StepFailed(AssertionError):

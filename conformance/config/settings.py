@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import profiles
-from conformance.options import OPTIONS_BY_FIELD, OptionError
+from conformance.config import profiles
+from conformance.config.options import OPTIONS_BY_FIELD, OptionError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = ROOT / "flexie-api.json"
 DEFAULT_REPORTS = ROOT / "reports"
 
@@ -65,7 +65,7 @@ class Settings:
     assumptions: str = "fail"  # fail | warn: failures that rest only on our assumptions
     fail_on: str = "any"  # any | new: with a baseline, fail only on failures not in it
     #: This run is shard K of N (K from 1) of one run split across CI jobs (--flexie-shard K/N);
-    #: None: the whole run. Written to the results' run.shard (conformance.identity).
+    #: None: the whole run. Written to the results' run.shard (conformance.report.identity).
     shard: tuple[int, int] | None = None
     run_id: str = field(default_factory=lambda: "fc" + secrets.token_hex(4))
 
@@ -86,7 +86,7 @@ class Settings:
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> Settings:
-        """Settings from the options' raw values (see conformance.options), with the defaults
+        """Settings from the options' raw values (see conformance.config.options), with the defaults
         that depend on other options: the embedded mock's demo keys and table, the coverage
         phase per profile and target, a random seed. Raises OptionError for bad input."""
         names = {f.name for f in fields(cls)}

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from conformance.context import RunContext
-from conformance.pacing import budget_spent_in
-from conformance.results import LEFT_OUT
+from conformance.engine.pacing import budget_spent_in
+from conformance.report.results import LEFT_OUT
+from conformance.run import RunContext
 
 
 def spent_budget(exc: BaseException | None) -> bool:
@@ -37,7 +37,7 @@ def not_run(report: pytest.TestReport, item: pytest.Item, reason: str) -> None:
 
 def setup_stopped(exc: BaseException | None) -> bool:
     """Whether the test did not run because setting up the run's records failed."""
-    from conformance.session_setup import SetupStopped
+    from conformance.engine.session_setup import SetupStopped
 
     return isinstance(exc, SetupStopped)
 
@@ -54,7 +54,7 @@ def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
     recorded as a warning and passes."""
     from conformance.checks import CheckFailure
     from conformance.checks.evidence import ASSUMED
-    from conformance.results import test_failure_entry
+    from conformance.report.results import test_failure_entry
 
     failure = call.excinfo.value if call.excinfo is not None else None
     if run.settings.assumptions != "warn" or not isinstance(failure, CheckFailure) \
@@ -71,7 +71,7 @@ def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> Non
     """The short summary shows the crash line: let it start with `[check] operation`, not
     with the exception's module path."""
     from conformance.checks import CheckFailure
-    from conformance.runner import OperationFailed
+    from conformance.engine.runner import OperationFailed
 
     crash = getattr(report.longrepr, "reprcrash", None)
     if call.excinfo is not None and crash is not None and \

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from conformance.settings import Settings
+from conformance.config.settings import Settings
 from contract.accounts import AccountSpec
 
 NO_TABLE = ("no custom-entity table to test: pass --flexie-ce-table, or give the run's "

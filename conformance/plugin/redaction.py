@@ -1,7 +1,7 @@
 """No secret in any output: every test and collection report is redacted before it is shown.
 
 The hookwrappers below are the outermost (tryfirst) of their hooks, so they see a report after
-every other wrapper has added to it (conformance.plugin's "flexie replay" section, pytest's
+every other wrapper has added to it (conformance.plugin.hooks's "flexie replay" section, pytest's
 skipping, pytest-html) and before any reporter does: the terminal, JUnit XML, pytest-html and
 xdist's serialization to the controller. The redaction is `conformance.report.redact.redact`,
 the one used for conformance.json and conformance.html, with the run's configured secrets.
@@ -25,7 +25,7 @@ from conformance.report.redact import redact
 
 def secrets() -> list[str]:
     """The current run's secrets: the configured ones and a token the run obtained itself."""
-    from conformance.context import active
+    from conformance.run import active
 
     run = active()
     return run.secrets if run is not None else []

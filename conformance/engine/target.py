@@ -2,7 +2,7 @@
 
 Every request the suite makes itself (fixtures, follow-up reads, probes, scenarios, cleanup)
 goes through `Target.request`, which passes it to the target's write guard first (set by the
-pool of owned records, see `conformance.safety.WriteGuard`: writes to records the run did not
+pool of owned records, see `conformance.engine.safety.WriteGuard`: writes to records the run did not
 create are refused before they leave) and paces requests when a rate limit is set: each
 workspace (URL and key) at its own rate, so a workspace that answers 429 slows only itself.
 
@@ -27,12 +27,12 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
+from conformance.engine.pacing import WorkspacePace, connection_slots, workspace_pace
+from conformance.engine.stopping import stop_if_requested
 from conformance.observed import Traffic, current_bucket, meter
-from conformance.pacing import WorkspacePace, connection_slots, workspace_pace
-from conformance.stopping import stop_if_requested
 
 if TYPE_CHECKING:
-    from conformance.settings import Settings
+    from conformance.config.settings import Settings
 
 
 class TargetError(Exception):

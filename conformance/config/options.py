@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from conformance import profiles
+from conformance.config import profiles
 
 Kind = Literal["text", "flag", "append", "int", "float", "path", "choice"]
 

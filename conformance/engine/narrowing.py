@@ -104,7 +104,7 @@ def _name_the_record_by_any_unique_field(schema: dict, standard: tuple[str, ...]
 def _account_example(schema: dict, required: list[dict]) -> dict:
     """The contract's example as valid for this account: the values its fields accept (the
     example's custom aliases are one account's), plus the account's required fields."""
-    from conformance.owned import nth_value
+    from conformance.engine.owned import nth_value
 
     example = {}
     for alias, value in schema["example"].items():

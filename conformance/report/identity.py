@@ -11,7 +11,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from conformance.settings import ROOT, Settings
+from conformance.config.settings import ROOT, Settings
 
 
 @cache

@@ -6,7 +6,7 @@ first one, `Fleet` hands every alias test of the session to a pool, grouped by a
 account's tests run one after another in collection order, as a run of that account alone
 runs them. Each test's call then waits for its own outcome and raises what it raised. So the
 tests, their outcomes and the verdict are a sequential run's; what overlaps is the waiting
-for each workspace's own rate limit (conformance/pacing.py).
+for each workspace's own rate limit (conformance/engine/pacing.py).
 
 Not used under a request budget (the plan is an order, and the tests it leaves out must be
 the ones a sequential run leaves out), in an xdist worker (it runs only the tests the
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conformance import stopping
-from conformance.context import RunContext
-from conformance.exercised import _is_alias_test
+from conformance.engine import stopping
 from conformance.observed import sending_as
+from conformance.report.exercised import _is_alias_test
+from conformance.run import RunContext
 
 _PARSING = threading.RLock()
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conformance.settings import Settings
+    from conformance.config.settings import Settings
 
 
 class BudgetSpent(Exception):

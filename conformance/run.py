@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from conformance.config.settings import Settings
+from conformance.engine.target import Target, make_target
 from conformance.observed import Observed
-from conformance.settings import Settings
-from conformance.target import Target, make_target
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
 
-    from conformance.aliases import AliasPlan
-    from conformance.fleet import Fleet
-    from conformance.runner import Runner
+    from conformance.checks.aliases.plan import AliasPlan
+    from conformance.engine.runner import Runner
+    from conformance.plugin.fleet import Fleet
     from contract.lint import Problem
     from workspace.app import WorkspaceApp
 
@@ -38,7 +38,7 @@ class RunContext:
     spec_problems: list[Problem] = field(default_factory=list)
     runner: Runner | None = None
     alias_plan: AliasPlan | None = None
-    #: The accounts' alias tests running side by side (conformance/fleet.py), once started.
+    #: The accounts' alias tests running side by side (conformance/plugin/fleet.py), once started.
     fleet: Fleet | None = None
     observed: Observed = field(default_factory=Observed)
     started: float = field(default_factory=time.time)

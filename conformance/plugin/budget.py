@@ -1,6 +1,6 @@
 """Planning a run under a request budget (`--flexie-budget N`, profile `ci`).
 
-The budget itself is enforced request by request (conformance.pacing): a test that would
+The budget itself is enforced request by request (conformance.engine.pacing): a test that would
 exceed it is left out, and says so. This module decides the order, so that what proves the
 most comes first: every operation's probes and its decisive pair (one positive, one negative
 case), operation by operation, then one scenario of each kind, the published alias lists and

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from conformance.owned import UNKNOWN_ID, OwnedRecords
+from conformance.engine.owned import UNKNOWN_ID, OwnedRecords
 from contract.build import PATH_PARAMS
 from contract.fields import Field
 from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation

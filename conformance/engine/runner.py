@@ -16,12 +16,11 @@ from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import schemathesis_evidence
 from conformance.checks.registry import NotChecked, check_evidence
 from conformance.checks.shapes import envelope, record_in, record_path, render
-from conformance.generation import coverage_cases, decisive_cases, property_test
-from conformance.observed import FAILED, NOT_CHECKED, PASSED, Exercise, Observed
-from conformance.owned import OwnedRecords
-from conformance.pacing import BudgetSpent, budget_spent_in
-from conformance.report.redact import redact
-from conformance.safety import (
+from conformance.config.settings import Settings
+from conformance.engine.generation import coverage_cases, decisive_cases, property_test
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.pacing import BudgetSpent, budget_spent_in
+from conformance.engine.safety import (
     Binding,
     UnsafeRequest,
     addressed_id,
@@ -30,8 +29,9 @@ from conformance.safety import (
     disposable_kind,
     is_positive,
 )
-from conformance.settings import Settings
-from conformance.target import Reply, RetriesExhausted, Target
+from conformance.engine.target import Reply, RetriesExhausted, Target
+from conformance.observed import FAILED, NOT_CHECKED, PASSED, Exercise, Observed
+from conformance.report.redact import redact
 from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation
 
 

@@ -14,8 +14,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from conformance.ledger import Ledger
-from conformance.target import Reply, Target
+from conformance.engine.ledger import Ledger
+from conformance.engine.target import Reply, Target
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 
 #: Ids at and above this are never assigned by a workspace the suite tests; writes aimed at
@@ -60,7 +60,7 @@ class OwnedRecords:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        from conformance.safety import WriteGuard
+        from conformance.engine.safety import WriteGuard
 
         if self.target is not None:
             self.target.guard = WriteGuard(self, read_only=self.read_only)

@@ -1,9 +1,10 @@
 """The pytest plugin of the conformance suite: hooks only.
 
 Each hook hands over to the module that does the work, as Hypothesis's pytest plugin does:
-options come from `conformance.options`, the run is started by `conformance.session_setup`
-and held in `conformance.context`, results are recorded and written by `conformance.results`,
-replay lines come from `conformance.replay`. Test modules only declare what to test.
+options come from `conformance.config.options`, the run is started by
+`conformance.engine.session_setup`
+and held in `conformance.run`, results are recorded and written by `conformance.report.results`,
+replay lines come from `conformance.report.replay`. Test modules only declare what to test.
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance import profiles, verdict
-from conformance.context import active, install
-from conformance.options import OPTIONS, OptionError, raw_values
-from conformance.pacing import pace_file, remove_pace_files
-from conformance.replay import replay_command
-from conformance.settings import Settings
+from conformance.config import profiles
+from conformance.config.options import OPTIONS, OptionError, raw_values
+from conformance.config.settings import Settings
+from conformance.engine.pacing import pace_file, remove_pace_files
+from conformance.plugin import verdict
+from conformance.report.replay import replay_command
+from conformance.run import active, install
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
 
 if TYPE_CHECKING:
-    from conformance.context import RunContext
-    from conformance.runner import Runner
+    from conformance.engine.runner import Runner
+    from conformance.run import RunContext
 
 #: Run order: the probes first (deterministic, and the fastest to find most defects), then the
 #: property tests and the boundary cases, the stateful tests, the per-account alias checks and
@@ -71,8 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
         remove_pace_files(settings)
     from hypothesis import settings as hypothesis_settings
 
-    from conformance import results
-    from conformance.session_setup import StartupError, start_run
+    from conformance.engine.session_setup import StartupError, start_run
+    from conformance.report import results
 
     hypothesis_settings.load_profile(f"flexie-{settings.profile}")
     _seed_hypothesis(config, settings.seed)
@@ -152,13 +154,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
     from conformance.observed import checks_line, traffic_line
-    from conformance.results import budget_line, exercise_line, run_traffic
+    from conformance.report.results import budget_line, exercise_line, run_traffic
 
     terminalreporter.write_line(traffic_line(run_traffic(run)))
     terminalreporter.write_line(checks_line(run.observed.check_counts()))
     terminalreporter.write_line(exercise_line(run))
     if run.observed.plan:
-        from conformance.budget import plan_line
+        from conformance.plugin.budget import plan_line
 
         terminalreporter.write_line(plan_line(run.observed.plan))
     budget = budget_line(run)
@@ -209,7 +211,7 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
     if run is not None and run.settings.shard is not None:
         _keep_shard(config, items, run)
     if run is not None and run.settings.budget is not None:
-        from conformance import budget
+        from conformance.plugin import budget
 
         budget.order(items)
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
@@ -217,12 +219,12 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
 
 
 def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext) -> None:
-    """Only this job's share of the tests (conformance/sharding.py); the others are
+    """Only this job's share of the tests (conformance/plugin/sharding.py); the others are
     deselected, as `-k` deselects."""
-    from conformance import sharding
-    from conformance.exercised import _is_alias_test
-    from conformance.fleet import account_of
-    from conformance.results import spec_operations
+    from conformance.plugin import sharding
+    from conformance.plugin.fleet import account_of
+    from conformance.report.exercised import _is_alias_test
+    from conformance.report.results import spec_operations
 
     plan = run.alias_plan
     raw = run.schema.raw_schema if run.schema is not None else {}
@@ -256,12 +258,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """An account's alias test of a fleet ran in its account's thread (conformance/fleet.py);
+    """An account's alias test of a fleet ran in its account's thread (conformance/plugin/fleet.py);
     every other test is called as usual."""
     run = active()
     if run is None:
         return None
-    from conformance import fleet
+    from conformance.plugin import fleet
 
     return fleet.call(run, pyfuncitem)
 
@@ -270,7 +272,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Outcomes per test, for the report (runs on the xdist controller too)."""
     run = active()
     if run is not None:
-        from conformance.results import record_test_report
+        from conformance.report.results import record_test_report
 
         record_test_report(run, report)
 
@@ -286,8 +288,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 @pytest.fixture(scope="session")
 def flexie(request: pytest.FixtureRequest) -> Runner:
     """The runner, with the pool of owned records created on first use."""
-    from conformance.context import current
-    from conformance.session_setup import ensure_runner
+    from conformance.engine.session_setup import ensure_runner
+    from conformance.run import current
 
     return ensure_runner(current(), request.session)
 
@@ -307,7 +309,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = active()
     if run is None:
         return
-    from conformance.session_setup import finish
+    from conformance.engine.session_setup import finish
 
     if run.fleet is not None:
         run.fleet.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)

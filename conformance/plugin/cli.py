@@ -20,11 +20,11 @@ import os
 import sys
 from pathlib import Path
 
-from conformance.ledger import read_outstanding, sweep
+from conformance.config.settings import DEFAULT_REPORTS, Settings
+from conformance.engine.ledger import read_outstanding, sweep
+from conformance.engine.target import TargetError, make_target
 from conformance.report.baseline import fail_on_new
 from conformance.report.merge import MergeRefused, merge_reports
-from conformance.settings import DEFAULT_REPORTS, Settings
-from conformance.target import TargetError, make_target
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -86,7 +86,7 @@ def _merge(args: argparse.Namespace) -> int:
 def _run(extra: list[str]) -> int:
     import pytest
 
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # conformance/, where the suite lives
     return int(pytest.main([str(root), *extra]))
 
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.context import RunContext
-from conformance.exercised import (
+from conformance.config.settings import Settings
+from conformance.report.exercised import (
     SCENARIOS,
     _is_alias_test,
     alias_entity,
@@ -37,9 +37,9 @@ from conformance.exercised import (
     scenario_operations,
     split_nodeid,
 )
-from conformance.identity import run_identity
-from conformance.replay import replay_command
-from conformance.settings import Settings
+from conformance.report.identity import run_identity
+from conformance.report.replay import replay_command
+from conformance.run import RunContext
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import TAGS
@@ -96,7 +96,7 @@ def worst(states: Iterable[str]) -> str:
 
 #: Why an operation was not exercised when its test did not run at all (`-k`, `-m`).
 NOT_RUN = "its test did not run"
-#: What a test the budget stopped says (conformance.verdict.left_out).
+#: What a test the budget stopped says (conformance.plugin.verdict.left_out).
 LEFT_OUT = "left out for lack of budget"
 
 
@@ -189,7 +189,7 @@ def _runner_nodeid(operation: str, outcomes: dict[str, str]) -> str:
     if failed or tests:
         return (failed or tests)[0]
     try:
-        from conformance.replay import operation_nodeid
+        from conformance.report.replay import operation_nodeid
     except ImportError:  # pragma: no cover
         return f"conformance/test_operations.py::test_operation[{operation}]"
     return operation_nodeid("test_operation", operation)
@@ -301,9 +301,9 @@ def _scenarios(run: RunContext, failures: list[dict]) -> list[dict]:
 
 def target_account(run: RunContext) -> str | None:
     """The account behind the run's key: the accounts file's account (the embedded mock's demo
-    file by default) the run works as (conformance.tables.run_account), else the one chosen
+    file by default) the run works as (conformance.engine.tables.run_account), else the one chosen
     with --flexie-account, else the file's only account. None when nothing says."""
-    from conformance.tables import run_account
+    from conformance.engine.tables import run_account
 
     s = run.settings
     accounts = list(run.alias_plan.everyone) if run.alias_plan is not None else []
@@ -419,7 +419,7 @@ def _not_exercised(exercise: dict) -> str:
 def budget_summary(run: RunContext) -> dict | None:
     """The request budget: its limit, what the run spent against it and apart from it
     (cleanup of its own records), and the tests it left out; None without a budget."""
-    from conformance.pacing import shared_pace
+    from conformance.engine.pacing import shared_pace
 
     s = run.settings
     pace = shared_pace(s) if s.budget is not None else None
@@ -487,8 +487,8 @@ def _header(run: RunContext, raw: dict) -> dict:
 
 
 def shard_summary(run: RunContext, raw: dict) -> dict | None:
-    """This job's share of a split run (conformance/sharding.py); None when not split."""
-    from conformance.sharding import share
+    """This job's share of a split run (conformance/plugin/sharding.py); None when not split."""
+    from conformance.plugin.sharding import share
 
     shard = run.settings.shard
     if shard is None:

@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import DataObject, SearchStrategy
 
-from conformance.aliases import owned_for, plan_of, published_fields, target_for
+from conformance.checks.aliases.plan import owned_for, plan_of, published_fields, target_for
 from conformance.checks.evidence import CLIENTS, PAGE, assumed, documented
 from conformance.checks.registry import (
     ALIAS_CHECKS,
@@ -30,11 +30,11 @@ from conformance.checks.registry import (
     alias_check,
     alias_evidence,
 )
-from conformance.context import RunContext
-from conformance.generation import operation_seed, seeded_value
-from conformance.owned import Drawer, OwnedRecords, unique_value
-from conformance.pacing import BudgetSpent
-from conformance.target import Reply, Target
+from conformance.engine.generation import operation_seed, seeded_value
+from conformance.engine.owned import Drawer, OwnedRecords, unique_value
+from conformance.engine.pacing import BudgetSpent
+from conformance.engine.target import Reply, Target
+from conformance.run import RunContext
 from contract.accounts import AccountSpec, entity_kind, entity_path
 from contract.fields import FILTER_TYPE, Field
 from strategies import invalid_value_for, value_for, values_equal

@@ -1,7 +1,7 @@
 """Per-account custom-field verification: the plan (what to check) and the results matrix.
 
 The plan holds the accounts of the accounts file (the embedded mock's demo accounts by
-default) and, per account, what the checks in `conformance/checks/aliases.py` share: its
+default) and, per account, what the checks in `conformance/checks/aliases/checks.py` share: its
 target (built through the run context, so it sends credentials like every other target of
 the run), its published fields, and the rows of the results matrix the report shows.
 """
@@ -12,12 +12,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.context import RunContext
-from conformance.ledger import Ledger
-from conformance.owned import OwnedRecords
-from conformance.settings import Settings
-from conformance.sharding import fleet_share
-from conformance.target import Target
+from conformance.config.settings import Settings
+from conformance.engine.ledger import Ledger
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.target import Target
+from conformance.plugin.sharding import fleet_share
+from conformance.run import RunContext
 from contract.accounts import AccountsError, AccountSpec, entity_path, load_accounts
 
 

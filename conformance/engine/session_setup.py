@@ -9,16 +9,16 @@ from typing import Any, NoReturn
 import jsonschema
 import pytest
 
-from conformance import stopping
 from conformance.checks.evidence import schemathesis_evidence
-from conformance.context import RunContext
-from conformance.ledger import Ledger
-from conformance.narrowing import account_fields, narrow
-from conformance.owned import OwnedRecords, SetupError
-from conformance.runner import Runner, retry_schemathesis_requests
-from conformance.safety import UnsafeRequest, match_request
-from conformance.settings import Settings
-from conformance.target import NonConforming, Target, TargetError, make_target
+from conformance.config.settings import Settings
+from conformance.engine import stopping
+from conformance.engine.ledger import Ledger
+from conformance.engine.narrowing import account_fields, narrow
+from conformance.engine.owned import OwnedRecords, SetupError
+from conformance.engine.runner import Runner, retry_schemathesis_requests
+from conformance.engine.safety import UnsafeRequest, match_request
+from conformance.engine.target import NonConforming, Target, TargetError, make_target
+from conformance.run import RunContext
 from contract.lint import lint
 from contract.spec import SpecError, load_spec, response_schema
 
@@ -33,14 +33,14 @@ def start_run(settings: Settings) -> RunContext:
     """The run context with its alias plan, a reachable target and the narrowed schema.
 
     Raises StartupError with one readable line when any of them cannot be had."""
-    from conformance.aliases import build_plan
+    from conformance.checks.aliases.plan import build_plan
 
     run = RunContext(settings)
     try:
         run.alias_plan = build_plan(settings, settings.account)
     except ValueError as exc:  # the accounts file's own error type is a ValueError
         raise StartupError(str(exc)) from None
-    from conformance.tables import table_of
+    from conformance.engine.tables import table_of
 
     settings.ce_table = table_of(run.alias_plan.everyone, settings)
     start_target(run)
@@ -273,7 +273,7 @@ def finish(run: RunContext, config: pytest.Config, exitstatus: int) -> None:
                 {"|".join(k): row for k, row in run.alias_plan.results.items()})
         config.workeroutput["flexie"] = json.dumps(run.observed.export())
         return
-    from conformance import results
+    from conformance.report import results
 
     if config.option.collectonly:
         results.discard_stale(run.settings, reason="--collect-only: no test ran")

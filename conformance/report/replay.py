@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 
-from conformance.settings import DEFAULT_SPEC, Settings
+from conformance.config.settings import DEFAULT_SPEC, Settings
 
 
 def replay_command(settings: Settings, nodeid: str) -> str:

@@ -1,0 +1,1 @@
+"""Verification of each account's custom-field aliases: the plan and its checks."""

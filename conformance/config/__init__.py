@@ -1,0 +1,1 @@
+"""One run's configuration: the option table, `Settings` and the named profiles."""
