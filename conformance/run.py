@@ -1,90 +1,133 @@
-"""The run context: everything one run shares, typed, in one place.
+"""The run: everything one run shares, typed, complete and frozen, in one place.
 
-The pytest plugin builds it in `pytest_configure` and tears it down at the end; test modules,
-session setup, alias verification and the report read it through `current()`. Nothing else
-holds run state in a global.
+`start_run(settings)` builds it in named steps (the alias plan, open the target, preflight,
+load the schema, prepare the runner) or raises StartupError with one readable line. The pytest
+plugin keeps it in `config.stash` (conformance/plugin/state.py) and hands it to the suite's test
+modules as the session fixture `run`; nothing holds it in a global. Its fields never change:
+what changes while the run goes on lives in the objects it holds (what it observed, the alias
+results, how far its setup got).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from conformance.checks.aliases.plan import AliasPlan, build_plan
 from conformance.config.settings import Settings
+from conformance.engine import session_setup
+from conformance.engine.outcomes import SetupStopped, StartupError
+from conformance.engine.runner import Runner
+from conformance.engine.tables import table_of
 from conformance.engine.target import Target, make_target
 from conformance.observed import Observed
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
 
-    from conformance.checks.aliases.plan import AliasPlan
-    from conformance.engine.runner import Runner
-    from conformance.plugin.fleet import Fleet
     from contract.lint import Problem
-    from workspace.app import WorkspaceApp
 
 
 @dataclass
-class RunContext:
-    """One run: its settings, the target and (embedded) app, the schema, what it observed."""
+class Setup:
+    """How far the run's setup got: whether its records were set up (the first test that
+    needed them did it), and why the run stopped at setup (None: it did not)."""
+
+    done: bool = False
+    stopped: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run: its settings, the target, the schema, the runner, the alias plan, what it
+    observed."""
 
     settings: Settings
-    target: Target | None = None
-    app: WorkspaceApp | None = None
-    stop_server: Callable[[], None] | None = None
-    schema: BaseOpenAPISchema | None = None
-    spec_problems: list[Problem] = field(default_factory=list)
-    runner: Runner | None = None
-    alias_plan: AliasPlan | None = None
-    #: The accounts' alias tests running side by side (conformance/plugin/fleet.py), once started.
-    fleet: Fleet | None = None
-    observed: Observed = field(default_factory=Observed)
-    started: float = field(default_factory=time.time)
-    #: Why the run stopped before any test ran (None: it did not), for the report.
-    startup_error: str | None = None
+    target: Target
+    schema: BaseOpenAPISchema
+    spec_problems: tuple[Problem, ...]
+    runner: Runner
+    alias_plan: AliasPlan
+    observed: Observed
+    #: Stops what opening the target started (the embedded mock's HTTP server), if anything.
+    close: Callable[[], None]
+    started: float
+    setup: Setup = field(default_factory=Setup)
 
     @property
     def secrets(self) -> list[str]:
         """Every secret of the run: the configured ones and an OAuth token it obtained itself
         (client credentials), which no option names."""
         found = list(self.settings.secrets)
-        bearer = self.target.bearer if self.target is not None else None
+        bearer = self.target.bearer
         if bearer and bearer not in found:
             found.append(bearer)
         return found
 
-    def require_target(self) -> Target:
-        if self.target is None:
-            raise RuntimeError("the run has no target yet")
-        return self.target
-
     def target_as(self, apikey: str, url: str | None = None) -> Target:
         """The workspace under test (or another at `url`) with another account's key."""
-        main = self.require_target()
         if url is None:
-            return make_target(self.settings, base_url=main.base_url, apikey=apikey,
-                               app=main.app)
+            return make_target(self.settings, base_url=self.target.base_url, apikey=apikey,
+                               app=self.target.app)
         return make_target(self.settings, base_url=url, apikey=apikey)
 
 
-_CURRENT: RunContext | None = None
+def alias_plan(settings: Settings) -> AliasPlan:
+    """The accounts to verify (and the run's custom-entity table, from its account)."""
+    try:
+        plan = build_plan(settings, settings.account)
+    except ValueError as exc:  # the accounts file's own error type is a ValueError
+        raise StartupError(str(exc)) from None
+    settings.ce_table = table_of(plan.everyone, settings)
+    return plan
 
 
-def install(run: RunContext | None) -> None:
-    """Make `run` the current run (None: there is none, e.g. after unconfigure)."""
-    global _CURRENT
-    _CURRENT = run
+def start_run(settings: Settings) -> Run:
+    """The run, complete: its alias plan, a reachable target and the narrowed schema.
+
+    Raises StartupError with one readable line when any of them cannot be had. A target that
+    breaks the contract at its first request still gives a run: its finding is recorded, and
+    the first test that needs the records stops the run on it."""
+    started = time.time()
+    observed = Observed()
+    plan = alias_plan(settings)
+    opened = session_setup.open_target(settings)
+    try:
+        stopped = session_setup.preflight(settings, opened.target, observed)
+        schema, problems = session_setup.load_schema(settings, opened.target)
+    except StartupError:
+        opened.close()
+        raise
+    runner = session_setup.prepare(settings, opened.target, observed)
+    return Run(settings=settings, target=opened.target, schema=schema,
+               spec_problems=tuple(problems), runner=runner, alias_plan=plan,
+               observed=observed, close=opened.close, started=started,
+               setup=Setup(stopped=stopped))
 
 
-def current() -> RunContext:
-    """The current run; test modules call this at import to declare what to test."""
-    if _CURRENT is None:
-        raise RuntimeError("the flexie plugin is not configured")
-    return _CURRENT
+def ready(run: Run) -> Runner:
+    """The runner, its records set up by the first test that needs them. Raises SetupStopped
+    when the run stopped at setup (its finding recorded), now or in an earlier test."""
+    if run.setup.stopped is not None:
+        raise SetupStopped(run.setup.stopped)
+    if not run.setup.done:
+        run.setup.done = True
+        try:
+            session_setup.set_up(run.runner, run.schema)
+        except SetupStopped as exc:
+            run.setup.stopped = exc.message
+            raise
+    return run.runner
 
 
-def active() -> RunContext | None:
-    """The current run, or None outside a configured session (hooks that may run early)."""
-    return _CURRENT
+def clean_up(run: Run) -> None:
+    """Delete what the run created (once a test set up its records), and say so."""
+    if not run.setup.done:
+        return
+    deleted, failed = session_setup.cleanup(run.runner)
+    sys.stderr.write(f"\nflexie: cleanup deleted {deleted} records created by run "
+                     f"{run.settings.run_id}"
+                     + (f"; could not delete {', '.join(failed)}" if failed else "") + "\n")

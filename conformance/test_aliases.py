@@ -20,18 +20,22 @@ from conformance.checks.aliases.checks import (
     check_round_trip,
     published_definition,
 )
-from conformance.run import active, current
+from conformance.plugin.params import collected_if
+from conformance.plugin.state import run_of
+from conformance.run import Run
 
 pytestmark = pytest.mark.aliases
 
-#: Under a request budget the round trips are batched per account and entity.
-BATCHED = (_run := active()) is not None and _run.settings.budget is not None
+
+def batched(run: Run) -> bool:
+    """Under a request budget the round trips are batched per account and entity."""
+    return run.settings.budget is not None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    run = current()
+    run = run_of(metafunc.config)
     plan = run.alias_plan
-    accounts = plan.accounts if plan is not None else []
+    accounts = plan.accounts
     if "field" in metafunc.fixturenames:
         names = ("account", "entity", "field")
         params = [pytest.param(a, e, f, id=f"{a.name}-{e}-{f.alias}")
@@ -47,7 +51,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if not params:
         reason = "no accounts file: pass --flexie-accounts to verify custom-field aliases"
-        if plan is not None and plan.everyone and run.settings.shard:
+        if plan.everyone and run.settings.shard:
             reason = ("no account of the accounts file is in shard "
                       "{}/{}".format(*run.settings.shard))
         params = [pytest.param(*(None,) * len(names), id="no-accounts",
@@ -55,28 +59,28 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(names, params)
 
 
-def test_fields_match_expectation(account, entity):
-    check_published_fields(current(), account, entity)
+def test_fields_match_expectation(account, entity, run):
+    check_published_fields(run, account, entity)
 
 
-if not BATCHED:
-    @settings(max_examples=3, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(data=st.data())
-    def test_field_round_trips(account, entity, field, data):
-        run = current()
-        definition = published_definition(run, account, entity, field.alias)
-        if definition is None:
-            pytest.skip(f"alias {field.alias!r} is missing (reported by test_fields_match_"
-                        "expectation)")
-        check_round_trip(run, account, entity, definition, data)
-else:
-    def test_entity_round_trips(account, entity):
-        """Every expected field of the entity the account publishes, on one record."""
-        run = current()
-        definitions = [d for f in account.fields_of(entity)
-                       if (d := published_definition(run, account, entity, f.alias))]
-        if not definitions:
-            pytest.skip("no expected alias is published (reported by test_fields_match_"
-                        "expectation)")
-        check_entity_round_trip(run, account, entity, definitions)
+@collected_if(lambda run: not batched(run))
+@settings(max_examples=3, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_field_round_trips(account, entity, field, run, data):
+    definition = published_definition(run, account, entity, field.alias)
+    if definition is None:
+        pytest.skip(f"alias {field.alias!r} is missing (reported by test_fields_match_"
+                    "expectation)")
+    check_round_trip(run, account, entity, definition, data)
+
+
+@collected_if(batched)
+def test_entity_round_trips(account, entity, run):
+    """Every expected field of the entity the account publishes, on one record."""
+    definitions = [d for f in account.fields_of(entity)
+                   if (d := published_definition(run, account, entity, f.alias))]
+    if not definitions:
+        pytest.skip("no expected alias is published (reported by test_fields_match_"
+                    "expectation)")
+    check_entity_round_trip(run, account, entity, definitions)

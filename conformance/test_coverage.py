@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.tables import params
+from conformance.plugin.params import params
+from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
-from conformance.run import current
 
-session = current()
-KEYS = [key for key, _ in spec_operations(session.schema.raw_schema)]
 OFF = pytest.param(None, id="coverage-off", marks=pytest.mark.skip(
     reason="the coverage phase is off (--flexie-coverage on runs its boundary cases)"))
 
 
-@pytest.mark.parametrize("key", params(KEYS, session.settings.ce_table)
-                         if session.settings.coverage else [OFF])
-def test_coverage(key, flexie):
-    flexie.run_coverage(session.schema, key)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = run_of(metafunc.config)
+    keys = [key for key, _ in spec_operations(run.schema.raw_schema)]
+    metafunc.parametrize("key", params(keys, run.settings.ce_table)
+                         if run.settings.coverage else [OFF])
+
+
+def test_coverage(key, flexie, run):
+    flexie.run_coverage(run.schema, key)

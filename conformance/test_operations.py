@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.tables import params
+from conformance.plugin.params import params
+from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
-from conformance.run import current
-
-run = current()
-KEYS = [key for key, _ in spec_operations(run.schema.raw_schema)] if run.schema else []
 
 
-@pytest.mark.parametrize("key", params(KEYS, run.settings.ce_table))
-def test_operation(key, flexie):
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = run_of(metafunc.config)
+    keys = [key for key, _ in spec_operations(run.schema.raw_schema)]
+    metafunc.parametrize("key", params(keys, run.settings.ce_table))
+
+
+def test_operation(key, flexie, run):
     flexie.run_property(run.schema, key)

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.tables import params
+from conformance.plugin.params import params
+from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
-from conformance.run import current
 from contract.operations import OPERATIONS_BY_KEY
 
-KEYS = [key for key, _ in spec_operations(current().schema.raw_schema)
-        if key in OPERATIONS_BY_KEY]
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    run = run_of(metafunc.config)
+    keys = [key for key, _ in spec_operations(run.schema.raw_schema) if key in OPERATIONS_BY_KEY]
+    metafunc.parametrize("key", params(keys, run.settings.ce_table))
 
 
-@pytest.mark.parametrize("key", params(KEYS, current().settings.ce_table))
 def test_probes(key, flexie):
     flexie.probe(OPERATIONS_BY_KEY[key])

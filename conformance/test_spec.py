@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.run import current
 
-
-def test_spec_lint():
-    problems = current().spec_problems
+def test_spec_lint(run):
+    problems = run.spec_problems
     assert not problems, "the spec has defects:\n" + "\n".join(str(p) for p in problems)

@@ -18,16 +18,16 @@ import pytest
 from conformance.plugin.redaction import secrets
 
 
-def _line() -> str:
-    return "echo of the run's secrets: " + " ".join(secrets())
+def _line(config: pytest.Config) -> str:
+    return "echo of the run's secrets: " + " ".join(secrets(config))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    print(_line())
-    logging.getLogger("echo_secrets").warning(_line())
+    print(_line(item.config))
+    logging.getLogger("echo_secrets").warning(_line(item.config))
     return (yield)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    terminalreporter.write_line(_line())
+    terminalreporter.write_line(_line(terminalreporter.config))

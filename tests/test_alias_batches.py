@@ -16,14 +16,11 @@ from pathlib import Path
 import pytest
 
 from conformance.checks.aliases.checks import check_entity_round_trip, published_definition
-from conformance.checks.aliases.plan import build_plan
 from conformance.checks.registry import CheckFailure
 from conformance.config.settings import Settings
-from conformance.engine.target import make_target
 from conformance.report.exercised import alias_entity
-from conformance.run import RunContext
+from conformance.run import Run, start_run
 from tests.suite_runner import run_suite
-from workspace import create_app
 
 BUDGET = ("--flexie-profile", "ci", "--flexie-budget", "100000", "-k", "round_trips")
 #: What a batch may cost: create, read, update, read, one combined filter and delete (and
@@ -82,13 +79,11 @@ def test_the_per_entity_test_maps_to_its_entity():
 
 
 @pytest.fixture()
-def run(tmp_path: Path) -> RunContext:
+def run(tmp_path: Path) -> Run:
     """The embedded mock in process, under a budget, with the demo accounts' plan."""
     settings = Settings.from_values({"reports": str(tmp_path), "budget": "100000",
                                      "seed": "7"})
-    app = create_app()
-    target = make_target(settings, base_url="http://localhost/api", app=app)
-    return RunContext(settings, target=target, app=app, alias_plan=build_plan(settings))
+    return start_run(settings)
 
 
 def test_a_refused_create_names_the_field_and_the_others_still_pass(run):

@@ -22,6 +22,7 @@ from conformance.checks.registry import (
 )
 from conformance.config.settings import Settings
 from conformance.engine.ledger import Ledger
+from conformance.engine.outcomes import NotApplicable
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.runner import Runner
 from conformance.engine.target import Reply, make_target
@@ -164,7 +165,7 @@ def test_the_runner_records_outcomes_and_skips_a_test_that_checked_nothing(tmp_p
         raise ctx.not_checked("fewer than 3 records")
 
     monkeypatch.setattr(runner_module, "PROBES", {"cannot_judge": cannot_judge})
-    with pytest.raises(pytest.skip.Exception, match="fewer than 3 records"):
+    with pytest.raises(NotApplicable, match="fewer than 3 records"):
         runner.probe(OPERATIONS_BY_KEY["GET /reports"])
     assert observed.checks["GET /reports"] == {"cannot_judge": NOT_CHECKED}
     assert observed.reasons["GET /reports"]["cannot_judge"] == "fewer than 3 records"

@@ -12,14 +12,17 @@ from __future__ import annotations
 import ast
 import json
 import re
+import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from conformance.checks.aliases.plan import build_plan
+from conformance.checks.aliases.plan import AliasPlan, build_plan
 from conformance.config.settings import DEMO_KEY, ROOT, Settings
+from conformance.observed import Observed
 from conformance.report import results
 from conformance.report.coverage import alias_finding
 from conformance.report.exercised import SCENARIOS, scenario_operations
@@ -31,7 +34,7 @@ from conformance.report.results import (
     write_all,
     write_startup_failure,
 )
-from conformance.run import RunContext
+from conformance.run import Run
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import RECORD_KINDS
 from contract.spec import load_spec
@@ -55,7 +58,18 @@ def report(nodeid: str, outcome: str = "passed", when: str = "call",
                              outcome, longrepr, when, duration=0.25)
 
 
-def run_tests(run: RunContext, tests: list[tuple[str, str, tuple[str, ...]]]) -> None:
+def synthetic_run(settings: Settings, plan: Any = None, problems: tuple = ()) -> Run:
+    """A run for the report alone: no target was opened (its URL is the settings'), nothing
+    sent, the real spec."""
+    observed = Observed()
+    target = SimpleNamespace(base_url=settings.url or "http://localhost/api", bearer=None,
+                             app=None, traffic=observed.traffic)
+    return Run(settings=settings, target=target, schema=SimpleNamespace(raw_schema=RAW),
+               spec_problems=problems, runner=SimpleNamespace(), alias_plan=plan or AliasPlan(),
+               observed=observed, close=lambda: None, started=time.time())
+
+
+def run_tests(run: Run, tests: list[tuple[str, str, tuple[str, ...]]]) -> None:
     """Setup, call and teardown reports of each (nodeid, outcome, keywords), as pytest logs."""
     for nodeid, outcome, keywords in tests:
         for when in ("setup", "call", "teardown"):
@@ -80,13 +94,13 @@ def alias_row(entity: str, alias: str, *, present: bool = True, type_ok: bool | 
             "round_trip": round_trip, "detail": ""}
 
 
-def make_run(tmp_path: Path, *, failing: bool) -> RunContext:
+def make_run(tmp_path: Path, *, failing: bool) -> Run:
     """A run over the real spec: property tests, probes, boundary cases, scenarios, the state
     machine, alias checks and the spec lint; with `failing`, failures of every kind."""
     settings = Settings(seed=1, apikey=DEMO_KEY, other_apikey="globex-demo-key",
                         reports=tmp_path / "reports", coverage=True)
     plan = build_plan(settings)  # the embedded mock's demo accounts: the key names acme
-    run = RunContext(settings, schema=SimpleNamespace(raw_schema=RAW), alias_plan=plan)
+    run = synthetic_run(settings, plan)
     bad = "failed" if failing else "passed"
     scenario = ("scenario",)
     tests = [
@@ -129,7 +143,7 @@ def make_run(tmp_path: Path, *, failing: bool) -> RunContext:
     return run
 
 
-def write(run: RunContext, exitstatus: int) -> tuple[dict, str]:
+def write(run: Run, exitstatus: int) -> tuple[dict, str]:
     write_all(run, exitstatus)
     out = run.settings.reports
     return (json.loads((out / "conformance.json").read_text(encoding="utf-8")),
@@ -350,9 +364,8 @@ def test_teardown_errors_count(tmp_path: Path) -> None:
 
 
 def test_spec_defects_are_reported_once(tmp_path: Path) -> None:
-    run = make_run(tmp_path, failing=False)
-    run.spec_problems = [SimpleNamespace(where="GET /contacts", rule="no-200",
-                                         message="no 200 answer")]
+    run = replace(make_run(tmp_path, failing=False), spec_problems=(
+        SimpleNamespace(where="GET /contacts", rule="no-200", message="no 200 answer"),))
     run_tests(run, [(LINT, "failed", ())])
     doc = build_results(run, 1)
     assert [f["id"] for f in doc["failures"]] == ["spec|GET /contacts|no-200"]
@@ -366,10 +379,10 @@ def test_the_live_account_comes_from_the_accounts_file(tmp_path: Path, monkeypat
                         reports=tmp_path)
     accounts = [SimpleNamespace(name="prod", url=None, key_env="PROD_KEY", api_key=None),
                 SimpleNamespace(name="staging", url=None, key_env="NOPE", api_key=None)]
-    run = RunContext(settings, alias_plan=SimpleNamespace(accounts=accounts, everyone=accounts,
-                                                          results={}))
+    run = synthetic_run(settings, SimpleNamespace(accounts=accounts, everyone=accounts,
+                                                  results={}))
     assert results.target_account(run) == "prod"
-    run.alias_plan = None
+    run = replace(run, alias_plan=AliasPlan())
     assert results.target_account(run) is None
     settings.account = "chosen"
     assert results.target_account(run) == "chosen"
@@ -448,6 +461,6 @@ def test_collect_only_leaves_no_result(tmp_path: Path) -> None:
 
 def test_a_run_without_tests_leaves_no_result(tmp_path: Path) -> None:
     settings = stale_folder(tmp_path)
-    run = RunContext(settings, schema=SimpleNamespace(raw_schema=RAW))
+    run = synthetic_run(settings)
     write_all(run, 5)
     assert_no_result(settings, "no test ran: no test was selected")

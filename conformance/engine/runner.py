@@ -18,6 +18,7 @@ from conformance.checks.registry import NotChecked, check_evidence
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.config.settings import Settings
 from conformance.engine.generation import coverage_cases, decisive_cases, property_test
+from conformance.engine.outcomes import NotApplicable
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.pacing import BudgetSpent, budget_spent_in
 from conformance.engine.safety import (
@@ -146,7 +147,6 @@ class Runner:
         self._lock = threading.Lock()
         self._auth_checked: set[str] = set()  # operations ignored_auth has run on
         self._sent: dict[str, int] = {}  # generated cases sent, per operation
-        observed.use_meter(target.traffic)  # this process's requests travel with the results
 
     # --- one case -----------------------------------------------------------------------
     def run(self, case: Any) -> None:
@@ -233,11 +233,9 @@ class Runner:
         skipped, saying why, never reported as passed."""
         if self._sent.get(key, 0) > before:
             return
-        import pytest
-
         dropped = self.observed.dropped.get(key, 0)
-        pytest.skip(f"not checked: no generated case of {key} could be sent"
-                    + (f" ({dropped} refused by the safety guard)" if dropped else ""))
+        raise NotApplicable(f"not checked: no generated case of {key} could be sent"
+                            + (f" ({dropped} refused by the safety guard)" if dropped else ""))
 
     def _raise_blocking(self, found: list[dict]) -> None:
         """Raise the failures that fail the test: all of them, or under
@@ -288,8 +286,6 @@ class Runner:
 
     def _skip_if_not_allowed(self, op: Operation) -> None:
         """Operations this run may not send at all are skipped, saying why."""
-        import pytest
-
         reason = None
         if self.settings.read_only and op.effect != READS:
             reason = f"{op.key} changes data and the run is read-only"
@@ -297,14 +293,12 @@ class Runner:
             reason = f"{op.key} sends email; pass --flexie-allow-send to include it"
         if reason is not None:
             self.observed.exercise(op.key, Exercise(False, reason))
-            pytest.skip(reason)
+            raise NotApplicable(reason)
 
     def _run_unknown(self, case: Any) -> None:
         """An operation our contract does not know (from another --spec): reads only."""
         if case.operation.method.upper() != "GET":
-            import pytest
-
-            pytest.skip("not in the Flexie contract and not a read: not sent, for safety")
+            raise NotApplicable("not in the Flexie contract and not a read: not sent, for safety")
         key = f"{case.operation.method.upper()} {case.operation.path}"
         response = self._call(case, key)
         self._count_sent(key)
@@ -423,9 +417,7 @@ class Runner:
                 reasons[name] = reason
         self._raise_blocking(found)
         if not found and len(reasons) == len(PROBES):
-            import pytest
-
-            pytest.skip("not checked: no probe applies to " + op.key + ": " + "; ".join(
+            raise NotApplicable("not checked: no probe applies to " + op.key + ": " + "; ".join(
                 f"{name}: {why}" for name, why in reasons.items()))
 
     # --- failures -----------------------------------------------------------------------

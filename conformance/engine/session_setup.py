@@ -1,99 +1,98 @@
-"""Start-up and wind-down of a run: spec, target, owned records, cleanup, reports."""
+"""Start-up and wind-down of a run, in named steps: open the target, preflight, load the
+schema, prepare the runner; set up the owned records on first use; clean up at the end.
+
+conformance/run.py composes them into `start_run`; the pytest plugin writes the reports.
+Each step takes the parts it needs (settings, target, what the run observed), and a step that
+cannot be had raises StartupError with one readable line.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import jsonschema
-import pytest
 
 from conformance.checks.evidence import schemathesis_evidence
 from conformance.config.settings import Settings
 from conformance.engine import stopping
 from conformance.engine.ledger import Ledger
 from conformance.engine.narrowing import account_fields, narrow
+from conformance.engine.outcomes import SetupStopped, StartupError
 from conformance.engine.owned import OwnedRecords, SetupError
 from conformance.engine.runner import Runner, retry_schemathesis_requests
 from conformance.engine.safety import UnsafeRequest, match_request
 from conformance.engine.target import NonConforming, Target, TargetError, make_target
-from conformance.run import RunContext
-from contract.lint import lint
+from conformance.observed import Observed
+from contract.lint import Problem, lint
 from contract.spec import SpecError, load_spec, response_schema
 
 EMBEDDED_BASE = "http://localhost/api"
 
 
-class StartupError(Exception):
-    """The run cannot start: one readable line saying why (bad input, unusable target)."""
+def _nothing_to_close() -> None:
+    """A target that started nothing of its own (a live workspace, the mock in process)."""
 
 
-def start_run(settings: Settings) -> RunContext:
-    """The run context with its alias plan, a reachable target and the narrowed schema.
+@dataclass(frozen=True)
+class Opened:
+    """The target under test, and how to stop what opening it started (the embedded mock's
+    HTTP server)."""
 
-    Raises StartupError with one readable line when any of them cannot be had."""
-    from conformance.checks.aliases.plan import build_plan
-
-    run = RunContext(settings)
-    try:
-        run.alias_plan = build_plan(settings, settings.account)
-    except ValueError as exc:  # the accounts file's own error type is a ValueError
-        raise StartupError(str(exc)) from None
-    from conformance.engine.tables import table_of
-
-    settings.ce_table = table_of(run.alias_plan.everyone, settings)
-    start_target(run)
-    run.schema, run.spec_problems = load_schema(run)
-    return run
+    target: Target
+    close: Callable[[], None] = _nothing_to_close
 
 
-def start_target(run: RunContext) -> None:
-    s = run.settings
+def open_target(s: Settings) -> Opened:
+    """The workspace under test: the embedded mock (in process or over HTTP) or the URL."""
     try:
         if s.embedded:
-            _start_embedded(run)
-        else:
-            bearer = s.oauth_token or (_client_credentials_token(s) if s.oauth_client_id
-                                       else None)
-            run.target = make_target(s, base_url=s.url or "", bearer=bearer)
-        run.require_target().preflight()
-    except NonConforming as exc:  # a finding: the run fails on it (exit 1), named by its check
-        run.observed.failures.append({**preflight_failure(run, exc), "setup": True})
-        run.startup_error = f"flexie: the workspace broke the contract at its first request: {exc}"
+            return _open_embedded(s)
+        bearer = s.oauth_token or (_client_credentials_token(s) if s.oauth_client_id
+                                   else None)
+        return Opened(make_target(s, base_url=s.url or "", bearer=bearer))
     except TargetError as exc:
         raise StartupError(str(exc)) from None
 
 
-def preflight_failure(run: RunContext, exc: NonConforming) -> dict:
+def preflight(s: Settings, target: Target, observed: Observed) -> str | None:
+    """The first request. None: the workspace answered as the contract says; else the line
+    the run stops with, its finding recorded (the run fails on it, exit 1)."""
+    try:
+        target.preflight()
+    except NonConforming as exc:  # a finding: the run fails on it (exit 1), named by its check
+        observed.failures.append({**preflight_failure(s, exc), "setup": True})
+        return f"flexie: the workspace broke the contract at its first request: {exc}"
+    except TargetError as exc:
+        raise StartupError(str(exc)) from None
+    return None
+
+
+def preflight_failure(s: Settings, exc: NonConforming) -> dict:
     """The preflight's finding as a failure of GET /users/self, named by the check that
     judges such an answer."""
     operation = " ".join(exc.request)
     return {"operation": operation, "check": exc.code, "kind": "property",
             "status": exc.reply.status, "message": str(exc),
             "response_excerpt": exc.reply.text[:500], "curl": exc.reply.curl or None,
-            **schemathesis_evidence(exc.code.split()[0], operation).graded(
-                run.settings.assumptions)}
+            **schemathesis_evidence(exc.code.split()[0], operation).graded(s.assumptions)}
 
 
-def _start_embedded(run: RunContext) -> None:
+def _open_embedded(s: Settings) -> Opened:
     from workspace import create_app
 
-    s = run.settings
     try:
         app = create_app(faults=list(s.mock_faults))
     except ValueError as exc:
         raise StartupError(str(exc)) from None
-    run.app = app
     if s.transport == "http":
         from workspace.server import serve_in_thread
 
         base, stop = serve_in_thread(app, host="127.0.0.1", port=0)
-        run.stop_server = stop
-        run.target = make_target(
-            s, base_url=base.rstrip("/") + ("" if base.endswith("/api") else "/api"))
-    else:
-        run.target = make_target(s, base_url=EMBEDDED_BASE, app=app)
+        return Opened(make_target(
+            s, base_url=base.rstrip("/") + ("" if base.endswith("/api") else "/api")), stop)
+    return Opened(make_target(s, base_url=EMBEDDED_BASE, app=app))
 
 
 def _client_credentials_token(s: Settings) -> str:
@@ -113,12 +112,11 @@ def _client_credentials_token(s: Settings) -> str:
     return token
 
 
-def load_schema(run: RunContext) -> tuple[Any, list]:
-    """The spec under test as a Schemathesis schema, inputs narrowed to the account's fields."""
+def load_schema(s: Settings, target: Target) -> tuple[Any, list[Problem]]:
+    """The spec under test as a Schemathesis schema, inputs narrowed to the account's fields,
+    and the spec's own defects."""
     import schemathesis
 
-    s = run.settings
-    target = run.require_target()
     try:
         raw = load_spec(s.spec)
     except SpecError as exc:
@@ -147,8 +145,8 @@ def load_schema(run: RunContext) -> tuple[Any, list]:
     schema.config.output.sanitization.sensitive_markers = (
         "token", "secret", "password", "passwd", "auth", "apikey", "api_key", "api-key",
         "cookie", "session")
-    if run.app is not None and target.app is not None:
-        schema.app = run.app
+    if target.app is not None:
+        schema.app = target.app
     else:
         schema.config.update(base_url=target.base_url)
     return schema, problems
@@ -172,48 +170,34 @@ def _register_auth(schema: Any, target: Target) -> None:
     schema.auth.auth(refresh_interval=None)(FlexieAuth)
 
 
-class SetupStopped(Exception):
-    """Setup failed in an xdist worker: the test that needed it is not run, and the worker
-    stops (pytest.exit would crash the controller's scheduling)."""
-
-
-def ensure_runner(run: RunContext, session: pytest.Session) -> Runner:
-    """The runner, creating the pool of owned records on first use. A target that cannot be
-    set up ends the run with that one finding: at once in one process, after the current
-    test in an xdist worker."""
-    if run.startup_error is not None:
-        stop_at_setup(run, session, run.startup_error)
-    if run.runner is not None:
-        return run.runner
-    s = run.settings
-    target = run.require_target()
+def prepare(s: Settings, target: Target, observed: Observed) -> Runner:
+    """The runner over its pool of owned records, journaled in the ledger; nothing is sent
+    until `set_up` (the first test that needs the records)."""
     ledger = Ledger(s.reports / "ledger.jsonl", s.run_id, target.base_url)
     owned = OwnedRecords(target, ledger, s.run_id, s.ce_table, allow_send=s.allow_send,
                          read_only=s.read_only)
-    run.runner = Runner(s, target, owned, run.observed)
+    return Runner(s, target, owned, observed)
+
+
+def set_up(runner: Runner, schema: Any) -> None:
+    """Create the pool of owned records (not in a read-only run). A target that cannot be set
+    up broke the contract before any test could run: that finding is recorded, and
+    SetupStopped says why the run stops."""
+    runner.observed.use_meter(runner.target.traffic)  # this process's requests travel along
     stopping.install()  # Ctrl-C and SIGTERM stop between requests, then clean up
-    if not s.read_only:
-        try:
-            owned.setup()
-        except (SetupError, TargetError) as exc:
-            # The target broke the contract before any test could run: that is a finding.
-            run.observed.failures.append({**setup_failure(run, exc), "setup": True})
-            stop_at_setup(run, session,
-                          f"flexie: creating the records the suite works on failed: {exc}")
-    return run.runner
+    if runner.settings.read_only:
+        return
+    try:
+        runner.owned.setup()
+    except (SetupError, TargetError) as exc:
+        # The target broke the contract before any test could run: that is a finding.
+        runner.observed.failures.append({**setup_failure(runner.settings, schema, exc),
+                                         "setup": True})
+        raise SetupStopped(
+            f"flexie: creating the records the suite works on failed: {exc}") from None
 
 
-def stop_at_setup(run: RunContext, session: pytest.Session, message: str) -> NoReturn:
-    """End the run on the finding that stopped its setup (recorded already): at once in one
-    process (exit 1), after the current test in an xdist worker."""
-    if not hasattr(session.config, "workerinput"):
-        pytest.exit(message, returncode=1)
-    run.startup_error = message
-    session.shouldstop = message
-    raise SetupStopped(message) from None
-
-
-def setup_failure(run: RunContext, exc: Exception) -> dict:
+def setup_failure(s: Settings, schema: Any, exc: Exception) -> dict:
     """The failure that stopped setup, named as the check that judges it: an answer that
     breaks the spec's response schema is a schema violation of its operation (the same
     finding Schemathesis's check reports), anything else is `setup`."""
@@ -223,15 +207,15 @@ def setup_failure(run: RunContext, exc: Exception) -> dict:
     reply = getattr(exc, "reply", None)
     request = getattr(exc, "request", None)
     found = match_request(*request) if request else None
-    if reply is None or found is None or run.schema is None:
+    if reply is None or found is None:
         return entry
     op, _ = found
     entry.update(operation=op.key, status=reply.status, response_excerpt=reply.text[:500],
                  curl=reply.curl or None)
     try:
-        schema = response_schema(run.schema.raw_schema, op.method, op.path, reply.status)
-        if schema is not None:
-            jsonschema.validate(reply.json, schema)
+        documented = response_schema(schema.raw_schema, op.method, op.path, reply.status)
+        if documented is not None:
+            jsonschema.validate(reply.json, documented)
     except KeyError:
         return entry  # an undocumented status: the setup line says which
     except jsonschema.ValidationError as error:
@@ -245,11 +229,9 @@ def setup_failure(run: RunContext, exc: Exception) -> dict:
 SCHEMA_VIOLATION = "ST108 Response violates schema"
 
 
-def cleanup(run: RunContext) -> tuple[int, list[str]]:
-    runner = run.runner
-    if runner is None:
-        return 0, []
-    target: Target = runner.target
+def cleanup(runner: Runner) -> tuple[int, list[str]]:
+    """Delete what the run created (journaled in the ledger): how many, and which failed."""
+    target = runner.target
 
     def delete(path: str) -> int:
         try:
@@ -258,24 +240,3 @@ def cleanup(run: RunContext) -> tuple[int, list[str]]:
             return 0
 
     return runner.owned.ledger.cleanup(delete)
-
-
-def finish(run: RunContext, config: pytest.Config, exitstatus: int) -> None:
-    """Delete what the run created, then hand results to the controller or write reports."""
-    deleted, failed = cleanup(run)
-    if run.runner is not None:
-        sys.stderr.write(f"\nflexie: cleanup deleted {deleted} records created by run "
-                         f"{run.settings.run_id}"
-                         + (f"; could not delete {', '.join(failed)}" if failed else "") + "\n")
-    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the report
-        if run.alias_plan is not None:
-            run.observed.aliases.update(
-                {"|".join(k): row for k, row in run.alias_plan.results.items()})
-        config.workeroutput["flexie"] = json.dumps(run.observed.export())
-        return
-    from conformance.report import results
-
-    if config.option.collectonly:
-        results.discard_stale(run.settings, reason="--collect-only: no test ran")
-    else:
-        results.write_all(run, exitstatus)

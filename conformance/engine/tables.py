@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-import pytest
-
 from conformance.config.settings import Settings
 from contract.accounts import AccountSpec
 
@@ -46,9 +44,3 @@ def table_of(accounts: Iterable[AccountSpec], settings: Settings) -> str | None:
     account = run_account(accounts, settings)
     return next(iter(account.tables), None) if account is not None else None
 
-
-def params(keys: Iterable[str], ce_table: str | None) -> list:
-    """pytest params of operation keys, those naming a table skipped when there is none."""
-    skip = [pytest.mark.skip(reason=NO_TABLE)]
-    return [pytest.param(key, id=key, marks=skip if needs_table(key) and not ce_table else ())
-            for key in keys]

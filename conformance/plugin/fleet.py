@@ -29,8 +29,9 @@ import pytest
 
 from conformance.engine import stopping
 from conformance.observed import sending_as
+from conformance.plugin.state import is_xdist_worker
 from conformance.report.exercised import _is_alias_test
-from conformance.run import RunContext
+from conformance.run import Run
 
 _PARSING = threading.RLock()
 
@@ -68,7 +69,8 @@ def account_of(item: pytest.Item) -> str | None:
 class Fleet:
     """The alias tests of a session, running per account in a bounded pool of threads."""
 
-    def __init__(self, items: list[pytest.Item], width: int) -> None:
+    def __init__(self, items: list[pytest.Item], width: int, run: Run) -> None:
+        self.run = run
         groups: dict[str, list[pytest.Item]] = {}
         for item in items:
             groups.setdefault(account_of(item) or "", []).append(item)
@@ -86,11 +88,19 @@ class Fleet:
                 if self._stopping.is_set():
                     raise pytest.skip.Exception("the run stopped before this test")
                 with sending_as(item.nodeid):
-                    item.obj(**item.callspec.params)  # type: ignore[attr-defined]
+                    item.obj(**self._arguments(item))  # type: ignore[attr-defined]
             except BaseException as exc:  # the test's outcome, raised again by `call`
                 outcome.error = exc
             finally:
                 outcome.done.set()
+
+    def _arguments(self, item: pytest.Item) -> dict:
+        """What pytest would call the test with: its parameters and the session's run (the
+        one fixture an alias test takes; pytest has not set up the others' fixtures yet)."""
+        arguments = dict(item.callspec.params)  # type: ignore[attr-defined]
+        if "run" in getattr(item, "fixturenames", ()):
+            arguments["run"] = self.run
+        return arguments
 
     def call(self, item: pytest.Item) -> None:
         """The test's outcome, once its account's thread reached it: returns or raises."""
@@ -108,22 +118,34 @@ class Fleet:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def eligible(run: RunContext, config: pytest.Config) -> bool:
+#: The session's fleet, once its first alias test started it.
+FLEET = pytest.StashKey[Fleet]()
+
+
+def eligible(run: Run, config: pytest.Config) -> bool:
     s = run.settings
-    return s.concurrency > 1 and s.budget is None and not hasattr(config, "workerinput")
+    return s.concurrency > 1 and s.budget is None and not is_xdist_worker(config)
 
 
-def call(run: RunContext, item: pytest.Item) -> bool | None:
+def call(run: Run, item: pytest.Item) -> bool | None:
     """`pytest_pyfunc_call` for an alias test of a fleet: True once it ran (in its account's
     thread); None for any other test, which pytest calls as usual."""
     if account_of(item) is None or not _is_alias_test(item.nodeid) or \
             not eligible(run, item.config):
         return None
-    if run.fleet is None:
+    fleet = item.config.stash.get(FLEET, None)
+    if fleet is None:
         stopping.install()  # Ctrl-C stops every account between two requests
         _one_parse_at_a_time()
         tests = [i for i in item.session.items
                  if account_of(i) is not None and _is_alias_test(i.nodeid)]
-        run.fleet = Fleet(tests, run.settings.concurrency)
-    run.fleet.call(item)
+        fleet = item.config.stash[FLEET] = Fleet(tests, run.settings.concurrency, run)
+    fleet.call(item)
     return True
+
+
+def stop(config: pytest.Config, *, interrupted: bool) -> None:
+    """The session's fleet, if one started, stops (see Fleet.stop)."""
+    fleet = config.stash.get(FLEET, None)
+    if fleet is not None:
+        fleet.stop(interrupted=interrupted)

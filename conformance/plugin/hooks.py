@@ -1,10 +1,11 @@
 """The pytest plugin of the conformance suite: hooks only.
 
 Each hook hands over to the module that does the work, as Hypothesis's pytest plugin does:
-options come from `conformance.config.options`, the run is started by
-`conformance.engine.session_setup`
-and held in `conformance.run`, results are recorded and written by `conformance.report.results`,
-replay lines come from `conformance.report.replay`. Test modules only declare what to test.
+options come from `conformance.config.options`, the run is started by `conformance.run`
+(in the steps of `conformance.engine.session_setup`) and kept in `config.stash`
+(`conformance.plugin.state`), results are recorded and written by `conformance.report.results`,
+replay lines come from `conformance.report.replay`. Test modules only declare what to test,
+and get the run from the session fixture `run`.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ import pytest
 from conformance.config import profiles
 from conformance.config.options import OPTIONS, OptionError, raw_values
 from conformance.config.settings import Settings
+from conformance.engine.outcomes import NotApplicable, SetupStopped, StartupError
 from conformance.engine.pacing import pace_file, remove_pace_files
-from conformance.plugin import verdict
+from conformance.plugin import fleet, verdict
+from conformance.plugin.params import fits
+from conformance.plugin.state import RUN, is_xdist_worker, run_if_any, run_of, worker_input
 from conformance.report.replay import replay_command
-from conformance.run import active, install
+from conformance.run import Run, clean_up, ready, start_run
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
 
 if TYPE_CHECKING:
     from conformance.engine.runner import Runner
-    from conformance.run import RunContext
 
 #: Run order: the probes first (deterministic, and the fastest to find most defects), then the
 #: property tests and the boundary cases, the stateful tests, the per-account alias checks and
@@ -64,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     profiles.register()
     settings = read_settings(config)
-    shared = getattr(config, "workerinput", {})
+    shared = worker_input(config)
     if "flexie_seed" in shared:  # an xdist worker: the controller's seed, pace and budget
         settings.seed = int(shared["flexie_seed"])
         settings.pace_file = Path(shared["flexie_pace"])
@@ -73,7 +76,6 @@ def pytest_configure(config: pytest.Config) -> None:
         remove_pace_files(settings)
     from hypothesis import settings as hypothesis_settings
 
-    from conformance.engine.session_setup import StartupError, start_run
     from conformance.report import results
 
     hypothesis_settings.load_profile(f"flexie-{settings.profile}")
@@ -81,10 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = start_run(settings)
     except StartupError as exc:
-        if not hasattr(config, "workerinput"):
+        if not is_xdist_worker(config):
             results.write_startup_failure(settings, str(exc))
         raise pytest.UsageError(str(exc)) from None
-    install(run)
+    config.stash[RUN] = run
+    config.pluginmanager.register(_Outcomes(run), _OUTCOMES)
     _default_outputs(config, settings, late=late)
 
 
@@ -108,35 +111,48 @@ def _default_outputs(config: pytest.Config, settings: Settings, *, late: bool) -
     reports.mkdir(parents=True, exist_ok=True)
     if config.option.collectonly:
         return  # nothing runs: no junit or pytest-html file that could pass for a result
-    from _pytest import junitxml
-    from pytest_html import basereport
-
-    html_registered = any(isinstance(p, basereport.BaseReport)
-                          for p in config.pluginmanager.get_plugins())
     if not config.getoption("htmlpath", None):
         config.option.htmlpath = str(reports / "pytest-report.html")
         config.option.self_contained_html = True
-        if not html_registered and late:
-            import pytest_html.plugin
-
-            pytest_html.plugin.pytest_configure(config)
+        if late:
+            _configure_again(config, "html")
     if not config.option.xmlpath:
         config.option.xmlpath = str(reports / "junit.xml")
         if late:
-            junitxml.pytest_configure(config)
+            _configure_again(config, "junitxml")
+
+
+def _configure_again(config: pytest.Config, name: str) -> None:
+    """Call the pytest_configure of the plugin pytest registered as `name` once more, now
+    that its output path is set.
+
+    Neither pytest-html nor JUnit XML has a hook or an option to name the report's path after
+    their own pytest_configure has read `--html` / `--junitxml` (pytest-html's hooks only
+    shape a report that exists), and a conftest loaded late (not an initial conftest) sets
+    the defaults after that. So their configure hook is called again, reached through the
+    plugin manager by the names they register under ("html", "junitxml"), not by importing
+    their modules; pytest-html's report is registered once (its report object is the one
+    plugin whose class lives in pytest_html)."""
+    plugin = config.pluginmanager.get_plugin(name)
+    if plugin is None:
+        return
+    if name == "html" and any(type(p).__module__.startswith("pytest_html.")
+                              for p in config.pluginmanager.get_plugins()):
+        return
+    plugin.pytest_configure(config)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist controller: every worker generates with the seed the controller prints."""
-    run = active()
+    run = run_if_any(node.config)
     if run is not None:
         node.workerinput["flexie_seed"] = run.settings.seed
         node.workerinput["flexie_pace"] = str(pace_file(run.settings))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    run = active()
+    run = run_if_any(config)
     if run is None:
         return []
     s = run.settings
@@ -148,8 +164,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Always say what was tested, with which seed and faults (also under -q)."""
-    run = active()
-    if run is None or hasattr(config, "workerinput"):
+    run = run_if_any(config)
+    if run is None or is_xdist_worker(config):
         return
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
@@ -207,7 +223,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run order (_ORDER) and the budget's plan, after every selection (-k, -m)."""
     items.sort(key=_rank)  # stable: keeps the order within a module
-    run = active()
+    run = run_if_any(config)
     if run is not None and run.settings.shard is not None:
         _keep_shard(config, items, run)
     if run is not None and run.settings.budget is not None:
@@ -218,7 +234,7 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
         run.observed.plan = budget.plan(items, run.settings.budget, workers).as_dict()
 
 
-def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext) -> None:
+def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: Run) -> None:
     """Only this job's share of the tests (conformance/plugin/sharding.py); the others are
     deselected, as `-k` deselects."""
     from conformance.plugin import sharding
@@ -227,10 +243,10 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext
     from conformance.report.results import spec_operations
 
     plan = run.alias_plan
-    raw = run.schema.raw_schema if run.schema is not None else {}
     kept, other = sharding.split(
-        items, run.settings.shard or (1, 1), [key for key, _ in spec_operations(raw)],
-        operation_key, lambda i: bool(plan and plan.fleet and account_of(i)
+        items, run.settings.shard or (1, 1),
+        [key for key, _ in spec_operations(run.schema.raw_schema)],
+        operation_key, lambda i: bool(plan.fleet and account_of(i)
                                       and _is_alias_test(i.nodeid)))
     if other:
         config.hook.pytest_deselected(items=other)
@@ -239,9 +255,17 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    # Where the engine said the test does not apply: pytest's unittest plugin turns that
+    # unittest.SkipTest into its own skip, raised in pytest; the skip keeps the engine's line.
+    not_applicable = call.excinfo.traceback[-1] if call.excinfo is not None and isinstance(
+        call.excinfo.value, NotApplicable) and call.excinfo.traceback else None
     outcome = yield
     report = outcome.get_result()
-    run = active()
+    if not_applicable is not None and report.skipped:
+        report.longrepr = (str(not_applicable.path), not_applicable.lineno + 1,
+                           f"Skipped: {report.longrepr[2].removeprefix('Skipped: ')}"
+                           if isinstance(report.longrepr, tuple) else "Skipped")
+    run = run_if_any(item.config)
     if run is None:
         return
     if call.excinfo is not None and verdict.spent_budget(call.excinfo.value):
@@ -260,38 +284,67 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """An account's alias test of a fleet ran in its account's thread (conformance/plugin/fleet.py);
     every other test is called as usual."""
-    run = active()
+    run = run_if_any(pyfuncitem.config)
     if run is None:
         return None
-    from conformance.plugin import fleet
-
     return fleet.call(run, pyfuncitem)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Outcomes per test, for the report (runs on the xdist controller too)."""
-    run = active()
-    if run is not None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str,
+                              obj: object) -> list[pytest.Item] | None:
+    """A suite test declared for other runs (conformance/plugin/params.py `collected_if`) is
+    not collected at all; every other object is collected as usual."""
+    run = run_if_any(collector.config)
+    if run is not None and callable(obj) and not fits(obj, run):
+        return []
+    return None
+
+
+class _Outcomes:
+    """Records each test's outcomes in the run, for the report (on the xdist controller too).
+    pytest_runtest_logreport is given no config: this object, registered for the session,
+    holds the run instead."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         from conformance.report.results import record_test_report
 
-        record_test_report(run, report)
+        record_test_report(self.run, report)
+
+
+_OUTCOMES = "flexie-outcomes"
 
 
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: merge what a worker observed."""
-    run = active()
+    run = run_if_any(node.config)
     data = getattr(node, "workeroutput", {}).get("flexie")
     if run is not None and data:
         run.observed.absorb(json.loads(data))
 
 
 @pytest.fixture(scope="session")
-def flexie(request: pytest.FixtureRequest) -> Runner:
-    """The runner, with the pool of owned records created on first use."""
-    from conformance.engine.session_setup import ensure_runner
-    from conformance.run import current
+def run(request: pytest.FixtureRequest) -> Run:
+    """The run: what the suite's test modules test, against which target, with which plan."""
+    return run_of(request.config)
 
-    return ensure_runner(current(), request.session)
+
+@pytest.fixture(scope="session")
+def flexie(run: Run, request: pytest.FixtureRequest) -> Runner:
+    """The runner, with the pool of owned records created on first use. A target that cannot
+    be set up ends the run with that one finding (recorded already): at once in one process
+    (exit 1), after the current test in an xdist worker (pytest.exit there would crash the
+    controller's scheduling)."""
+    try:
+        return ready(run)
+    except SetupStopped as exc:
+        if not is_xdist_worker(request.config):
+            pytest.exit(exc.message, returncode=1)
+        request.session.shouldstop = exc.message
+        raise
 
 
 @pytest.fixture()
@@ -306,26 +359,51 @@ def steps(flexie: Runner) -> Any:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    run = active()
+    """Wind down: the accounts' threads stop, the run's records are deleted, then the reports
+    are written (by the controller; a worker hands what it observed over)."""
+    run = run_if_any(session.config)
     if run is None:
         return
-    from conformance.engine.session_setup import finish
-
-    if run.fleet is not None:
-        run.fleet.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
-    if not hasattr(session.config, "workerinput") and verdict.stopped_at_setup(run):
+    fleet.stop(session.config, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    worker = is_xdist_worker(session.config)
+    if not worker and verdict.stopped_at_setup(run):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a finding, not an interruption
-    finish(run, session.config, int(session.exitstatus))
-    if not hasattr(session.config, "workerinput"):
-        message = verdict.ratchet(run, session)
-        if message:
-            session.config.stash[_RATCHET] = message
+    clean_up(run)
+    if worker:
+        _hand_over(run, session.config)
+        return
+    _write_reports(run, session.config, int(session.exitstatus))
+    message = verdict.ratchet(run, session)
+    if message:
+        session.config.stash[_RATCHET] = message
+
+
+def _hand_over(run: Run, config: pytest.Config) -> None:
+    """An xdist worker: what it observed (and its alias results) goes to the controller,
+    which writes the reports."""
+    run.observed.aliases.update({"|".join(k): row for k, row in run.alias_plan.results.items()})
+    config.workeroutput["flexie"] = json.dumps(run.observed.export())  # type: ignore[attr-defined]
+
+
+def _write_reports(run: Run, config: pytest.Config, exitstatus: int) -> None:
+    """The controller (or the one process): the reports of the run, or a "did not run" report
+    under --collect-only."""
+    from conformance.report import results
+
+    if config.option.collectonly:
+        results.discard_stale(run.settings, reason="--collect-only: no test ran")
+    else:
+        results.write_all(run, exitstatus)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    run = active()
-    if run is not None and run.stop_server is not None:
-        run.stop_server()
-    if run is not None and not hasattr(config, "workerinput") and run.settings.pace_file:
+    run = run_if_any(config)
+    if run is None:
+        return
+    run.close()
+    if not is_xdist_worker(config) and run.settings.pace_file:
         remove_pace_files(run.settings)
-    install(None)
+    outcomes = config.pluginmanager.get_plugin(_OUTCOMES)
+    if outcomes is not None:
+        config.pluginmanager.unregister(outcomes)
+    del config.stash[RUN]

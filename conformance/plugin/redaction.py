@@ -20,14 +20,13 @@ from typing import Any
 
 import pytest
 
+from conformance.plugin.state import run_if_any
 from conformance.report.redact import redact
 
 
-def secrets() -> list[str]:
-    """The current run's secrets: the configured ones and a token the run obtained itself."""
-    from conformance.run import active
-
-    run = active()
+def secrets(config: pytest.Config) -> list[str]:
+    """The run's secrets: the configured ones and a token the run obtained itself."""
+    run = run_if_any(config)
     return run.secrets if run is not None else []
 
 
@@ -68,9 +67,8 @@ class _RedactedText:
         return self.text
 
 
-def redact_report(report: pytest.TestReport | pytest.CollectReport) -> None:
+def redact_report(report: pytest.TestReport | pytest.CollectReport, keys: list[str]) -> None:
     """Redact a report's traceback and sections (captured output, logs, flexie replay)."""
-    keys = secrets()
     longrepr = report.longrepr
     if longrepr is not None:
         longrepr = _scrub(longrepr, keys, set())
@@ -87,13 +85,13 @@ def redact_report(report: pytest.TestReport | pytest.CollectReport) -> None:
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
-    redact_report(outcome.get_result())
+    redact_report(outcome.get_result(), secrets(item.config))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_make_collect_report(collector: pytest.Collector):
     outcome = yield
-    redact_report(outcome.get_result())
+    redact_report(outcome.get_result(), secrets(collector.config))
 
 
 @pytest.hookimpl(trylast=True)
@@ -106,19 +104,26 @@ def pytest_configure(config: pytest.Config) -> None:
     write = writer.write
 
     def redacted_write(msg: str, **kwargs: Any) -> None:
-        write(redact(msg, secrets()) if msg else msg, **kwargs)
+        write(redact(msg, secrets(config)) if msg else msg, **kwargs)
 
     writer.write = redacted_write
     writer._flexie_redacted = True
 
 
-def _redact_record(record: logging.LogRecord) -> bool:
-    """A logging filter: the record's message, redacted (urllib3 logs URLs with ?apikey=)."""
-    message = record.getMessage()
-    redacted = redact(message, secrets())
-    if redacted != message:
-        record.msg, record.args = redacted, ()
-    return True
+class _RedactRecords(logging.Filter):
+    """A logging filter: the record's message, redacted with the session's secrets (urllib3
+    logs URLs with ?apikey=)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        super().__init__()
+        self.config = config
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message, secrets(self.config))
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -127,5 +132,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
     for name in ("log_file_handler", "log_cli_handler", "caplog_handler", "report_handler"):
         handler = getattr(logging_plugin, name, None)
-        if isinstance(handler, logging.Handler) and _redact_record not in handler.filters:
-            handler.addFilter(_redact_record)
+        if isinstance(handler, logging.Handler) and not any(
+                isinstance(f, _RedactRecords) for f in handler.filters):
+            handler.addFilter(_RedactRecords(session.config))

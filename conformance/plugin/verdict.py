@@ -12,9 +12,10 @@ import json
 
 import pytest
 
+from conformance.engine.outcomes import SetupStopped
 from conformance.engine.pacing import budget_spent_in
 from conformance.report.results import LEFT_OUT
-from conformance.run import RunContext
+from conformance.run import Run
 
 
 def spent_budget(exc: BaseException | None) -> bool:
@@ -37,17 +38,15 @@ def not_run(report: pytest.TestReport, item: pytest.Item, reason: str) -> None:
 
 def setup_stopped(exc: BaseException | None) -> bool:
     """Whether the test did not run because setting up the run's records failed."""
-    from conformance.engine.session_setup import SetupStopped
-
     return isinstance(exc, SetupStopped)
 
 
-def stopped_at_setup(run: RunContext) -> bool:
+def stopped_at_setup(run: Run) -> bool:
     """Whether a process of the run failed to set up its records (a recorded finding)."""
     return any(f.get("setup") for f in run.observed.failures)
 
 
-def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
+def assumed_only_is_a_warning(run: Run, report: pytest.TestReport,
                               call: pytest.CallInfo) -> None:
     """Under `--flexie-assumptions warn`, a test that failed with one check failure resting
     only on our assumptions (an alias check; the runner itself raises only the others) is
@@ -99,7 +98,7 @@ def name_the_step(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
                      f"reads: {type(error).__name__}: {error}")
 
 
-def warning_lines(run: RunContext) -> list[str]:
+def warning_lines(run: Run) -> list[str]:
     """Failures that rest only on our assumptions, listed (not failed) under
     `--flexie-assumptions warn`."""
     warnings = {(f.get("check"), f.get("operation")): f for f in run.observed.failures
@@ -115,7 +114,7 @@ def warning_lines(run: RunContext) -> list[str]:
     return lines
 
 
-def ratchet(run: RunContext, session: pytest.Session) -> str | None:
+def ratchet(run: Run, session: pytest.Session) -> str | None:
     """`--flexie-fail-on new`: a run whose failures are all in the baseline exits 0; the
     written conformance.json (its baseline section) says which are new and which fixed."""
     from conformance.report.baseline import fail_on_new

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.checks.aliases.plan import AliasPlan
 from conformance.config.settings import Settings
 from conformance.report.exercised import (
     SCENARIOS,
@@ -39,7 +40,8 @@ from conformance.report.exercised import (
 )
 from conformance.report.identity import run_identity
 from conformance.report.replay import replay_command
-from conformance.run import RunContext
+from conformance.run import Run
+from contract.accounts import AccountSpec
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import TAGS
@@ -100,7 +102,7 @@ NOT_RUN = "its test did not run"
 LEFT_OUT = "left out for lack of budget"
 
 
-def record_test_report(run: RunContext, report: pytest.TestReport) -> None:
+def record_test_report(run: Run, report: pytest.TestReport) -> None:
     """One pytest report (setup, call or teardown; on the xdist controller too): the test's
     outcome, its failure when nothing else records it, and a scenario's outcome."""
     observed = run.observed
@@ -195,7 +197,7 @@ def _runner_nodeid(operation: str, outcomes: dict[str, str]) -> str:
     return operation_nodeid("test_operation", operation)
 
 
-def collect_failures(run: RunContext) -> list[dict]:
+def collect_failures(run: Run) -> list[dict]:
     """Every failure once: the runner's and setup's, the spec's defects (when the lint test
     ran), and each failed test that nothing else recorded.
 
@@ -237,14 +239,13 @@ def collect_failures(run: RunContext) -> list[dict]:
     return list(by_id.values())
 
 
-def _alias_rows(run: RunContext) -> list[dict]:
+def _alias_rows(run: Run) -> list[dict]:
     rows = dict(run.observed.aliases)
-    if run.alias_plan is not None:
-        rows.update({"|".join(k): row for k, row in run.alias_plan.results.items()})
+    rows.update({"|".join(k): row for k, row in run.alias_plan.results.items()})
     return [rows[k] for k in sorted(rows)]
 
 
-def _alias_statuses(run: RunContext, aliases: list[dict]) -> dict[str, list[str]]:
+def _alias_statuses(run: Run, aliases: list[dict]) -> dict[str, list[str]]:
     """Per operation, the states of the alias checks that exercise it (see docs/report.md)."""
     from conformance.report.coverage import alias_finding
 
@@ -267,7 +268,7 @@ def _alias_statuses(run: RunContext, aliases: list[dict]) -> dict[str, list[str]
     return states
 
 
-def _operation_states(run: RunContext, failures: list[dict],
+def _operation_states(run: Run, failures: list[dict],
                       scenarios: list[dict], aliases: list[dict]) -> dict[str, dict[str, str]]:
     """statuses per operation key: every column from what was recorded, never set apart."""
     columns: dict[str, dict[str, list[str]]] = {
@@ -287,7 +288,7 @@ def _operation_states(run: RunContext, failures: list[dict],
             for key in keys}
 
 
-def _scenarios(run: RunContext, failures: list[dict]) -> list[dict]:
+def _scenarios(run: Run, failures: list[dict]) -> list[dict]:
     failed = {f["check"] for f in failures if f["kind"] in ("scenario", "stateful")
               and not f.get("warning")}
     out = []
@@ -299,14 +300,17 @@ def _scenarios(run: RunContext, failures: list[dict]) -> list[dict]:
     return out
 
 
-def target_account(run: RunContext) -> str | None:
+def target_account(run: Run) -> str | None:
     """The account behind the run's key: the accounts file's account (the embedded mock's demo
     file by default) the run works as (conformance.engine.tables.run_account), else the one chosen
     with --flexie-account, else the file's only account. None when nothing says."""
+    return _account_of(run.settings, run.alias_plan.everyone)
+
+
+def _account_of(s: Settings, everyone: Iterable[AccountSpec]) -> str | None:
     from conformance.engine.tables import run_account
 
-    s = run.settings
-    accounts = list(run.alias_plan.everyone) if run.alias_plan is not None else []
+    accounts = list(everyone)
     account = run_account(accounts, s)
     if account is not None:
         return account.name
@@ -327,10 +331,10 @@ def _stopped(exitstatus: int) -> str | None:
     }.get(exitstatus)
 
 
-def build_results(run: RunContext, exitstatus: int) -> dict:
+def build_results(run: Run, exitstatus: int) -> dict:
     s = run.settings
     observed = run.observed
-    raw = run.schema.raw_schema if run.schema is not None else {}
+    raw = run.schema.raw_schema
     failures = collect_failures(run)
     if exitstatus == int(pytest.ExitCode.TESTS_FAILED) and not failures:
         failures.append(_unrecorded_failure(s))
@@ -377,7 +381,7 @@ def check_outcomes(observed, key: str) -> dict[str, dict]:
             for name, outcome in sorted(observed.checks.get(key, {}).items())}
 
 
-def operation_exercise(run: RunContext, key: str):  # -> conformance.observed.Exercise
+def operation_exercise(run: Run, key: str):  # -> conformance.observed.Exercise
     """Whether the operation was exercised (a positive case answered with success), from
     what the runner recorded; else why not: its test left out for lack of budget, not run."""
     from conformance.observed import Exercise
@@ -392,10 +396,10 @@ def operation_exercise(run: RunContext, key: str):  # -> conformance.observed.Ex
     return Exercise(False, "its test was skipped" if states else NOT_RUN)
 
 
-def exercise_line(run: RunContext) -> str:
+def exercise_line(run: Run) -> str:
     """The terminal's line on the operations exercised with a success, and why the others
     were not (those whose test did not run, as with `-k`, only counted)."""
-    raw = run.schema.raw_schema if run.schema is not None else {}
+    raw = run.schema.raw_schema
     exercises = {key: operation_exercise(run, key) for key, _ in spec_operations(raw)}
     done = sum(e.exercised for e in exercises.values())
     not_run = sum(e.reason == NOT_RUN for e in exercises.values())
@@ -416,7 +420,7 @@ def _not_exercised(exercise: dict) -> str:
                                           if answer is not None else "")
 
 
-def budget_summary(run: RunContext) -> dict | None:
+def budget_summary(run: Run) -> dict | None:
     """The request budget: its limit, what the run spent against it and apart from it
     (cleanup of its own records), and the tests it left out; None without a budget."""
     from conformance.engine.pacing import shared_pace
@@ -431,7 +435,7 @@ def budget_summary(run: RunContext) -> dict | None:
             "exempt": exempt, "left_out": sorted(set(run.observed.left_out))}
 
 
-def budget_line(run: RunContext) -> str | None:
+def budget_line(run: Run) -> str | None:
     """The terminal's line on the budget, or None without one."""
     summary = budget_summary(run)
     if summary is None:
@@ -443,10 +447,9 @@ def budget_line(run: RunContext) -> str | None:
                + (" ..." if len(left) > 5 else "") if left else "nothing left out"))
 
 
-def run_traffic(run: RunContext):  # -> conformance.observed.Traffic
+def run_traffic(run: Run):  # -> conformance.observed.Traffic
     """Every request the run sent and every retry, across xdist workers and this process."""
-    local = getattr(run.target, "traffic", None)
-    return run.observed.total_traffic(local)
+    return run.observed.total_traffic(run.target.traffic)
 
 
 def traffic_summary(traffic, operations: set[str]) -> dict:
@@ -469,39 +472,48 @@ def _unrecorded_failure(settings: Settings) -> dict:
             **_graded(settings, {"check": "pytest"}, "property")}
 
 
-def _header(run: RunContext, raw: dict) -> dict:
-    s = run.settings
+def _header(run: Run, raw: dict) -> dict:
+    return _header_of(run.settings, raw, run.target.base_url, run.alias_plan, run.started)
+
+
+def _header_of(s: Settings, raw: dict, target_url: str | None, plan: AliasPlan,
+               started: float) -> dict:
+    """The report's header: the target (at `target_url` when the run had one), the spec,
+    the profile and seed, when it started, its share of a split run."""
     info = raw.get("info", {})
-    url = run.target.base_url if (s.url and run.target is not None) else s.url
+    url = target_url if (s.url and target_url is not None) else s.url
     return {
         "target": {"url": url or f"embedded mock workspace ({s.transport})",
                    "transport": "live" if s.url else s.transport,
                    "auth": "oauth2" if (s.oauth_token or s.oauth_client_id) else s.auth,
-                   "account": target_account(run)},
+                   "account": _account_of(s, plan.everyone)},
         "spec": {"title": str(info.get("title", "")), "version": str(info.get("version", "")),
                  "path": str(s.spec), "operations": len(spec_operations(raw))},
         "profile": s.profile, "seed": s.seed, "run": run_identity(s),
-        "started": datetime.fromtimestamp(run.started, tz=UTC).isoformat(timespec="seconds"),
-        "shard": shard_summary(run, raw),
+        "started": datetime.fromtimestamp(started, tz=UTC).isoformat(timespec="seconds"),
+        "shard": _shard_of(s, plan, raw),
     }
 
 
-def shard_summary(run: RunContext, raw: dict) -> dict | None:
+def shard_summary(run: Run, raw: dict) -> dict | None:
     """This job's share of a split run (conformance/plugin/sharding.py); None when not split."""
+    return _shard_of(run.settings, run.alias_plan, raw)
+
+
+def _shard_of(s: Settings, plan: AliasPlan, raw: dict) -> dict | None:
     from conformance.plugin.sharding import share
 
-    shard = run.settings.shard
+    shard = s.shard
     if shard is None:
         return None
-    plan = run.alias_plan
     return {"index": shard[0], "total": shard[1],
-            "accounts": [a.name for a in plan.accounts] if plan is not None else [],
+            "accounts": [a.name for a in plan.accounts],
             "operations": share([key for key, _ in spec_operations(raw)], shard)}
 
 
 # --- writing -------------------------------------------------------------------------------
 
-def write_all(run: RunContext, exitstatus: int) -> None:
+def write_all(run: Run, exitstatus: int) -> None:
     """The report of a finished run (controller only); a run in which no test ran and
     nothing was recorded writes a "did not run" report instead (see discard_stale)."""
     from conformance.report import write_reports
@@ -552,9 +564,8 @@ def _write_not_run(settings: Settings, stopped: str) -> None:
 
 def not_run_results(settings: Settings, stopped: str) -> dict:
     """The results of a run that did not run: verdict "error", and why."""
-    run = RunContext(settings)
     raw = _spec_quietly(settings.spec)
-    header = _header(run, raw)
+    header = _header_of(settings, raw, None, AliasPlan(), time.time())
     header["spec"]["operations"] = len(spec_operations(raw))
     return {**header, "verdict": "error", "stopped": stopped, "duration_s": 0.0,
             "operations": [], "failures": [], "scenarios": [], "aliases": [],

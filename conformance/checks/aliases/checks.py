@@ -34,7 +34,7 @@ from conformance.engine.generation import operation_seed, seeded_value
 from conformance.engine.owned import Drawer, OwnedRecords, unique_value
 from conformance.engine.pacing import BudgetSpent
 from conformance.engine.target import Reply, Target
-from conformance.run import RunContext
+from conformance.run import Run
 from contract.accounts import AccountSpec, entity_kind, entity_path
 from contract.fields import FILTER_TYPE, Field
 from strategies import invalid_value_for, value_for, values_equal
@@ -75,7 +75,7 @@ def _run(names: tuple[str, ...], ctx: Any, where: str, *, stop_at_failure: bool)
 class PublishedFields:
     """One account's entity: the custom fields the file expects and the ones it publishes."""
 
-    run: RunContext
+    run: Run
     account: str
     entity: str
     expected: dict[str, Field]
@@ -147,7 +147,7 @@ def no_unexpected_aliases(ctx: PublishedFields) -> list[str]:
     return problems
 
 
-def check_published_fields(run: RunContext, account: AccountSpec, entity: str) -> None:
+def check_published_fields(run: Run, account: AccountSpec, entity: str) -> None:
     """The account publishes exactly the custom fields the file expects on `entity`."""
     ctx = PublishedFields(run, account.name, entity,
                           {f.alias: f for f in account.fields_of(entity)},
@@ -450,7 +450,7 @@ def invalid_value_refused(rt: RoundTrip) -> list[str]:
     return problems
 
 
-def published_definition(run: RunContext, account: AccountSpec, entity: str,
+def published_definition(run: Run, account: AccountSpec, entity: str,
                          alias: str) -> dict | None:
     """The account's published definition of a custom alias (None: it is missing)."""
     return next((f for f in published_fields(run, account, entity) or ()
@@ -484,7 +484,7 @@ def _delete(rt: RoundTrip) -> None:
         rt.owned.ledger.deleted(rt.path)
 
 
-def check_round_trip(run: RunContext, account: AccountSpec, entity: str, definition: dict,
+def check_round_trip(run: Run, account: AccountSpec, entity: str, definition: dict,
                      data: DataObject) -> None:
     """The field of `definition` round-trips on a fresh record, which is deleted after."""
     target = target_for(run, account)
@@ -493,7 +493,7 @@ def check_round_trip(run: RunContext, account: AccountSpec, entity: str, definit
         published_fields(run, account, entity) or []))
 
 
-def check_entity_round_trip(run: RunContext, account: AccountSpec, entity: str,
+def check_entity_round_trip(run: Run, account: AccountSpec, entity: str,
                             definitions: list[dict]) -> None:
     """Every field of `definitions` round-trips on one fresh record, batched: one create and
     one update for them all, each alias judged on its own. Under a request budget this is
@@ -505,7 +505,7 @@ def check_entity_round_trip(run: RunContext, account: AccountSpec, entity: str,
         published_fields(run, account, entity) or [], batched=True))
 
 
-def _judge_round_trip(run: RunContext, account: AccountSpec, rt: RoundTrip) -> None:
+def _judge_round_trip(run: Run, account: AccountSpec, rt: RoundTrip) -> None:
     """Run the round trip, delete its record, and record each alias's outcome. Aliases the
     request budget left unjudged stay not-run; a failure found before it ran out is still
     reported."""

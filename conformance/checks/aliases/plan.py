@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.config.settings import Settings
 from conformance.engine.ledger import Ledger
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Target
 from conformance.plugin.sharding import fleet_share
-from conformance.run import RunContext
 from contract.accounts import AccountsError, AccountSpec, entity_path, load_accounts
+
+if TYPE_CHECKING:  # the run holds the plan: it is imported only to name its type
+    from conformance.run import Run
 
 
 @dataclass
@@ -65,10 +67,8 @@ def build_plan(settings: Settings, only: str | None = None) -> AliasPlan:
     return AliasPlan(fleet_share(accounts, settings.shard), accounts)
 
 
-def plan_of(run: RunContext) -> AliasPlan:
-    """The run's alias plan (the plugin builds it at start-up)."""
-    if run.alias_plan is None:
-        raise RuntimeError("the run has no alias plan")
+def plan_of(run: Run) -> AliasPlan:
+    """The run's alias plan (built at start-up)."""
     return run.alias_plan
 
 
@@ -87,7 +87,7 @@ def account_key(account: AccountSpec) -> str:
                         "holds its API key")
 
 
-def target_for(run: RunContext, account: AccountSpec) -> Target:
+def target_for(run: Run, account: AccountSpec) -> Target:
     """The account's target, built once per run: its URL (or the one under test), its key."""
     plan = plan_of(run)
     if account.name not in plan.targets:
@@ -95,7 +95,7 @@ def target_for(run: RunContext, account: AccountSpec) -> Target:
     return plan.targets[account.name]
 
 
-def published_fields(run: RunContext, account: AccountSpec, entity: str) -> list[dict] | None:
+def published_fields(run: Run, account: AccountSpec, entity: str) -> list[dict] | None:
     """What the account's `list/fields` publishes for `entity` (None: no field list), once."""
     plan = plan_of(run)
     key = (account.name, entity)
@@ -106,7 +106,7 @@ def published_fields(run: RunContext, account: AccountSpec, entity: str) -> list
     return plan.published[key]
 
 
-def owned_for(run: RunContext, target: Target, account: AccountSpec) -> OwnedRecords:
+def owned_for(run: Run, target: Target, account: AccountSpec) -> OwnedRecords:
     """A pool of owned records on another account, journaled in the same ledger file."""
     s = run.settings
     ledger = Ledger(s.reports / "ledger.jsonl", s.run_id, target.base_url + f"#{account.name}")
