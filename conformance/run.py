@@ -26,7 +26,7 @@ from conformance.engine.target import Target, make_target
 from conformance.observed import Observed
 
 if TYPE_CHECKING:
-    from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
 
     from contract.lint import Problem
 
@@ -47,7 +47,7 @@ class Run:
 
     settings: Settings
     target: Target
-    schema: BaseOpenAPISchema
+    schema: OpenApiSchema
     spec_problems: tuple[Problem, ...]
     runner: Runner
     alias_plan: AliasPlan

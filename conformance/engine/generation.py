@@ -30,14 +30,41 @@ def property_test(schema: Any, key: str, test: Any, seed: int | None) -> Any:
     per operation so one operation replays alone as it ran in the whole run."""
     import hypothesis
     from schemathesis.generation.feedback import FeedbackSources
-    from schemathesis.pytest._test_builder import build_operation_test
 
     operation = _operation(schema, key)
-    built = build_operation_test(config=schema.config, operation=operation, test_func=test,
-                                 given_kwargs={}, feedback=FeedbackSources())
+    built = _build_operation_test(schema.config, operation, test, FeedbackSources())
     if seed is not None:
         built = hypothesis.seed(operation_seed(seed, key))(built)
     return built
+
+
+def _build_operation_test(config: Any, operation: Any, test: Any, feedback: Any) -> Any:
+    """Schemathesis's pytest plugin's `build_operation_test` (schemathesis/pytest/
+    _test_builder.py, 4.x), without its package, which imports pytest: the engine does not."""
+    from schemathesis.generation import derive_operation_seed, overrides
+    from schemathesis.generation.hypothesis.builder import (
+        HypothesisTestConfig,
+        HypothesisTestMode,
+        create_test,
+    )
+
+    phases = config.phases_for(operation=operation)
+    modes = [mode for mode, phase in ((HypothesisTestMode.EXAMPLES, phases.examples),
+                                      (HypothesisTestMode.FUZZING, phases.fuzzing),
+                                      (HypothesisTestMode.COVERAGE, phases.coverage))
+             if phase.enabled]
+    # Only fuzzing uses max_examples.
+    phase = "fuzzing" if HypothesisTestMode.FUZZING in modes else None
+    return create_test(
+        operation=operation, test_func=test,
+        config=HypothesisTestConfig(
+            settings=config.get_hypothesis_settings(operation=operation, phase=phase),
+            explicit_settings=None,
+            explicit_setting_names=config.explicit_hypothesis_settings(operation=operation,
+                                                                       phase=phase),
+            modes=modes, seed=derive_operation_seed(config.seed, operation.label),
+            project=config, override=overrides.with_config_headers(config, operation=operation),
+            given_kwargs={}, feedback=feedback))
 
 
 def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
