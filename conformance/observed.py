@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from conformance.findings import Finding, Findings
 from conformance.report.exercised import split_nodeid
 
 
@@ -51,8 +52,8 @@ class Observed:
 
     statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    failures: list[dict] = field(default_factory=list)
-    test_failures: dict[str, dict] = field(default_factory=dict)
+    failures: Findings = field(default_factory=Findings)
+    test_failures: dict[str, Finding] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
     #: Tests the request budget stopped (node ids), recorded on the controller.
     left_out: list[str] = field(default_factory=list)
@@ -114,7 +115,7 @@ class Observed:
         if self.outcomes.get(nodeid) != "failed":
             self.outcomes[nodeid] = state
 
-    def test_failure(self, nodeid: str, failure: dict) -> None:
+    def test_failure(self, nodeid: str, failure: Finding) -> None:
         """A failed report of a test; the first one (setup or call) is the one that counts."""
         self.test_failures.setdefault(nodeid, failure)
 
@@ -141,7 +142,7 @@ class Observed:
 
     def export(self) -> dict:
         return {"statuses": {k: sorted(v) for k, v in self.statuses.items()},
-                "cases": dict(self.cases), "failures": self.failures,
+                "cases": dict(self.cases), "failures": self.failures.to_json(),
                 "aliases": self.aliases, "traffic": self.traffic.export(),
                 "checks": {k: dict(v) for k, v in self.checks.items()},
                 "reasons": {k: dict(v) for k, v in self.reasons.items()},
@@ -153,7 +154,7 @@ class Observed:
             self.statuses[key].update(codes)
         for key, count in data.get("cases", {}).items():
             self.cases[key] += count
-        self.failures.extend(data.get("failures", []))
+        self.failures.absorb(data.get("failures", []))
         self.aliases.update(data.get("aliases", {}))
         self.plan = self.plan or data.get("plan")
         self.traffic.absorb(data.get("traffic", {}))
