@@ -209,7 +209,7 @@ class Runner:
         try:
             call()
         except NotChecked as why:
-            self.observed.check(op.key, name, NOT_CHECKED, why.reason)
+            self.observed.check(op.key, name, NOT_CHECKED, why.reason, why.kind)
             return why.reason
         except CheckFailure as failure:
             found.append(self._remember(failure, case))

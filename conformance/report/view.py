@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.findings import ReasonKind
+
 from .coverage import STATUSES, alias_finding
 
 GROUP_ORDER = (
@@ -132,9 +134,10 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Reasons that only say a check was never meant for the operation or answer (its own
-#: filters); the page lists the others, which are what a reader must know was not judged.
-INAPPLICABLE = ("applies to", "judges answers", "does not apply")
+def _inapplicable(reason: str) -> bool:
+    """A reason that only says a check was never meant for the operation or answer (its own
+    filters); the page lists the others, which are what a reader must know was not judged."""
+    return ReasonKind.of_written(reason) is ReasonKind.INAPPLICABLE
 
 
 def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -148,14 +151,14 @@ def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     for op in doc["operations"]:
         for name, result in sorted((op.get("checks") or {}).items()):
             reason = result.get("reason") or ""
-            if result["outcome"] == "not-checked" and not reason.startswith(INAPPLICABLE):
+            if result["outcome"] == "not-checked" and not _inapplicable(reason):
                 rows.append({"key": op["key"], "check": name, "reason": reason})
         if op.get("dropped_requests"):
             rows.append({"key": op["key"], "check": "generated requests",
                          "reason": f"{op['dropped_requests']} not sent: the safety guard "
                                    "could not prove them harmless"})
     inapplicable = sum(n for reason, n in summary["reasons"].items()
-                       if reason.startswith(INAPPLICABLE))
+                       if _inapplicable(reason))
     return {**summary, "inapplicable": inapplicable, "rows": rows}
 
 
