@@ -8,10 +8,15 @@ import ast
 import dataclasses
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
 
+from conformance.checks import CheckFailure
+from conformance.checks.evidence import finding_evidence
+from conformance.checks.registry import alias_evidence
+from conformance.config.settings import Settings
 from conformance.findings import (
     ASSUMED,
     NO_EVIDENCE,
@@ -23,7 +28,10 @@ from conformance.findings import (
     ReasonKind,
 )
 from conformance.observed import Observed
+from conformance.plugin import verdict
+from conformance.report import results
 from conformance.report.validate import results_schema
+from conformance.run import RunContext
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "conformance"
@@ -145,3 +153,35 @@ def test_a_written_reason_reads_back_with_its_kind():
     assert ReasonKind.of_written("applies to reads, not creates") is ReasonKind.INAPPLICABLE
     assert ReasonKind.of_written("judges answers 2xx, not 404") is ReasonKind.INAPPLICABLE
     assert ReasonKind.of_written("no second account's key") is ReasonKind.CANNOT_JUDGE
+
+
+# --- the typed facts a test report carries from where the exception is at hand -----------------
+
+ALIAS_TEST = "conformance/test_aliases.py::test_field_round_trips[acme-deals-budget_code]"
+
+
+def _report(nodeid: str, outcome: str, longrepr: str) -> pytest.TestReport:
+    return pytest.TestReport(nodeid=nodeid, location=("conformance/x.py", 1, "x"),
+                             keywords={"aliases": 1}, outcome=outcome,  # type: ignore[arg-type]
+                             longrepr=longrepr, when="call")
+
+
+def test_a_failed_alias_test_names_its_checks_in_a_field():
+    failure = CheckFailure("created_value_reads_back, invalid_value_refused",
+                           "account acme, deals, budget_code", "did not read back")
+    report = _report(ALIAS_TEST, "failed", "the message is not read")
+    verdict.lead_with_the_check(report, SimpleNamespace(excinfo=SimpleNamespace(value=failure)))
+    finding = results.test_failure_entry(report, list(report.keywords))
+    assert finding.kind is Kind.ALIAS
+    assert finding.checks == ("created_value_reads_back", "invalid_value_refused")
+    assert finding_evidence(finding) == alias_evidence(list(finding.checks))
+
+
+def test_a_test_the_budget_left_out_says_so_in_a_field(tmp_path: Path):
+    run = RunContext(Settings(reports=tmp_path))
+    report = _report("conformance/test_operations.py::test_operation[GET /users]", "failed",
+                     "BudgetSpent")
+    verdict.left_out(report, SimpleNamespace(location=("conformance/x.py", 1, "x")), 10)
+    assert report.skipped and getattr(report, results.REPORT_OUTCOME) == Outcome.LEFT_OUT
+    results.record_test_report(run, report)
+    assert run.observed.left_out == [report.nodeid]
