@@ -27,7 +27,7 @@ from conformance.findings import (
     Outcome,
     ReasonKind,
 )
-from conformance.observed import Observed
+from conformance.observed import Observed, checks_line
 from conformance.plugin import verdict
 from conformance.report import results
 from conformance.report.validate import results_schema
@@ -185,3 +185,19 @@ def test_a_test_the_budget_left_out_says_so_in_a_field(tmp_path: Path):
     assert report.skipped and getattr(report, results.REPORT_OUTCOME) == Outcome.LEFT_OUT
     results.record_test_report(run, report)
     assert run.observed.left_out == [report.nodeid]
+
+
+def test_a_not_checked_reason_is_grouped_by_its_kind_not_its_wording():
+    """The terminal groups a check's own filters under "does not apply" by the kind the
+    NotChecked carried; a reason read back from a written report gets its kind from its text."""
+    worker, controller = Observed(), Observed()
+    worker.check("GET /x", "a", "not-checked", "outside the filters", ReasonKind.INAPPLICABLE)
+    worker.check("GET /x", "b", "not-checked", "applies to nothing here", ReasonKind.CANNOT_JUDGE)
+    controller.absorb(json.loads(json.dumps(worker.export())))
+    assert controller.reason_kinds == {"outside the filters": ReasonKind.INAPPLICABLE,
+                                       "applies to nothing here": ReasonKind.CANNOT_JUDGE}
+    line = checks_line(controller.check_counts(), controller.reason_kinds)
+    assert "does not apply (1)" in line and "applies to nothing here (1)" in line
+    written = Observed()
+    written.check("GET /x", "c", "not-checked", "applies to reads operations")
+    assert written.reason_kinds["applies to reads operations"] is ReasonKind.INAPPLICABLE
