@@ -6,10 +6,11 @@ import os
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from conformance.findings import Finding, Findings, ReasonKind
 from conformance.report.exercised import split_nodeid
 
 
@@ -51,8 +52,8 @@ class Observed:
 
     statuses: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     cases: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    failures: list[dict] = field(default_factory=list)
-    test_failures: dict[str, dict] = field(default_factory=dict)
+    failures: Findings = field(default_factory=Findings)
+    test_failures: dict[str, Finding] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
     #: Tests the request budget stopped (node ids), recorded on the controller.
     left_out: list[str] = field(default_factory=list)
@@ -65,6 +66,9 @@ class Observed:
     checks: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     #: Per operation, why each check whose outcome is NOT_CHECKED could not judge.
     reasons: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: The kind of each reason above (by its text): the check's own filters exclude the
+    #: operation, or the check could not judge it; carried from the NotChecked that gave it.
+    reason_kinds: dict[str, ReasonKind] = field(default_factory=dict)
     #: Per operation, generated requests the safety guard refused to send (invalid ones it
     #: could not prove harmless): not sent, so nothing was checked on them.
     dropped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -82,9 +86,13 @@ class Observed:
                 self.statuses[key].add(status)
             self.cases[key] += 1
 
-    def check(self, key: str, name: str, outcome: str, reason: str | None = None) -> None:
-        """One outcome of a check on an operation; the stronger one stays."""
+    def check(self, key: str, name: str, outcome: str, reason: str | None = None,
+              kind: ReasonKind | None = None) -> None:
+        """One outcome of a check on an operation; the stronger one stays. A reason without
+        its kind is one read back from a written report (ReasonKind.of_written)."""
         with self._lock:
+            if reason:
+                self.reason_kinds.setdefault(reason, kind or ReasonKind.of_written(reason))
             self._merge_check(key, name, outcome, reason)
 
     def _merge_check(self, key: str, name: str, outcome: str, reason: str | None) -> None:
@@ -114,7 +122,7 @@ class Observed:
         if self.outcomes.get(nodeid) != "failed":
             self.outcomes[nodeid] = state
 
-    def test_failure(self, nodeid: str, failure: dict) -> None:
+    def test_failure(self, nodeid: str, failure: Finding) -> None:
         """A failed report of a test; the first one (setup or call) is the one that counts."""
         self.test_failures.setdefault(nodeid, failure)
 
@@ -141,10 +149,11 @@ class Observed:
 
     def export(self) -> dict:
         return {"statuses": {k: sorted(v) for k, v in self.statuses.items()},
-                "cases": dict(self.cases), "failures": self.failures,
+                "cases": dict(self.cases), "failures": self.failures.to_json(),
                 "aliases": self.aliases, "traffic": self.traffic.export(),
                 "checks": {k: dict(v) for k, v in self.checks.items()},
                 "reasons": {k: dict(v) for k, v in self.reasons.items()},
+                "reason_kinds": {k: str(v) for k, v in self.reason_kinds.items()},
                 "dropped": dict(self.dropped), "plan": self.plan,
                 "exercises": {k: e.as_dict() for k, e in self.exercises.items()}}
 
@@ -153,12 +162,14 @@ class Observed:
             self.statuses[key].update(codes)
         for key, count in data.get("cases", {}).items():
             self.cases[key] += count
-        self.failures.extend(data.get("failures", []))
+        self.failures.absorb(data.get("failures", []))
         self.aliases.update(data.get("aliases", {}))
         self.plan = self.plan or data.get("plan")
         self.traffic.absorb(data.get("traffic", {}))
         reasons = data.get("reasons", {})
         with self._lock:
+            for reason, kind in data.get("reason_kinds", {}).items():
+                self.reason_kinds.setdefault(reason, ReasonKind(kind))
             for key, outcomes in data.get("checks", {}).items():
                 for name, outcome in outcomes.items():
                     self._merge_check(key, name, outcome, reasons.get(key, {}).get(name))
@@ -186,18 +197,20 @@ class Observed:
 PASSED, FAILED, NOT_CHECKED = "passed", "failed", "not-checked"
 #: The terminal line's one name for the reasons a check's own filters give (its actions,
 #: methods, statuses): the check was never meant for that operation or answer.
-INAPPLICABLE = "does not apply"
-_FILTER_REASONS = ("applies to", "judges answers", "does not apply")
+INAPPLICABLE = str(ReasonKind.INAPPLICABLE)
 _RANK = {FAILED: 0, PASSED: 1, NOT_CHECKED: 2}
 
 
-def checks_line(counts: dict) -> str:
-    """The terminal summary's line on what the checks judged, and what they could not."""
+def checks_line(counts: dict, kinds: Mapping[str, ReasonKind] | None = None) -> str:
+    """The terminal summary's line on what the checks judged, and what they could not;
+    `kinds`: each reason's kind (Observed.reason_kinds), else read from its text."""
+    kinds = kinds or {}
     line = (f"flexie: {counts['passed']:,} checks passed, {counts['failed']:,} failed, "
             f"{counts['not_checked']:,} not checked")
     grouped: dict[str, int] = defaultdict(int)
     for reason, n in counts["reasons"].items():
-        grouped[INAPPLICABLE if reason.startswith(_FILTER_REASONS) else reason] += n
+        kind = kinds.get(reason) or ReasonKind.of_written(reason)
+        grouped[INAPPLICABLE if kind is ReasonKind.INAPPLICABLE else reason] += n
     reasons = sorted(grouped.items(), key=lambda kv: (-kv[1], kv[0]))
     if reasons:
         shown = "; ".join(f"{reason} ({n:,})" for reason, n in reasons[:4])

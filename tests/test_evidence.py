@@ -22,6 +22,7 @@ import pytest
 
 from conformance.checks import evidence
 from conformance.checks.registry import ALIAS_CHECKS, CASE_CHECKS, EVIDENCE, PROBES
+from conformance.findings import Finding, Kind
 from contract.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +64,11 @@ def test_levels_split_as_declared():
 
 def test_an_unknown_basis_is_labelled_unclassified():
     assert evidence.schemathesis_evidence("ST999", None).level == evidence.UNCLASSIFIED
-    assert evidence.report_evidence("alias", "x", "[no_such_check] y: z").level == \
-        evidence.UNCLASSIFIED
-    assert evidence.report_evidence("property", "x").level == evidence.UNCLASSIFIED
-    assert evidence.report_evidence("alias", "x", "[invalid_value_refused] y: z").level == \
+    assert evidence.finding_evidence(
+        Finding("x", kind=Kind.ALIAS, checks=("no_such_check",))).level == evidence.UNCLASSIFIED
+    assert evidence.finding_evidence(Finding("x")).level == evidence.UNCLASSIFIED
+    assert evidence.finding_evidence(
+        Finding("x", kind=Kind.ALIAS, checks=("invalid_value_refused",))).level == \
         evidence.ASSUMED
     assert "no evidence" in evidence.NO_EVIDENCE.source
 

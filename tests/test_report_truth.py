@@ -22,6 +22,7 @@ import pytest
 
 from conformance.checks.aliases.plan import AliasPlan, build_plan
 from conformance.config.settings import DEMO_KEY, ROOT, Settings
+from conformance.findings import Finding
 from conformance.observed import Observed
 from conformance.report import results
 from conformance.report.coverage import alias_finding
@@ -78,13 +79,10 @@ def run_tests(run: Run, tests: list[tuple[str, str, tuple[str, ...]]]) -> None:
                                            message=f"{nodeid} failed"))
 
 
-def runner_failure(operation: str, check: str, nodeid: str | None) -> dict:
-    entry = {"operation": operation, "check": check, "message": f"{check} broke",
-             "status": 200, "response_excerpt": "{}",
-             "curl": f"curl -H 'apikey: {DEMO_KEY}' http://localhost/api/x"}
-    if nodeid is not None:
-        entry["nodeid"] = nodeid
-    return entry
+def runner_failure(operation: str, check: str, nodeid: str | None) -> Finding:
+    return Finding(check=check, operation=operation, message=f"{check} broke", status=200,
+                   answer="{}", request=f"curl -H 'apikey: {DEMO_KEY}' http://localhost/api/x",
+                   test=nodeid)
 
 
 def alias_row(entity: str, alias: str, *, present: bool = True, type_ok: bool | None = True,
@@ -128,7 +126,7 @@ def make_run(tmp_path: Path, *, failing: bool) -> Run:
     if failing:
         rows.append(alias_row("contacts", "industry_code", present=False, type_ok=None,
                               round_trip="skipped"))
-        run.observed.failures += [
+        for finding in [
             runner_failure("PATCH /accounts/{id}", "read_back_equals_written",
                            f"{OP}[PATCH /accounts/{{id}}]"),
             # the same check on another case of the same operation: one failure, not two
@@ -137,7 +135,8 @@ def make_run(tmp_path: Path, *, failing: bool) -> Run:
             runner_failure("GET /contacts/{id}", "unknown_id_is_404", None),  # no nodeid
             runner_failure("POST /leads/new", "not_a_server_error",
                            f"{COVERAGE}[POST /leads/new]"),
-        ]
+        ]:
+            run.observed.failures.add(finding)
     for row in rows:
         plan.results[(row["account"], row["entity"], row["alias"])] = row
     return run
@@ -330,7 +329,7 @@ def test_no_secret_in_the_report(failing: tuple[dict, str]) -> None:
 def test_a_runner_failure_on_another_operation_needs_its_own_entry(tmp_path: Path) -> None:
     run = make_run(tmp_path, failing=False)
     run_tests(run, [(f"{OP}[PUT /contacts/{{id}}]", "failed", ())])
-    run.observed.failures.append(runner_failure("GET /contacts/{id}", "read_back_equals_written",
+    run.observed.failures.add(runner_failure("GET /contacts/{id}", "read_back_equals_written",
                                                 f"{OP}[PUT /contacts/{{id}}]"))
     doc = build_results(run, 1)
     assert [f["id"] for f in doc["failures"]] == [

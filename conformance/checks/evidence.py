@@ -19,13 +19,20 @@ setting (never a warning): an unknown basis never hides a failure, nor poses as 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from conformance.findings import (
+    ASSUMED,
+    DOCUMENTED,
+    LEVELS,
+    NO_EVIDENCE,
+    OBSERVED,
+    UNCLASSIFIED,
+    Evidence,
+    Finding,
+    Kind,
+)
 from contract.operations import OPERATIONS_BY_KEY, Operation
 
-DOCUMENTED, OBSERVED, ASSUMED = "documented", "observed", "assumed"
-UNCLASSIFIED = "unclassified"  # no evidence names it
-LEVELS = (DOCUMENTED, OBSERVED, ASSUMED, UNCLASSIFIED)
 #: Which of several a failure found by several checks shows: a known basis first, and an
 #: unknown one before an assumption, so the failure is assumed only when all it rests on is.
 _PRECEDENCE = (DOCUMENTED, OBSERVED, UNCLASSIFIED, ASSUMED)
@@ -33,27 +40,9 @@ NOTES = "docs/contract-notes.md"
 PAGE = "Flexie's API page"
 PUBLISHED = "Flexie's published spec"
 CLIENTS = "real-clients.md"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A level and where it is written (a page section, a spec part, a fact, a note)."""
-
-    level: str
-    source: str
-
-    def __post_init__(self) -> None:
-        if self.level not in LEVELS:
-            raise ValueError(f"evidence level {self.level!r} is not one of {', '.join(LEVELS)}")
-
-    def as_dict(self) -> dict[str, str]:
-        return {"evidence": self.level, "evidence_source": self.source}
-
-    def graded(self, assumptions: str) -> dict:
-        """The report's fields of a failure resting on this: its evidence, and whether the
-        run lists it as a warning (`--flexie-assumptions warn`, and nothing but an
-        assumption behind it)."""
-        return {**self.as_dict(), "warning": self.level == ASSUMED and assumptions == "warn"}
+#: Re-exported: the evidence levels and type are defined with the findings that carry them.
+__all__ = ["ASSUMED", "DOCUMENTED", "LEVELS", "NO_EVIDENCE", "OBSERVED", "UNCLASSIFIED",
+           "Evidence"]
 
 
 def documented(source: str) -> Evidence:
@@ -71,10 +60,6 @@ def assumed(note: str) -> Evidence:
 
 #: What a check rests on: one Evidence, or one per operation.
 EvidenceSpec = Evidence | Callable[[Operation], Evidence]
-
-#: The default for anything not classified: it fails the run under every setting.
-NO_EVIDENCE = Evidence(UNCLASSIFIED, "no evidence names this expectation: it fails the run "
-                                     "under every setting")
 
 
 def resolve(spec: EvidenceSpec | None, op: Operation | None) -> Evidence:
@@ -144,17 +129,17 @@ SCENARIO_EVIDENCE = documented(f"{PAGE}: the endpoints of the lifecycle and what
 SPEC_LINT_EVIDENCE = documented("the spec under test: what it says of itself")
 
 
-def report_evidence(kind: str, check: str, message: str = "") -> Evidence:
-    """The evidence of a failure recorded from a failed test report; an alias test's message
-    starts with the checks that failed (`[created_value_reads_back, ...] where: ...`)."""
-    if kind == "alias":
+def finding_evidence(finding: Finding) -> Evidence:
+    """The evidence of a failure recorded from a failed test report: an alias test's rests on
+    the checks it names as failed (`Finding.checks`), a scenario's on the lifecycle."""
+    if finding.kind is Kind.ALIAS:
         from conformance.checks.registry import ALIAS_CHECKS, alias_evidence
 
-        names = message[1:].split("]", 1)[0].split(", ") if message.startswith("[") else []
+        names = list(finding.checks)
         known = names and all(n in ALIAS_CHECKS for n in names)
         return alias_evidence(names) if known else NO_EVIDENCE
-    if kind in ("scenario", "stateful"):
+    if finding.kind in (Kind.SCENARIO, Kind.STATEFUL):
         return SCENARIO_EVIDENCE
-    if check.startswith("spec lint"):
+    if finding.check.startswith("spec lint"):
         return SPEC_LINT_EVIDENCE
     return NO_EVIDENCE

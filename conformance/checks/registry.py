@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from conformance.checks.evidence import Evidence, EvidenceSpec, resolve, strongest
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
+from conformance.findings import ReasonKind
 from contract.operations import READS, Operation
 
 
@@ -46,12 +47,16 @@ class CheckFailure(AssertionError):
         self.evidence = evidence if evidence is not None else resolve(None, None)
 
 
+INAPPLICABLE = ReasonKind.INAPPLICABLE
+
+
 class NotChecked(Exception):
     """A check that could not judge this operation or answer, and why (not a pass)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, kind: ReasonKind = ReasonKind.CANNOT_JUDGE) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind  # INAPPLICABLE: the check's own filters exclude the operation
 
 
 @dataclass
@@ -179,9 +184,10 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
     def register(check: CaseCheck) -> CaseCheck:
         def applies(ctx: CheckContext, case: Any, reply: Reply) -> None:
             if actions is not None and ctx.op.action not in actions:
-                raise NotChecked(_applies_to(actions, "operations"))
+                raise NotChecked(_applies_to(actions, "operations"), INAPPLICABLE)
             if statuses is not None and reply.status not in statuses:
-                raise NotChecked(f"judges answers {_statuses(statuses)}, not {reply.status}")
+                raise NotChecked(f"judges answers {_statuses(statuses)}, not {reply.status}",
+                                 INAPPLICABLE)
             check(ctx, case, reply)
 
         _declare(check.__name__, evidence)
@@ -204,11 +210,12 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
         def applies(ctx: CheckContext) -> None:
             op = ctx.op
             if actions is not None and op.action not in actions:
-                raise NotChecked(_applies_to(actions, "operations"))
+                raise NotChecked(_applies_to(actions, "operations"), INAPPLICABLE)
             if methods is not None and op.method not in methods:
-                raise NotChecked(_applies_to(methods, "requests"))
+                raise NotChecked(_applies_to(methods, "requests"), INAPPLICABLE)
             if when is not None and not when(op):
-                raise NotChecked(f"does not apply: {why_not or 'not this operation'}")
+                raise NotChecked(f"does not apply: {why_not or 'not this operation'}",
+                                 INAPPLICABLE)
             if sends_operation and ctx.read_only and op.effect != READS:
                 raise NotChecked("the run is read-only")
             sent = _requests(ctx)

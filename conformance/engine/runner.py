@@ -31,6 +31,7 @@ from conformance.engine.safety import (
     is_positive,
 )
 from conformance.engine.target import Reply, RetriesExhausted, Target
+from conformance.findings import Finding
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Exercise, Observed
 from conformance.report.redact import redact
 from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation
@@ -126,13 +127,13 @@ class OperationFailed(AssertionError):
     check and operation on the first line (pytest's short summary shows that line), then
     the curl reproduction and the other checks that failed on the same answer."""
 
-    def __init__(self, entries: list[dict]) -> None:
+    def __init__(self, entries: list[Finding]) -> None:
         first = entries[0]
-        lines = [f"[{first['check']}] {first['operation']}: {first['message']}"]
-        if first.get("curl"):
-            lines.append(f"reproduce: {first['curl']}")
+        lines = [f"[{first.check}] {first.operation}: {first.message}"]
+        if first.request:
+            lines.append(f"reproduce: {first.request}")
         for other in entries[1:]:
-            lines.append(f"also [{other['check']}]: {str(other['message']).splitlines()[0]}")
+            lines.append(f"also [{other.check}]: {other.message.splitlines()[0]}")
         super().__init__("\n".join(lines))
         self.entries = entries
 
@@ -186,7 +187,7 @@ class Runner:
             self.owned.written(op.resource, written)
         self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
         # Every check sees every answer, so a report names all that broke, not just the first.
-        found: list[dict] = []
+        found: list[Finding] = []
         try:
             case.validate_response(response, **self._validate_kwargs(reply, op))
         except (Exception, BaseExceptionGroup) as exc:  # Schemathesis: a group of failures
@@ -201,14 +202,14 @@ class Runner:
             self.observed.exercise(op.key, exercise_of(binding, reply))
         self._raise_blocking(found)
 
-    def _judge(self, op: Operation, name: str, call: Any, found: list[dict], case: Any,
+    def _judge(self, op: Operation, name: str, call: Any, found: list[Finding], case: Any,
                reply: Reply | None = None) -> str | None:
         """Run one check or probe and record its outcome on the operation: passed, failed
         (added to `found`), or not checked (its reason returned)."""
         try:
             call()
         except NotChecked as why:
-            self.observed.check(op.key, name, NOT_CHECKED, why.reason)
+            self.observed.check(op.key, name, NOT_CHECKED, why.reason, why.kind)
             return why.reason
         except CheckFailure as failure:
             found.append(self._remember(failure, case))
@@ -237,11 +238,11 @@ class Runner:
         raise NotApplicable(f"not checked: no generated case of {key} could be sent"
                             + (f" ({dropped} refused by the safety guard)" if dropped else ""))
 
-    def _raise_blocking(self, found: list[dict]) -> None:
+    def _raise_blocking(self, found: list[Finding]) -> None:
         """Raise the failures that fail the test: all of them, or under
         `--flexie-assumptions warn` those that rest on more than our assumptions (the others
         are recorded as warnings, and Hypothesis goes on looking for real failures)."""
-        blocking = [entry for entry in found if not entry.get("warning")]
+        blocking = [entry for entry in found if entry.blocking]
         if blocking:
             raise OperationFailed(blocking)
 
@@ -409,7 +410,7 @@ class Runner:
         self._skip_if_not_allowed(op)
         ctx = self._context(op)
         ctx.observe = lambda status: self.observed.response(op.key, status)
-        found: list[dict] = []
+        found: list[Finding] = []
         reasons: dict[str, str] = {}
         for name, probe in PROBES.items():
             reason = self._judge(op, name, lambda probe=probe: probe(ctx), found, None)
@@ -421,40 +422,35 @@ class Runner:
                 f"{name}: {why}" for name, why in reasons.items()))
 
     # --- failures -----------------------------------------------------------------------
-    def _remember(self, failure: CheckFailure, case: Any) -> dict:
+    def _remember(self, failure: CheckFailure, case: Any) -> Finding:
         reply = failure.reply
-        return self._record({
-            "operation": failure.operation, "check": failure.check,
-            "message": failure.message, "status": reply.status if reply else None,
-            "response_excerpt": reply.text[:500] if reply else None,
-            "curl": self._curl(case) if case is not None else (
+        return self._record(Finding(
+            check=failure.check, operation=failure.operation, message=failure.message,
+            status=reply.status if reply else None,
+            answer=reply.text[:500] if reply else None,
+            request=self._curl(case) if case is not None else (
                 reply.curl if reply is not None and reply.curl else failure.request),
-            **failure.evidence.graded(self.settings.assumptions),
-        })
+        ).graded(failure.evidence, self.settings.assumptions))
 
     def _remember_schemathesis_failure(self, op: Operation, case: Any,
-                                       reply: Reply) -> list[dict]:
+                                       reply: Reply) -> list[Finding]:
         """One entry per Schemathesis failure: its code and title, and its own message."""
         exc = sys.exc_info()[1]
-        entries = []
+        entries: list[Finding] = []
         for failure in getattr(exc, "exceptions", None) or [exc]:
             code = getattr(failure, "code", "") or ""
             title = getattr(failure, "title", None) or type(failure).__name__
             message = getattr(failure, "message", None) or str(failure)
-            entries.append(self._record({
-                "operation": op.key, "check": f"{code} {title}".strip(),
-                "message": str(message).strip()[:800], "status": reply.status,
-                "response_excerpt": reply.text[:500], "curl": self._curl(case),
-                **schemathesis_evidence(code, op.key).graded(self.settings.assumptions),
-            }))
+            entries.append(self._record(Finding(
+                check=f"{code} {title}".strip(), operation=op.key,
+                message=str(message).strip()[:800], status=reply.status,
+                answer=reply.text[:500], request=self._curl(case),
+            ).graded(schemathesis_evidence(code, op.key), self.settings.assumptions)))
         return entries
 
-    def _record(self, entry: dict) -> dict:
+    def _record(self, finding: Finding) -> Finding:
         """Keep a failure for the report, with the test that found it (for its replay)."""
-        entry["nodeid"] = current_nodeid()
-        with self._lock:
-            self.observed.failures.append(entry)
-        return entry
+        return self.observed.failures.add(finding.with_(test=current_nodeid()))
 
     def _curl(self, case: Any) -> str:
         try:

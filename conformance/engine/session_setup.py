@@ -24,6 +24,7 @@ from conformance.engine.owned import OwnedRecords, SetupError
 from conformance.engine.runner import Runner, retry_schemathesis_requests
 from conformance.engine.safety import UnsafeRequest, match_request
 from conformance.engine.target import NonConforming, Target, TargetError, make_target
+from conformance.findings import Finding, Kind
 from conformance.observed import Observed
 from contract.lint import Problem, lint
 from contract.spec import SpecError, load_spec, response_schema
@@ -62,21 +63,21 @@ def preflight(s: Settings, target: Target, observed: Observed) -> str | None:
     try:
         target.preflight()
     except NonConforming as exc:  # a finding: the run fails on it (exit 1), named by its check
-        observed.failures.append({**preflight_failure(s, exc), "setup": True})
+        observed.failures.add(preflight_failure(s, exc))
         return f"flexie: the workspace broke the contract at its first request: {exc}"
     except TargetError as exc:
         raise StartupError(str(exc)) from None
     return None
 
 
-def preflight_failure(s: Settings, exc: NonConforming) -> dict:
+def preflight_failure(s: Settings, exc: NonConforming) -> Finding:
     """The preflight's finding as a failure of GET /users/self, named by the check that
     judges such an answer."""
     operation = " ".join(exc.request)
-    return {"operation": operation, "check": exc.code, "kind": "property",
-            "status": exc.reply.status, "message": str(exc),
-            "response_excerpt": exc.reply.text[:500], "curl": exc.reply.curl or None,
-            **schemathesis_evidence(exc.code.split()[0], operation).graded(s.assumptions)}
+    return Finding(check=exc.code, operation=operation, kind=Kind.PROPERTY,
+                   status=exc.reply.status, message=str(exc), answer=exc.reply.text[:500],
+                   request=exc.reply.curl or None, setup=True).graded(
+        schemathesis_evidence(exc.code.split()[0], operation), s.assumptions)
 
 
 def _open_embedded(s: Settings) -> Opened:
@@ -191,27 +192,25 @@ def set_up(runner: Runner, schema: Any) -> None:
         runner.owned.setup()
     except (SetupError, TargetError) as exc:
         # The target broke the contract before any test could run: that is a finding.
-        runner.observed.failures.append({**setup_failure(runner.settings, schema, exc),
-                                         "setup": True})
+        runner.observed.failures.add(setup_failure(runner.settings, schema, exc))
         raise SetupStopped(
             f"flexie: creating the records the suite works on failed: {exc}") from None
 
 
-def setup_failure(s: Settings, schema: Any, exc: Exception) -> dict:
+def setup_failure(s: Settings, schema: Any, exc: Exception) -> Finding:
     """The failure that stopped setup, named as the check that judges it: an answer that
     breaks the spec's response schema is a schema violation of its operation (the same
     finding Schemathesis's check reports), anything else is `setup`."""
     message = f"creating the records the suite works on failed: {exc}"
-    entry = {"operation": None, "check": "setup", "kind": "property", "status": None,
-             "message": message, "response_excerpt": None, "curl": None}
+    entry = Finding(check="setup", kind=Kind.PROPERTY, message=message, setup=True)
     reply = getattr(exc, "reply", None)
     request = getattr(exc, "request", None)
     found = match_request(*request) if request else None
     if reply is None or found is None:
         return entry
     op, _ = found
-    entry.update(operation=op.key, status=reply.status, response_excerpt=reply.text[:500],
-                 curl=reply.curl or None)
+    entry = entry.with_(operation=op.key, status=reply.status, answer=reply.text[:500],
+                        request=reply.curl or None)
     try:
         documented = response_schema(schema.raw_schema, op.method, op.path, reply.status)
         if documented is not None:
@@ -220,8 +219,8 @@ def setup_failure(s: Settings, schema: Any, exc: Exception) -> dict:
         return entry  # an undocumented status: the setup line says which
     except jsonschema.ValidationError as error:
         where = "/".join(map(str, error.absolute_path)) or "the body"
-        entry.update(check=SCHEMA_VIOLATION,
-                     message=f"{error.message} (at {where}); {message}")
+        entry = entry.with_(check=SCHEMA_VIOLATION,
+                            message=f"{error.message} (at {where}); {message}")
     return entry
 
 

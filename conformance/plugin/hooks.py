@@ -173,7 +173,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     from conformance.report.results import budget_line, exercise_line, run_traffic
 
     terminalreporter.write_line(traffic_line(run_traffic(run)))
-    terminalreporter.write_line(checks_line(run.observed.check_counts()))
+    terminalreporter.write_line(checks_line(run.observed.check_counts(),
+                                            run.observed.reason_kinds))
     terminalreporter.write_line(exercise_line(run))
     if run.observed.plan:
         from conformance.plugin.budget import plan_line

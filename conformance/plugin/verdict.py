@@ -14,7 +14,8 @@ import pytest
 
 from conformance.engine.outcomes import SetupStopped
 from conformance.engine.pacing import budget_spent_in
-from conformance.report.results import LEFT_OUT
+from conformance.findings import Outcome
+from conformance.report.results import LEFT_OUT, REPORT_CHECKS, REPORT_OUTCOME
 from conformance.run import Run
 
 
@@ -27,6 +28,7 @@ def spent_budget(exc: BaseException | None) -> bool:
 def left_out(report: pytest.TestReport, item: pytest.Item, budget: int | None) -> None:
     """A test the budget stopped is not a failure: it is left out, and says so."""
     not_run(report, item, f"{LEFT_OUT} (all {budget} requests spent)")
+    setattr(report, REPORT_OUTCOME, str(Outcome.LEFT_OUT))
 
 
 def not_run(report: pytest.TestReport, item: pytest.Item, reason: str) -> None:
@@ -43,7 +45,7 @@ def setup_stopped(exc: BaseException | None) -> bool:
 
 def stopped_at_setup(run: Run) -> bool:
     """Whether a process of the run failed to set up its records (a recorded finding)."""
-    return any(f.get("setup") for f in run.observed.failures)
+    return any(f.setup for f in run.observed.failures)
 
 
 def assumed_only_is_a_warning(run: Run, report: pytest.TestReport,
@@ -52,16 +54,14 @@ def assumed_only_is_a_warning(run: Run, report: pytest.TestReport,
     only on our assumptions (an alias check; the runner itself raises only the others) is
     recorded as a warning and passes."""
     from conformance.checks import CheckFailure
-    from conformance.checks.evidence import ASSUMED
     from conformance.report.results import test_failure_entry
 
     failure = call.excinfo.value if call.excinfo is not None else None
-    if run.settings.assumptions != "warn" or not isinstance(failure, CheckFailure) \
-            or failure.evidence.level != ASSUMED:
+    if not isinstance(failure, CheckFailure) \
+            or not failure.evidence.is_warning(run.settings.assumptions):
         return
     entry = test_failure_entry(report, list(report.keywords))
-    entry.update(failure.evidence.as_dict(), warning=True)
-    run.observed.failures.append(entry)
+    run.observed.failures.add(entry.graded(failure.evidence, run.settings.assumptions))
     report.outcome = "passed"
     report.longrepr = None
 
@@ -72,6 +72,9 @@ def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> Non
     from conformance.checks import CheckFailure
     from conformance.engine.runner import OperationFailed
 
+    if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailure):
+        # the checks it names (an alias test's, joined), for the report's evidence
+        setattr(report, REPORT_CHECKS, call.excinfo.value.check.split(", "))
     crash = getattr(report.longrepr, "reprcrash", None)
     if call.excinfo is not None and crash is not None and \
             isinstance(call.excinfo.value, OperationFailed | CheckFailure):
@@ -101,16 +104,15 @@ def name_the_step(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
 def warning_lines(run: Run) -> list[str]:
     """Failures that rest only on our assumptions, listed (not failed) under
     `--flexie-assumptions warn`."""
-    warnings = {(f.get("check"), f.get("operation")): f for f in run.observed.failures
-                if f.get("warning")}
+    warnings = {(f.check, f.operation): f for f in run.observed.failures if f.warning}
     if not warnings:
         return []
     lines = [f"flexie: {len(warnings)} warnings: failures that rest only on our assumptions "
              "(--flexie-assumptions warn); the workspace may be right"]
     for (check, operation), f in sorted(warnings.items(), key=lambda kv: str(kv[0])):
         lines.append(f"  warning [{check}] {operation or ''}: "
-                     f"{str(f.get('message') or '').splitlines()[0][:160]} "
-                     f"(assumed: {f.get('evidence_source')})")
+                     f"{(f.message.splitlines() or [''])[0][:160]} "
+                     f"(assumed: {f.evidence.source if f.evidence else None})")
     return lines
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.findings import Finding
+
 
 def _ids(results: Mapping[str, Any]) -> list[str]:
     """Failure ids in first-seen order, without duplicates."""
@@ -32,8 +34,8 @@ def blocking_new(doc: Mapping[str, Any]) -> list[str]:
     """Under `--flexie-fail-on new`, the failures that fail the run: those of a document
     with a baseline section that are new since the baseline and not mere warnings."""
     new = set((doc.get("baseline") or {}).get("new") or ())
-    return [f["id"] for f in doc.get("failures") or () if f["id"] in new
-            and not f.get("warning")]
+    found = (Finding.from_json(f) for f in doc.get("failures") or ())
+    return [f.id for f in found if f.id in new and f.blocking]
 
 
 def fail_on_new(doc: Mapping[str, Any], baseline: Path | str) -> tuple[bool, str] | None:

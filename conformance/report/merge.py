@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conformance.findings import Finding
 from conformance.observed import Observed
 from conformance.report.results import check_outcomes, worst
 
@@ -174,7 +175,7 @@ def merge_results(parts: list[Part], total: int | None, missing: list[int]) -> d
         merged["checks"] = {**checks.check_counts(),
                             "dropped": sum(d["checks"]["dropped"] for d in docs
                                            if d.get("checks"))}
-    blocking = [f for f in merged["failures"] if not f.get("warning")]
+    blocking = [f for f in map(Finding.from_json, merged["failures"]) if f.blocking]
     merged["verdict"] = "failed" if blocking else "error" if merged["stopped"] else "passed"
     return merged
 

@@ -28,6 +28,7 @@ import pytest
 
 from conformance.checks.aliases.plan import AliasPlan
 from conformance.config.settings import Settings
+from conformance.findings import Finding, Kind, Outcome
 from conformance.report.exercised import (
     SCENARIOS,
     _is_alias_test,
@@ -100,6 +101,12 @@ def worst(states: Iterable[str]) -> str:
 NOT_RUN = "its test did not run"
 #: What a test the budget stopped says (conformance.plugin.verdict.left_out).
 LEFT_OUT = "left out for lack of budget"
+#: The attribute of a test report that holds its Outcome when the run, not the test, decided
+#: it (conformance.plugin.verdict.left_out sets Outcome.LEFT_OUT); it travels from xdist workers.
+REPORT_OUTCOME = "flexie_outcome"
+#: The attribute of a failed test report that names the checks its CheckFailure named (an
+#: alias test's), set where the exception is at hand (conformance.plugin.verdict).
+REPORT_CHECKS = "flexie_checks"
 
 
 def record_test_report(run: Run, report: pytest.TestReport) -> None:
@@ -112,7 +119,7 @@ def record_test_report(run: Run, report: pytest.TestReport) -> None:
         return
     state = "failed" if report.failed else "skipped" if report.skipped else "passed"
     observed.outcome(report.nodeid, state)
-    if report.skipped and LEFT_OUT in str(report.longrepr):
+    if report.skipped and getattr(report, REPORT_OUTCOME, None) == Outcome.LEFT_OUT:
         observed.left_out.append(report.nodeid)
     keywords = list(report.keywords)
     if report.failed:
@@ -122,26 +129,26 @@ def record_test_report(run: Run, report: pytest.TestReport) -> None:
         observed.scenario(name, scenario_group(name, keywords), state, report.duration)
 
 
-def _kind_of(nodeid: str, keywords: list[str]) -> str:
+def _kind_of(nodeid: str, keywords: list[str]) -> Kind:
     if "state_machine" in nodeid:
-        return "stateful"
+        return Kind.STATEFUL
     if _is_alias_test(nodeid, keywords):
-        return "alias"
+        return Kind.ALIAS
     if "scenario" in keywords or split_nodeid(nodeid)[0] in SCENARIOS:
-        return "scenario"
-    return "property"
+        return Kind.SCENARIO
+    return Kind.PROPERTY
 
 
-def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> dict:
+def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> Finding:
     """A failed test report as a failure entry, with the operation and group it names."""
     name = report.nodeid.split("::")[-1]
     kind = _kind_of(report.nodeid, keywords)
     operation = runner_operation(report.nodeid)
     group = _group(operation) if operation else None
-    if kind == "scenario":
+    if kind is Kind.SCENARIO:
         group = scenario_group(name, keywords)
         group = None if group == "scenarios" else group
-    elif kind == "alias":
+    elif kind is Kind.ALIAS:
         check, entity = alias_entity(report.nodeid)
         kind_ = entity_kind(entity) if entity else None
         group = kind_.name if kind_ is not None else None
@@ -151,36 +158,28 @@ def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> dict:
     message = crash.message if crash is not None else str(report.longrepr)[-800:]
     if report.when != "call":
         message = f"error in {report.when}: {message}"
-    return {"nodeid": report.nodeid, "operation": operation, "group": group, "check": name,
-            "kind": kind, "message": message[:1500], "status": None,
-            "response_excerpt": None, "curl": None}
+    return Finding(check=name, operation=operation, kind=kind, message=message[:1500],
+                   test=report.nodeid, group=group,
+                   checks=tuple(getattr(report, REPORT_CHECKS, None) or ()))
 
 
 # --- building the results ------------------------------------------------------------------
 
-def _graded(settings: Settings, f: dict, kind: str) -> dict:
+def _graded(settings: Settings, f: Finding) -> Finding:
     """What a failure rests on (conformance/checks/evidence.py), and whether this run lists
     it as a warning (`--flexie-assumptions warn` and nothing but our assumption behind it)."""
-    from conformance.checks.evidence import Evidence, report_evidence
+    from conformance.checks.evidence import finding_evidence
 
-    found = Evidence(f["evidence"], f.get("evidence_source") or "") if f.get("evidence") \
-        else report_evidence(kind, str(f.get("check") or ""), str(f.get("message") or ""))
-    return found.graded(settings.assumptions)
+    return f.graded(f.evidence or finding_evidence(f), settings.assumptions)
 
 
-def _failure_entry(settings: Settings, f: dict, outcomes: dict[str, str]) -> dict:
-    kind = f.get("kind") or "property"
-    operation = f.get("operation") or None
-    nodeid = f.get("nodeid") or (_runner_nodeid(operation, outcomes) if operation else None)
-    group = f.get("group") or (_group(operation) if operation else None)
-    return {**_graded(settings, f, kind),
-        "id": f"{kind}|{operation or ''}|{f['check']}", "kind": kind,
-        "operation": operation, "group": group, "check": f["check"],
-        "message": str(f.get("message") or ""), "curl": f.get("curl") or None,
-        "status": f.get("status"), "response_excerpt": f.get("response_excerpt"),
-        "nodeid": nodeid,
-        "replay": f.get("replay") or replay_command(settings, nodeid or "conformance"),
-    }
+def _failure_entry(settings: Settings, f: Finding, outcomes: dict[str, str]) -> Finding:
+    """A recorded finding as the report shows it: graded, with its test, group and replay."""
+    operation = f.operation
+    nodeid = f.test or (_runner_nodeid(operation, outcomes) if operation else None)
+    return _graded(settings, f).with_(
+        test=nodeid, group=f.group or (_group(operation) if operation else None),
+        replay=f.replay or replay_command(settings, nodeid or "conformance"))
 
 
 def _runner_nodeid(operation: str, outcomes: dict[str, str]) -> str:
@@ -197,7 +196,7 @@ def _runner_nodeid(operation: str, outcomes: dict[str, str]) -> str:
     return operation_nodeid("test_operation", operation)
 
 
-def collect_failures(run: Run) -> list[dict]:
+def collect_failures(run: Run) -> list[Finding]:
     """Every failure once: the runner's and setup's, the spec's defects (when the lint test
     ran), and each failed test that nothing else recorded.
 
@@ -209,21 +208,18 @@ def collect_failures(run: Run) -> list[dict]:
     s, observed = run.settings, run.observed
     outcomes = observed.outcomes
     entries = [_failure_entry(s, f, outcomes) for f in observed.failures]
-    named = {f["nodeid"] for f in observed.failures if f.get("nodeid")}
-    unnamed_ops = {f["operation"] for f in observed.failures
-                   if not f.get("nodeid") and f.get("operation")}
+    named = {f.test for f in observed.failures if f.test}
+    unnamed_ops = {f.operation for f in observed.failures if not f.test and f.operation}
     lint_nodeid = next((n for n in outcomes if split_nodeid(n)[0] == _SPEC_LINT), None)
     if lint_nodeid is not None:
         for problem in run.spec_problems:
             where = problem.where if problem.where.split(" ")[0] in \
                 {m.upper() for m in METHODS} else None
-            entries.append({
-                "id": f"spec|{problem.where}|{problem.rule}", "kind": "property",
-                "operation": where, "group": _group(where) if where else None,
-                "check": f"spec lint: {problem.rule}", "message": problem.message,
-                "curl": None, "status": None, "response_excerpt": None,
-                **_graded(s, {"check": f"spec lint: {problem.rule}"}, "property"),
-                "nodeid": lint_nodeid, "replay": replay_command(s, lint_nodeid)})
+            entries.append(_graded(s, Finding(
+                check=f"spec lint: {problem.rule}", operation=where, kind=Kind.PROPERTY,
+                message=problem.message, group=_group(where) if where else None,
+                test=lint_nodeid, replay=replay_command(s, lint_nodeid),
+                ident=f"spec|{problem.where}|{problem.rule}")))
     for nodeid, f in observed.test_failures.items():
         if recorded_by_runner(nodeid) and (nodeid in named
                                            or runner_operation(nodeid) in unnamed_ops):
@@ -232,10 +228,10 @@ def collect_failures(run: Run) -> list[dict]:
             continue  # each defect is an entry of its own, above
         entries.append(_failure_entry(s, f, outcomes))
     # One entry per id; a later record of the same check (Hypothesis's shrunk example) wins.
-    by_id: dict[str, dict] = {}
+    by_id: dict[str, Finding] = {}
     for entry in entries:
-        by_id.pop(entry["id"], None)
-        by_id[entry["id"]] = entry
+        by_id.pop(entry.id, None)
+        by_id[entry.id] = entry
     return list(by_id.values())
 
 
@@ -268,7 +264,7 @@ def _alias_statuses(run: Run, aliases: list[dict]) -> dict[str, list[str]]:
     return states
 
 
-def _operation_states(run: Run, failures: list[dict],
+def _operation_states(run: Run, failures: list[Finding],
                       scenarios: list[dict], aliases: list[dict]) -> dict[str, dict[str, str]]:
     """statuses per operation key: every column from what was recorded, never set apart."""
     columns: dict[str, dict[str, list[str]]] = {
@@ -281,16 +277,16 @@ def _operation_states(run: Run, failures: list[dict],
         for key in scenario["operations"]:
             columns["scenarios"].setdefault(key, []).append(scenario["status"])
     for f in failures:
-        if f["operation"] and not f.get("warning"):
-            columns[COLUMN[f["kind"]]].setdefault(f["operation"], []).append("failed")
+        if f.operation and f.blocking:
+            columns[COLUMN[f.kind]].setdefault(f.operation, []).append("failed")
     keys = {k for column in columns.values() for k in column}
     return {key: {name: worst(column.get(key, ())) for name, column in columns.items()}
             for key in keys}
 
 
-def _scenarios(run: Run, failures: list[dict]) -> list[dict]:
-    failed = {f["check"] for f in failures if f["kind"] in ("scenario", "stateful")
-              and not f.get("warning")}
+def _scenarios(run: Run, failures: list[Finding]) -> list[dict]:
+    failed = {f.check for f in failures if f.kind in (Kind.SCENARIO, Kind.STATEFUL)
+              and f.blocking}
     out = []
     for name, (group, state, duration) in run.observed.scenarios.items():
         out.append({"name": name, "group": group,
@@ -360,12 +356,13 @@ def build_results(run: Run, exitstatus: int) -> dict:
             "exercise": operation_exercise(run, key).as_dict(),
         })
     stopped = _stopped(exitstatus)
-    blocking = [f for f in failures if not f.get("warning")]
+    blocking = [f for f in failures if f.blocking]
     verdict = "failed" if blocking else "error" if stopped else "passed"
     return {
         **_header(run, raw), "verdict": verdict, "stopped": stopped,
         "duration_s": round(max(time.time() - run.started, 0.0), 2),
-        "operations": operations, "failures": failures, "scenarios": scenarios,
+        "operations": operations, "failures": [f.to_json() for f in failures],
+        "scenarios": scenarios,
         "aliases": aliases, "baseline": None,
         "traffic": traffic_summary(traffic, {key for key, _ in spec_operations(raw)}),
         "budget": budget_summary(run),
@@ -462,14 +459,13 @@ def traffic_summary(traffic, operations: set[str]) -> dict:
                        "retries": traffic.retries.get(name, 0)} for name in others]}
 
 
-def _unrecorded_failure(settings: Settings) -> dict:
+def _unrecorded_failure(settings: Settings) -> Finding:
     """pytest failed but nothing said what (e.g. a plugin's error): say so, never "passed"."""
-    return {"id": "property||pytest", "kind": "property", "operation": None, "group": None,
-            "check": "pytest", "message": "pytest reported a failure the suite did not record; "
-            "see pytest-report.html or junit.xml beside this report", "curl": None,
-            "status": None, "response_excerpt": None, "nodeid": None,
-            "replay": replay_command(settings, "conformance"),
-            **_graded(settings, {"check": "pytest"}, "property")}
+    return _graded(settings, Finding(
+        check="pytest", kind=Kind.PROPERTY,
+        message="pytest reported a failure the suite did not record; see pytest-report.html "
+                "or junit.xml beside this report",
+        replay=replay_command(settings, "conformance")))
 
 
 def _header(run: Run, raw: dict) -> dict:

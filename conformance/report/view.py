@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.findings import UNCLASSIFIED, Finding, ReasonKind
+
 from .coverage import STATUSES, alias_finding
 
 GROUP_ORDER = (
@@ -132,9 +134,10 @@ def build_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-#: Reasons that only say a check was never meant for the operation or answer (its own
-#: filters); the page lists the others, which are what a reader must know was not judged.
-INAPPLICABLE = ("applies to", "judges answers", "does not apply")
+def _inapplicable(reason: str) -> bool:
+    """A reason that only says a check was never meant for the operation or answer (its own
+    filters); the page lists the others, which are what a reader must know was not judged."""
+    return ReasonKind.of_written(reason) is ReasonKind.INAPPLICABLE
 
 
 def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -148,14 +151,14 @@ def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
     for op in doc["operations"]:
         for name, result in sorted((op.get("checks") or {}).items()):
             reason = result.get("reason") or ""
-            if result["outcome"] == "not-checked" and not reason.startswith(INAPPLICABLE):
+            if result["outcome"] == "not-checked" and not _inapplicable(reason):
                 rows.append({"key": op["key"], "check": name, "reason": reason})
         if op.get("dropped_requests"):
             rows.append({"key": op["key"], "check": "generated requests",
                          "reason": f"{op['dropped_requests']} not sent: the safety guard "
                                    "could not prove them harmless"})
     inapplicable = sum(n for reason, n in summary["reasons"].items()
-                       if reason.startswith(INAPPLICABLE))
+                       if _inapplicable(reason))
     return {**summary, "inapplicable": inapplicable, "rows": rows}
 
 
@@ -184,13 +187,13 @@ def _traffic(traffic: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _groups(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, Any]]:
     failures_by_op: dict[str, list[dict[str, str]]] = defaultdict(list)
     failures_by_group: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for failure in doc["failures"]:
-        link = {"anchor": anchors[failure["id"]], "check": failure["check"]}
-        if failure["operation"]:
-            failures_by_op[failure["operation"]].append(link)
-        elif failure.get("group"):
+    for failure in findings(doc):
+        link = {"anchor": anchors[failure.id], "check": failure.check}
+        if failure.operation:
+            failures_by_op[failure.operation].append(link)
+        elif failure.group:
             # A scenario's or an alias check's failure that names no single operation.
-            failures_by_group[failure["group"]].append(link)
+            failures_by_group[failure.group].append(link)
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for op in doc["operations"]:
         method, path = split_key(op["key"])
@@ -225,13 +228,16 @@ def _failures(doc: Mapping[str, Any], anchors: dict[str, str],
     new = set(baseline["new"]) if baseline else set()
     check_rank = {(r["check"], r["kind"]): i for i, r in enumerate(_failure_index(doc, anchors))}
     op_rank = _operation_order(doc)
-    rows = [
-        {**f, "anchor": anchors[f["id"]], "evidence": evidence_of(f),
-         "tag": ("new" if f["id"] in new else "unchanged") if baseline else None}
-        for f in doc["failures"]
+    cards = [
+        ({**entry, "anchor": anchors[f.id], "evidence": evidence_of(f),
+          "tag": ("new" if f.id in new else "unchanged") if baseline else None}, f)
+        for entry, f in zip(doc["failures"], findings(doc), strict=True)
     ]
-    return sorted(rows, key=lambda f: (f["tag"] == "unchanged", check_rank[(f["check"], f["kind"])],
-                                       op_rank.get(f["operation"], len(op_rank)), f["id"]))
+    cards.sort(key=lambda card: (card[0]["tag"] == "unchanged",
+                                 check_rank[(card[1].check, str(card[1].kind))],
+                                 op_rank.get(card[1].operation or "", len(op_rank)),
+                                 card[1].id))
+    return [card for card, _ in cards]
 
 
 #: The evidence levels a failure can rest on, strongest first, and what each means to the
@@ -250,16 +256,21 @@ EVIDENCE_LEVELS = (
 )
 
 
-def evidence_of(failure: Mapping[str, Any]) -> str:
+def findings(doc: Mapping[str, Any]) -> list[Finding]:
+    """The report's failures as findings, in the report's order."""
+    return [Finding.from_json(f) for f in doc["failures"]]
+
+
+def evidence_of(failure: Finding) -> str:
     """A failure's evidence level; one that names none (an older report) is unclassified."""
-    return failure.get("evidence") or "unclassified"
+    return failure.evidence.level if failure.evidence is not None else UNCLASSIFIED
 
 
 def evidence_groups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Failure cards grouped by what they rest on, strongest first; empty groups left out."""
     groups = []
     for level, title, meaning in EVIDENCE_LEVELS:
-        members = [f for f in rows if evidence_of(f) == level]
+        members = [f for f in rows if f["evidence"] == level]
         if members:
             warnings = sum(1 for f in members if f.get("warning"))
             groups.append({"level": level, "title": title, "meaning": meaning,
@@ -279,9 +290,9 @@ def _operation_order(doc: Mapping[str, Any]) -> dict[str, int]:
 def _failure_index(doc: Mapping[str, Any], anchors: dict[str, str]) -> list[dict[str, Any]]:
     """Failures grouped by check: a broken behaviour usually fails on many operations at once."""
     by_check: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for f in doc["failures"]:
-        by_check[(f["check"], f["kind"])].append(
-            {"label": f["operation"] or f["check"], "anchor": anchors[f["id"]],
+    for f in findings(doc):
+        by_check[(f.check, str(f.kind))].append(
+            {"label": f.operation or f.check, "anchor": anchors[f.id],
              "evidence": evidence_of(f)}
         )
     rows = [{"check": c, "kind": k, "where": items,
