@@ -21,7 +21,14 @@ import jsonschema
 import pytest
 
 from conformance.checks import evidence
-from conformance.checks.registry import ALIAS_CHECKS, CASE_CHECKS, EVIDENCE, PROBES
+from conformance.checks.aliases import checks as _alias_checks  # noqa: F401  (registers)
+from conformance.checks.registry import (
+    ALIAS_CHECKS,
+    CASE_CHECKS,
+    EVIDENCE,
+    PROBES,
+    report_evidence,
+)
 from contract.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,10 +70,10 @@ def test_levels_split_as_declared():
 
 def test_an_unknown_basis_is_labelled_unclassified():
     assert evidence.schemathesis_evidence("ST999", None).level == evidence.UNCLASSIFIED
-    assert evidence.report_evidence("alias", "x", "[no_such_check] y: z").level == \
+    assert report_evidence("alias", "x", "[no_such_check] y: z").level == \
         evidence.UNCLASSIFIED
-    assert evidence.report_evidence("property", "x").level == evidence.UNCLASSIFIED
-    assert evidence.report_evidence("alias", "x", "[invalid_value_refused] y: z").level == \
+    assert report_evidence("property", "x").level == evidence.UNCLASSIFIED
+    assert report_evidence("alias", "x", "[invalid_value_refused] y: z").level == \
         evidence.ASSUMED
     assert "no evidence" in evidence.NO_EVIDENCE.source
 

@@ -143,18 +143,3 @@ def schemathesis_evidence(code: str, operation: str | None) -> Evidence:
 SCENARIO_EVIDENCE = documented(f"{PAGE}: the endpoints of the lifecycle and what each does")
 SPEC_LINT_EVIDENCE = documented("the spec under test: what it says of itself")
 
-
-def report_evidence(kind: str, check: str, message: str = "") -> Evidence:
-    """The evidence of a failure recorded from a failed test report; an alias test's message
-    starts with the checks that failed (`[created_value_reads_back, ...] where: ...`)."""
-    if kind == "alias":
-        from conformance.checks.registry import ALIAS_CHECKS, alias_evidence
-
-        names = message[1:].split("]", 1)[0].split(", ") if message.startswith("[") else []
-        known = names and all(n in ALIAS_CHECKS for n in names)
-        return alias_evidence(names) if known else NO_EVIDENCE
-    if kind in ("scenario", "stateful"):
-        return SCENARIO_EVIDENCE
-    if check.startswith("spec lint"):
-        return SPEC_LINT_EVIDENCE
-    return NO_EVIDENCE

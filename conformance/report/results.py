@@ -159,7 +159,8 @@ def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> dict:
 def _graded(settings: Settings, f: dict, kind: str) -> dict:
     """What a failure rests on (conformance/checks/evidence.py), and whether this run lists
     it as a warning (`--flexie-assumptions warn` and nothing but our assumption behind it)."""
-    from conformance.checks.evidence import Evidence, report_evidence
+    from conformance.checks.evidence import Evidence
+    from conformance.checks.registry import report_evidence
 
     found = Evidence(f["evidence"], f.get("evidence_source") or "") if f.get("evidence") \
         else report_evidence(kind, str(f.get("check") or ""), str(f.get("message") or ""))
