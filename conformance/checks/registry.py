@@ -1,9 +1,16 @@
 """The registry of checks and the context they receive (never globals).
 
+Every check is one typed record in `CHECKS` (a `Check`: its name, kind, evidence and what runs
+it; an alias check also its stage), and registering it is what runs it: the runner runs every
+case check and probe of `CHECKS`, the alias drivers every alias check of a stage
+(conformance/checks/aliases/drivers.py). `CASE_CHECKS`, `PROBES`, `ALIAS_CHECKS` and `EVIDENCE`
+are views of it.
+
 A check is registered by a decorator, which also declares when it applies, the way
 Schemathesis's `skips_on_unexpected_http_status` does: a case check names the actions and
 statuses whose answers it judges, a probe the actions and methods it probes and whether it
-sends the operation itself (then a read-only run skips it on operations that change data).
+sends the operation itself (then a read-only run skips it on operations that change data), an
+alias check its `AliasStage` (it runs after the checks registered before it at that stage).
 What the decorator registers runs the check with its name on the context, so a check raises
 `ctx.fail(message, reply)` and the failure names the check that raised it.
 
