@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.checks.aliases.checks import (
+from conformance.checks.aliases.drivers import (
     check_entity_round_trip,
     check_published_fields,
     check_round_trip,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.aliases.checks import check_entity_round_trip, published_definition
+from conformance.checks.aliases.drivers import check_entity_round_trip, published_definition
 from conformance.checks.registry import CheckFailure
 from conformance.config.settings import Settings
 from conformance.report.exercised import alias_entity

@@ -21,7 +21,14 @@ import jsonschema
 import pytest
 
 from conformance.checks import evidence
-from conformance.checks.registry import ALIAS_CHECKS, CASE_CHECKS, EVIDENCE, PROBES
+from conformance.checks.aliases import checks as _alias_checks  # noqa: F401  (registers)
+from conformance.checks.registry import (
+    ALIAS_CHECKS,
+    CASE_CHECKS,
+    EVIDENCE,
+    PROBES,
+    finding_evidence,
+)
 from conformance.findings import Finding, Kind
 from contract.operations import OPERATIONS
 
@@ -64,10 +71,10 @@ def test_levels_split_as_declared():
 
 def test_an_unknown_basis_is_labelled_unclassified():
     assert evidence.schemathesis_evidence("ST999", None).level == evidence.UNCLASSIFIED
-    assert evidence.finding_evidence(
+    assert finding_evidence(
         Finding("x", kind=Kind.ALIAS, checks=("no_such_check",))).level == evidence.UNCLASSIFIED
-    assert evidence.finding_evidence(Finding("x")).level == evidence.UNCLASSIFIED
-    assert evidence.finding_evidence(
+    assert finding_evidence(Finding("x")).level == evidence.UNCLASSIFIED
+    assert finding_evidence(
         Finding("x", kind=Kind.ALIAS, checks=("invalid_value_refused",))).level == \
         evidence.ASSUMED
     assert "no evidence" in evidence.NO_EVIDENCE.source

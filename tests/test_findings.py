@@ -14,8 +14,7 @@ import jsonschema
 import pytest
 
 from conformance.checks import CheckFailure
-from conformance.checks.evidence import finding_evidence
-from conformance.checks.registry import alias_evidence
+from conformance.checks.registry import alias_evidence, finding_evidence
 from conformance.config.settings import Settings
 from conformance.findings import (
     ASSUMED,

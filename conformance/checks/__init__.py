@@ -1,9 +1,11 @@
-"""Flexie-specific checks, each a small named function in a registry.
+"""Flexie-specific checks, each a small named function in one registry (`registry.CHECKS`).
 
-Two kinds, as in Schemathesis: `case checks` look at one answer to a generated case (and may
-read the record back); `probes` run once per operation and send requests of their own
-(unknown ids, another account's key, malformed JSON). A failure is a `CheckFailure` naming
-the check and the operation, with a message that says what was expected and what came.
+Three kinds, each registered by its decorator: `case checks` look at one answer to a generated
+case (and may read the record back); `probes` run once per operation and send requests of their
+own (unknown ids, another account's key, malformed JSON); `alias checks` (conformance/checks/
+aliases/) judge one account's custom fields at their stage. Registering a check is what runs it.
+A failure is a `CheckFailure` naming the check and what it judged, with a message that says
+what was expected and what came.
 """
 
 from conformance.checks import (  # noqa: F401  (registers)
@@ -16,6 +18,7 @@ from conformance.checks import (  # noqa: F401  (registers)
 )
 from conformance.checks.registry import (
     CASE_CHECKS,
+    CHECKS,
     PROBES,
     CheckContext,
     CheckFailure,
@@ -23,4 +26,5 @@ from conformance.checks.registry import (
     probe,
 )
 
-__all__ = ["CASE_CHECKS", "PROBES", "CheckContext", "CheckFailure", "case_check", "probe"]
+__all__ = ["CASE_CHECKS", "CHECKS", "PROBES", "CheckContext", "CheckFailure", "case_check",
+           "probe"]

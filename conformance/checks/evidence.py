@@ -28,8 +28,6 @@ from conformance.findings import (
     OBSERVED,
     UNCLASSIFIED,
     Evidence,
-    Finding,
-    Kind,
 )
 from contract.operations import OPERATIONS_BY_KEY, Operation
 
@@ -128,18 +126,3 @@ def schemathesis_evidence(code: str, operation: str | None) -> Evidence:
 SCENARIO_EVIDENCE = documented(f"{PAGE}: the endpoints of the lifecycle and what each does")
 SPEC_LINT_EVIDENCE = documented("the spec under test: what it says of itself")
 
-
-def finding_evidence(finding: Finding) -> Evidence:
-    """The evidence of a failure recorded from a failed test report: an alias test's rests on
-    the checks it names as failed (`Finding.checks`), a scenario's on the lifecycle."""
-    if finding.kind is Kind.ALIAS:
-        from conformance.checks.registry import ALIAS_CHECKS, alias_evidence
-
-        names = list(finding.checks)
-        known = names and all(n in ALIAS_CHECKS for n in names)
-        return alias_evidence(names) if known else NO_EVIDENCE
-    if finding.kind in (Kind.SCENARIO, Kind.STATEFUL):
-        return SCENARIO_EVIDENCE
-    if finding.check.startswith("spec lint"):
-        return SPEC_LINT_EVIDENCE
-    return NO_EVIDENCE

@@ -1,9 +1,16 @@
 """The registry of checks and the context they receive (never globals).
 
+Every check is one typed record in `CHECKS` (a `Check`: its name, kind, evidence and what runs
+it; an alias check also its stage), and registering it is what runs it: the runner runs every
+case check and probe of `CHECKS`, the alias drivers every alias check of a stage
+(conformance/checks/aliases/drivers.py). `CASE_CHECKS`, `PROBES`, `ALIAS_CHECKS` and `EVIDENCE`
+are views of it.
+
 A check is registered by a decorator, which also declares when it applies, the way
 Schemathesis's `skips_on_unexpected_http_status` does: a case check names the actions and
 statuses whose answers it judges, a probe the actions and methods it probes and whether it
-sends the operation itself (then a read-only run skips it on operations that change data).
+sends the operation itself (then a read-only run skips it on operations that change data), an
+alias check its `AliasStage` (it runs after the checks registered before it at that stage).
 What the decorator registers runs the check with its name on the context, so a check raises
 `ctx.fail(message, reply)` and the failure names the check that raised it.
 
@@ -20,43 +27,35 @@ docs/contract-notes.md); one Evidence, or a function of the operation. Failures 
 
 from __future__ import annotations
 
+import enum
 import functools
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from conformance.checks.evidence import Evidence, EvidenceSpec, resolve, strongest
+from conformance.checks.evidence import (
+    NO_EVIDENCE,
+    SCENARIO_EVIDENCE,
+    SPEC_LINT_EVIDENCE,
+    Evidence,
+    EvidenceSpec,
+    resolve,
+    strongest,
+)
+from conformance.checks.failure import CheckFailure, NotChecked
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
-from conformance.findings import ReasonKind
+from conformance.findings import Finding, ReasonKind
+from conformance.findings import Kind as FindingKind
 from contract.operations import READS, Operation
 
+if TYPE_CHECKING:
+    from conformance.checks.aliases.context import AliasContext
 
-class CheckFailure(AssertionError):
-    """A check's verdict: which check, on which operation, what was expected and what came."""
+__all__ = ["CheckFailure", "NotChecked"]  # re-exported: every check raises these
 
-    def __init__(self, check: str, operation: str, message: str,
-                 reply: Reply | None = None, request: str | None = None,
-                 evidence: Evidence | None = None) -> None:
-        super().__init__(f"[{check}] {operation}: {message}")
-        self.check = check
-        self.operation = operation
-        self.message = message
-        self.reply = reply
-        self.request = request
-        self.evidence = evidence if evidence is not None else resolve(None, None)
-
-
+#: A reason that says the check's own filters exclude the operation (not a gap).
 INAPPLICABLE = ReasonKind.INAPPLICABLE
-
-
-class NotChecked(Exception):
-    """A check that could not judge this operation or answer, and why (not a pass)."""
-
-    def __init__(self, reason: str, kind: ReasonKind = ReasonKind.CANNOT_JUDGE) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind  # INAPPLICABLE: the check's own filters exclude the operation
 
 
 @dataclass
@@ -123,15 +122,99 @@ class CheckContext:
 
 CaseCheck = Callable[[CheckContext, Any, Reply], None]
 Probe = Callable[[CheckContext], None]
+#: An alias check (conformance/checks/aliases/checks.py): it judges one account's entity
+#: (`PublishedFields`) or a round trip (`RoundTrip`), and raises `ctx.fail(...)`.
+AliasCheck = Callable[["AliasContext"], None]
 F = TypeVar("F", bound=Callable[..., None])
+C = TypeVar("C", bound="AliasContext")
+R = TypeVar("R", CaseCheck, Probe, AliasCheck)
 
 #: The statuses a check reads as success: every answer below 300 (no answer is 1xx).
 SUCCESS = range(300)
 
-CASE_CHECKS: dict[str, CaseCheck] = {}
-PROBES: dict[str, Probe] = {}
+
+class Kind(enum.Enum):
+    """What a check judges, which says when it runs."""
+
+    CASE = "case"  # one answer to a generated case, after Schemathesis's checks
+    PROBE = "probe"  # once per operation, with requests of its own
+    ALIAS = "alias"  # one account's custom fields, at its stage (AliasStage)
+
+
+class AliasStage(enum.Enum):
+    """When an alias check runs; within a stage, in the order the checks were registered."""
+
+    #: The account answers a field list for the entity: the first failure ends the test.
+    FIELD_LIST = "field list"
+    #: The published fields against the accounts file: all run, one failure names every
+    #: check that found problems.
+    FIELDS = "fields"
+    #: The steps of a round trip on one record: a field's first failing step ends its trip,
+    #: and the trip ends when no field is still going.
+    ROUND_TRIP = "round trip"
+
+
+@dataclass(frozen=True)
+class Check(Generic[R]):
+    """One registered check: its name (which its failures carry), its kind, what it rests
+    on, and what runs it (the check with its name and evidence on the context); an alias
+    check also its stage."""
+
+    name: str
+    kind: Kind
+    evidence: EvidenceSpec
+    run: R
+    stage: AliasStage | None = None
+
+
+#: Every check, by name, in the order registered: case checks, probes and alias checks.
+#: Registering a check is what runs it: the runner and the alias drivers read this.
+CHECKS: dict[str, Check[Any]] = {}
+
+
+def _register(check: Check[Any]) -> None:
+    if check.evidence is None:
+        raise TypeError(f"check {check.name} declares no evidence=: say whether Flexie "
+                        "documents it, real clients show it, or we assume it")
+    CHECKS[check.name] = check
+
+
+class _Registered(MutableMapping[str, Any]):
+    """A live view of `CHECKS`: what runs each check of one kind, by name (`CASE_CHECKS`,
+    `PROBES`, `ALIAS_CHECKS`), or what every check rests on (`EVIDENCE`). Deleting from it
+    unregisters; adding goes through the decorators."""
+
+    def __init__(self, kind: Kind | None) -> None:
+        self.kind = kind
+
+    def _get(self, name: str) -> Check[Any]:
+        check = CHECKS.get(name)
+        if check is None or (self.kind is not None and check.kind is not self.kind):
+            raise KeyError(name)
+        return check
+
+    def __getitem__(self, name: str) -> Any:
+        check = self._get(name)
+        return check.run if self.kind is not None else check.evidence
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        raise TypeError("register a check with @case_check, @probe or @alias_check")
+
+    def __delitem__(self, name: str) -> None:
+        CHECKS.pop(self._get(name).name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([n for n, c in CHECKS.items() if self.kind in (None, c.kind)])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+CASE_CHECKS: MutableMapping[str, CaseCheck] = _Registered(Kind.CASE)
+PROBES: MutableMapping[str, Probe] = _Registered(Kind.PROBE)
+ALIAS_CHECKS: MutableMapping[str, AliasCheck] = _Registered(Kind.ALIAS)
 #: What each registered check rests on, by name (case checks, probes and alias checks).
-EVIDENCE: dict[str, EvidenceSpec] = {}
+EVIDENCE: MutableMapping[str, EvidenceSpec] = _Registered(None)
 
 
 def check_evidence(name: str, op: Operation | None) -> Evidence:
@@ -169,13 +252,6 @@ def _requests(ctx: CheckContext) -> int | None:
     return getattr(traffic, "total_requests", None)
 
 
-def _declare(name: str, evidence: EvidenceSpec | None) -> None:
-    if evidence is None:
-        raise TypeError(f"check {name} declares no evidence=: say whether Flexie documents "
-                        "it, real clients show it, or we assume it")
-    EVIDENCE[name] = evidence
-
-
 def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None = None,
                statuses: Collection[int] | None = None,
                evidence: EvidenceSpec | None = None) -> Any:
@@ -190,9 +266,8 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
                                  INAPPLICABLE)
             check(ctx, case, reply)
 
-        _declare(check.__name__, evidence)
         registered = runs_as(check.__name__, functools.wraps(check)(applies), evidence)
-        CASE_CHECKS[check.__name__] = registered
+        _register(Check(check.__name__, Kind.CASE, cast(EvidenceSpec, evidence), registered))
         return registered
     return register(func) if func is not None else register
 
@@ -223,29 +298,55 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
             if sent is not None and _requests(ctx) == sent:
                 raise NotChecked("sent no request")
 
-        _declare(check.__name__, evidence)
         registered = runs_as(check.__name__, functools.wraps(check)(applies), evidence)
-        PROBES[check.__name__] = registered
+        _register(Check(check.__name__, Kind.PROBE, cast(EvidenceSpec, evidence), registered))
         return registered
     return register(func) if func is not None else register
 
 
-#: Alias checks (conformance/checks/aliases/checks.py): each returns its problems, none if it
-#: passed.
-AliasCheck = Callable[[Any], list[str]]
-ALIAS_CHECKS: dict[str, AliasCheck] = {}
+def alias_check(*, stage: AliasStage,
+                evidence: Evidence) -> Callable[[Callable[[C], None]], Callable[[C], None]]:
+    """Register an alias check under its name, which its failures carry, with the stage it
+    runs at and its evidence: `@alias_check(stage=AliasStage.FIELDS, evidence=...)`. It takes
+    the stage's context and raises `ctx.fail(problem, ...)`; registered, it runs in every
+    account's verification (conformance/checks/aliases/drivers.py), after the checks
+    registered before it at its stage."""
+    def register(func: Callable[[C], None]) -> Callable[[C], None]:
+        name = func.__name__
 
+        @functools.wraps(func)
+        def run(ctx: C) -> None:
+            outer = ctx.check, ctx.evidence
+            ctx.check, ctx.evidence = name, evidence
+            try:
+                func(ctx)
+            finally:
+                ctx.check, ctx.evidence = outer
 
-def alias_check(*, evidence: Evidence) -> Callable[[AliasCheck], AliasCheck]:
-    """Register an alias check under its name, which its failures carry, with its evidence:
-    `@alias_check(evidence=...)`."""
-    def register(func: AliasCheck) -> AliasCheck:
-        _declare(func.__name__, evidence)
-        ALIAS_CHECKS[func.__name__] = func
-        return func
+        _register(Check(name, Kind.ALIAS, evidence, cast(AliasCheck, run), stage))
+        return run
     return register
+
+
+def alias_checks(stage: AliasStage) -> list[Check[AliasCheck]]:
+    """The alias checks of a stage, in the order they run (the order registered)."""
+    return [c for c in CHECKS.values() if c.kind is Kind.ALIAS and c.stage is stage]
 
 
 def alias_evidence(names: Iterable[str]) -> Evidence:
     """What a failure of these alias checks rests on: the strongest of their evidence."""
     return strongest(check_evidence(name, None) for name in names)
+
+
+def finding_evidence(finding: Finding) -> Evidence:
+    """The evidence of a failure recorded from a failed test report: an alias test's rests on
+    the checks it names as failed (`Finding.checks`), a scenario's on the lifecycle."""
+    if finding.kind is FindingKind.ALIAS:
+        names = list(finding.checks)
+        known = names and all(n in ALIAS_CHECKS for n in names)
+        return alias_evidence(names) if known else NO_EVIDENCE
+    if finding.kind in (FindingKind.SCENARIO, FindingKind.STATEFUL):
+        return SCENARIO_EVIDENCE
+    if finding.check.startswith("spec lint"):
+        return SPEC_LINT_EVIDENCE
+    return NO_EVIDENCE

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks.aliases.plan import AliasPlan
+from conformance.checks.registry import finding_evidence
 from conformance.config.settings import Settings
 from conformance.findings import Finding, Kind, Outcome
 from conformance.report.exercised import (
@@ -168,8 +169,6 @@ def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> Findin
 def _graded(settings: Settings, f: Finding) -> Finding:
     """What a failure rests on (conformance/checks/evidence.py), and whether this run lists
     it as a warning (`--flexie-assumptions warn` and nothing but our assumption behind it)."""
-    from conformance.checks.evidence import finding_evidence
-
     return f.graded(f.evidence or finding_evidence(f), settings.assumptions)
 
 

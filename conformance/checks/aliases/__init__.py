@@ -1,1 +1,2 @@
-"""Verification of each account's custom-field aliases: the plan and its checks."""
+"""Verification of each account's custom-field aliases: the plan (what to check, and the results
+matrix), the context an alias check is given, the checks, and the drivers that run them."""

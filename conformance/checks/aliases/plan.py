@@ -1,7 +1,7 @@
 """Per-account custom-field verification: the plan (what to check) and the results matrix.
 
 The plan holds the accounts of the accounts file (the embedded mock's demo accounts by
-default) and, per account, what the checks in `conformance/checks/aliases/checks.py` share: its
+default) and, per account, what the alias checks (`checks.py`, run by `drivers.py`) share: its
 target (built through the run context, so it sends credentials like every other target of
 the run), its published fields, and the rows of the results matrix the report shows.
 """
