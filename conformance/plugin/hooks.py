@@ -407,4 +407,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     outcomes = config.pluginmanager.get_plugin(_OUTCOMES)
     if outcomes is not None:
         config.pluginmanager.unregister(outcomes)
-    del config.stash[RUN]
