@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from conformance.checks.evidence import Evidence, EvidenceSpec, resolve, strongest
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
-from contract.operations import READS, Operation
+from contract.operations import Action, Operation
 
 
 class CheckFailure(AssertionError):
@@ -171,7 +171,7 @@ def _declare(name: str, evidence: EvidenceSpec | None) -> None:
     EVIDENCE[name] = evidence
 
 
-def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None = None,
+def case_check(func: CaseCheck | None = None, *, actions: Collection[Action] | None = None,
                statuses: Collection[int] | None = None,
                evidence: EvidenceSpec | None = None) -> Any:
     """Register a case check: `@case_check(evidence=...)`, with `actions=..., statuses=...`
@@ -191,7 +191,7 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
     return register(func) if func is not None else register
 
 
-def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
+def probe(func: Probe | None = None, *, actions: Collection[Action] | None = None,
           methods: Collection[str] | None = None,
           when: Callable[[Operation], bool] | None = None, why_not: str | None = None,
           sends_operation: bool = False,
@@ -209,7 +209,7 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
                 raise NotChecked(_applies_to(methods, "requests"))
             if when is not None and not when(op):
                 raise NotChecked(f"does not apply: {why_not or 'not this operation'}")
-            if sends_operation and ctx.read_only and op.effect != READS:
+            if sends_operation and ctx.read_only and op.writes:
                 raise NotChecked("the run is read-only")
             sent = _requests(ctx)
             check(ctx)
