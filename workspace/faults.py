@@ -70,6 +70,8 @@ class FaultName(StrEnum):
 
 
 OperationTest = Callable[[Operation], bool]
+#: The faults active on one route: what the HTTP layer and the handlers look a fault up in.
+Faults = frozenset[FaultName]
 
 
 def _every(op: Operation) -> bool:
@@ -362,20 +364,20 @@ class ActiveFaults:
     def __init__(self, specs: Iterable[FaultSpec] = ()) -> None:
         self.specs: tuple[FaultSpec, ...] = tuple(dict.fromkeys(specs))
         #: the faults without a route: what answers that belong to no operation get
-        self.everywhere: frozenset[str] = frozenset(
+        self.everywhere: Faults = frozenset(
             s.fault for s in self.specs if s.route is None)
-        self._by_route: dict[str, frozenset[str]] = {
+        self._by_route: dict[str, Faults] = {
             op.key: self.everywhere | {s.fault for s in self.specs if s.route == op.key}
             for op in OPERATIONS}
-        self.anywhere: frozenset[str] = frozenset(s.fault for s in self.specs)
+        self.anywhere: Faults = frozenset(s.fault for s in self.specs)
 
-    def on(self, op_key: str | None) -> frozenset[str]:
+    def on(self, op_key: str | None) -> Faults:
         """The fault names active on the operation `op_key` (None: no operation matched)."""
         if op_key is None:
             return self.everywhere
         return self._by_route.get(op_key, self.everywhere)
 
-    def active(self, name: str, op_key: str | None) -> bool:
+    def active(self, name: FaultName, op_key: str | None) -> bool:
         return name in self.on(op_key)
 
     def __bool__(self) -> bool:

@@ -30,7 +30,7 @@ from workspace.exceptions import (
     PayloadTooLarge,
     Unauthorized,
 )
-from workspace.faults import ActiveFaults, FaultName
+from workspace.faults import ActiveFaults, FaultName, Faults
 from workspace.handlers.collections import CollectionHandlers
 from workspace.handlers.common import Call, Result
 from workspace.handlers.records import RecordHandlers
@@ -161,7 +161,7 @@ class Api:
         return [data] if environ["REQUEST_METHOD"] != "HEAD" else [b""]
 
     def authenticate(self, environ: dict, query: dict[str, str],
-                     faults: frozenset[str]) -> Grant:
+                     faults: Faults) -> Grant:
         key = environ.get("HTTP_APIKEY") or query.get("apikey")
         if key:
             grant = self.registry.keys.get(key)
@@ -200,7 +200,7 @@ class Api:
                 params[name] = value
         return params
 
-    def read_body(self, environ: dict, op: Operation, faults: frozenset[str]) -> Any:
+    def read_body(self, environ: dict, op: Operation, faults: Faults) -> Any:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -225,7 +225,7 @@ class Api:
 
 
 def apply_faults(op: Operation, status: int, body: Any,
-                 faults: frozenset[str]) -> tuple[int, Any]:
+                 faults: Faults) -> tuple[int, Any]:
     """The faults that only change how a faithful answer looks."""
     if status == 201 and op.is_create and FaultName.CREATE_STATUS_200 in faults:
         status = 200
@@ -260,7 +260,7 @@ def _records(op: Operation, body: dict) -> list[dict]:
     return []
 
 
-def render_error(start_response: StartResponse, exc: ApiError, faults: frozenset[str],
+def render_error(start_response: StartResponse, exc: ApiError, faults: Faults,
                  op: Operation | None = None) -> list[bytes]:
     """The Flexie error body, or one of the error faults' deviations from it."""
     status = exc.status

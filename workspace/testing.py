@@ -15,8 +15,15 @@ from typing import Any
 
 from werkzeug.test import Client
 
-from contract.operations import OPERATIONS, Action, Operation
-from contract.resources import KINDS_BY_NAME, RecordKind
+from contract.operations import (
+    CREATABLE,
+    OPERATIONS,
+    OPERATIONS_BY_KEY,
+    UNOWNABLE,
+    Action,
+    Operation,
+)
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RecordKind
 
 
 @dataclass
@@ -94,6 +101,15 @@ class Planned:
     body: Any = None
 
 
+#: The collections the API creates records of, and the key (their singular) `ids` keeps
+#: the planner's records of them under.
+_CREATABLE_COLLECTIONS = {name: c.singular for name, c in COLLECTIONS_BY_NAME.items()
+                          if name in CREATABLE}
+#: The resources the API creates no record of, but whose seeded records it reads one by one.
+_UNOWNABLE_WITH_RECORDS = tuple(name for name in COLLECTIONS_BY_NAME if name in UNOWNABLE
+                                and f"GET /{name}/{{id}}" in OPERATIONS_BY_KEY)
+
+
 class Planner:
     """Creates the records the requests need, then builds one request per operation."""
 
@@ -132,7 +148,7 @@ class Planner:
         for name in ("pipeline", "spare_pipeline"):
             self.ids[name] = c.ok("POST", "/pipelines", {"name": f"Pipeline {name}"})[
                 "pipeline"]["id"]
-        for res in ("workflows", "emails", "reports", "forms", "pages", "roles"):
+        for res in _UNOWNABLE_WITH_RECORDS:
             rows = c.ok("GET", f"/{res}")[res]
             self.ids[res] = rows[0]["id"]
             self.ids[f"spare_{res}"] = rows[-1]["id"]
@@ -182,7 +198,7 @@ class Planner:
     def _collection(self, op: Operation) -> Planned:
         res, action = op.resource, op.action
         ids = self.ids
-        single = {"notes": "note", "tasks": "task", "users": "user", "pipelines": "pipeline"}
+        single = _CREATABLE_COLLECTIONS
         rid = ids.get(single.get(res, res))
         if op.is_delete and res in single:
             rid = ids[f"spare_{single[res]}"]
