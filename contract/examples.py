@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract.fields import JsonObject
-from contract.operations import Operation
+from contract.operations import Action, Operation
 
 #: The demo record each resource's examples name, and the one its delete removes.
 RECORD_ID = {"contacts": 61, "leads": 65, "accounts": 69, "deals": 72, "cases": 75,
@@ -73,12 +73,12 @@ def path_example(op: Operation, name: str) -> Any:
         return "contact"
     if name == "entityId":
         if op.resource == "notes":
-            return DELETED_ID["contacts"] - 1 if op.action == "delete_for_record" \
+            return DELETED_ID["contacts"] - 1 if op.action == Action.DELETE_FOR_RECORD \
                 else RECORD_ID["contacts"]
         return RECORD_ID[op.resource]
-    if op.action in ("list_add", "list_remove"):
+    if op.changes_membership:
         return LIST_ID[op.resource]
-    if op.action == "delete":
+    if op.is_delete:
         return DELETED_ID[op.resource]
     return RECORD_ID[op.resource]
 

@@ -36,7 +36,7 @@ from conformance.report.results import (
     write_startup_failure,
 )
 from conformance.run import Run
-from contract.operations import OPERATIONS_BY_KEY
+from contract.operations import OPERATIONS, OPERATIONS_BY_KEY
 from contract.resources import RECORD_KINDS
 from contract.spec import load_spec
 
@@ -235,7 +235,7 @@ def assert_failures_show_failed(doc: dict, page: str) -> None:
     ops = {o["key"]: o for o in doc["operations"]}
     html_ops = html_operations(page)
     html_grp = html_groups(page)
-    assert len(html_ops) == len(ops) == 194
+    assert len(html_ops) == len(ops) == len(OPERATIONS)
     for f in doc["failures"]:
         column = COLUMN[f["kind"]]
         assert doc["summary"]["operations"][column]["failed"] >= 1, f["id"]
@@ -438,7 +438,7 @@ def test_startup_failure_writes_why_and_removes_stale_reports(tmp_path: Path) ->
                                     "(HTTP 401)")
     doc, _ = assert_no_result(settings, "refused the key [REDACTED] (HTTP 401)")
     assert doc["stopped"].startswith("the run stopped at startup: ")
-    assert doc["spec"]["operations"] == 194
+    assert doc["spec"]["operations"] == len(OPERATIONS)
     assert doc["target"]["account"] is None  # not a key of the mock's demo accounts
     for path in settings.reports.iterdir():
         assert b"secret-apikey-42" not in path.read_bytes(), path

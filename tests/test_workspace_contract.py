@@ -1,4 +1,4 @@
-"""Every one of the 194 operations answers a valid request as the contract says."""
+"""Every one of the operations answers a valid request as the contract says."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def app():
 def test_every_operation_answers_per_contract(app, account, key):
     client = JsonClient(app, key=key)
     requests = plan(client, account)
-    assert len(requests) == len(OPERATIONS) == 194
+    assert len(requests) == len(OPERATIONS)
     seen = set()
     for req in requests:
         answer = client.call(req.method, req.path, req.body)

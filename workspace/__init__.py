@@ -1,4 +1,4 @@
-"""The mocked Flexie CRM workspace: the contract's 194 operations over SQLite, with faults.
+"""The mocked Flexie CRM workspace: every operation of the contract over SQLite, with faults.
 
 `create_app()` returns the WSGI app; `python -m workspace` (or `flexie-mock`) serves it.
 """

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contract.operations import OPERATIONS, OPERATIONS_BY_KEY, Operation
+from contract.operations import OPERATIONS, OPERATIONS_BY_KEY, Action, Operation
 
 #: How a spec aims a fault at one route: NAME@METHOD PATH.
 ROUTE_SEPARATOR = "@"
@@ -70,18 +70,20 @@ class FaultName(StrEnum):
 
 
 OperationTest = Callable[[Operation], bool]
+#: The faults active on one route: what the HTTP layer and the handlers look a fault up in.
+Faults = frozenset[FaultName]
 
 
 def _every(op: Operation) -> bool:
     return True
 
 
-def _action(*actions: str) -> OperationTest:
+def _action(*actions: Action) -> OperationTest:
     return lambda op: op.action in actions
 
 
 def _creates(op: Operation) -> bool:
-    return op.action == "create" and op.success == 201
+    return op.is_create and op.success == 201
 
 
 def _answers_204(op: Operation) -> bool:
@@ -199,25 +201,25 @@ _CATALOGUE: tuple[Fault, ...] = (
           "static-list membership is durable",
           "after add, GET {id}/lists or list with entityList must show the record",
           caught_by=("list_membership_persisted", "test_record_lifecycle[contacts]"),
-          affects=_action("list_add")),
+          affects=_action(Action.LIST_ADD)),
     Fault(FaultName.LIST_REMOVE_NOT_PERSISTED,
           "Removing from a static list answers success, "
           "the record stays a member.", "static-list membership is durable",
           "after remove, GET {id}/lists must no longer show the list",
           caught_by=("list_membership_persisted", "test_record_lifecycle[leads]"),
-          affects=_action("list_remove")),
+          affects=_action(Action.LIST_REMOVE)),
     Fault(FaultName.EDIT_CREATES,
           "/edit creates a record when nothing matches.",
           "/edit never creates: 404 when nothing matches",
           "call /edit with an unused unique value and expect 404, then check no record appeared",
           caught_by=("edit_never_creates", "test_record_lifecycle[custom_entities]"),
-          affects=_action("edit")),
+          affects=_action(Action.EDIT)),
     Fault(FaultName.EDIT_IGNORES_UNIQUE,
           "/edit updates the most recent record whatever the unique "
           "value.", "/edit picks the record by its unique field",
           "edit by the unique value of an older record and check which record changed",
           caught_by=("read_back_equals_written",),
-          affects=_action("edit")),
+          affects=_action(Action.EDIT)),
     Fault(FaultName.PAGINATION_OFF_BY_ONE,
           "start skips one extra record.",
           "paging: start is the number of records skipped",
@@ -243,13 +245,13 @@ _CATALOGUE: tuple[Fault, ...] = (
           "search rule sets: OR groups match when any rule matches",
           "search with an OR of two exclusive rules and expect both records",
           caught_by=("search_finds_written",),
-          affects=_action("search")),
+          affects=_action(Action.SEARCH)),
     Fault(FaultName.CROSS_ACCOUNT_LEAK,
           "Get by id ignores the account the key belongs to.",
           "account isolation: another account's id answers 404",
           "create a record as one account and GET it with another account's key",
           caught_by=("other_account_cannot_read",),
-          affects=_action("get")),
+          affects=_action(Action.GET)),
     Fault(FaultName.SERVER_ERROR_ON_UNICODE,
           "A string value with non-ASCII characters answers 500.",
           "robustness: unicode values are ordinary input",
@@ -290,7 +292,7 @@ _CATALOGUE: tuple[Fault, ...] = (
           "task completion changes is_completed",
           "complete a task and check is_completed in the answer and a later GET",
           caught_by=("task_completion_persisted", "test_task_lifecycle"),
-          affects=_action("complete", "incomplete")),
+          affects=_action(Action.COMPLETE, Action.INCOMPLETE)),
     Fault(FaultName.DELETED_IN_LISTING,
           "Deleted records still appear in listings and search.",
           "delete semantics: deleted records are gone from listings",
@@ -306,13 +308,13 @@ _CATALOGUE: tuple[Fault, ...] = (
           "a record's lists are readable (200, a lists listing)",
           "fail the membership check on that read; never confirm a remove by an empty answer",
           caught_by=("list_membership_persisted", "test_record_lifecycle[contacts]"),
-          affects=_action("member_lists")),
+          affects=_action(Action.MEMBER_LISTS)),
     Fault(FaultName.IDENTIFY_MISSES,
           "identify answers 404 even for a value a record holds.",
           "identify finds the record whose unique field holds the value",
           "identify by a unique value an owned record holds and expect success",
           caught_by=("positive_case_succeeds", "test_record_lifecycle[contacts]"),
-          affects=_action("identify")),
+          affects=_action(Action.IDENTIFY)),
 )
 
 FAULTS: dict[str, Fault] = {f.name: f for f in _CATALOGUE}
@@ -362,20 +364,20 @@ class ActiveFaults:
     def __init__(self, specs: Iterable[FaultSpec] = ()) -> None:
         self.specs: tuple[FaultSpec, ...] = tuple(dict.fromkeys(specs))
         #: the faults without a route: what answers that belong to no operation get
-        self.everywhere: frozenset[str] = frozenset(
+        self.everywhere: Faults = frozenset(
             s.fault for s in self.specs if s.route is None)
-        self._by_route: dict[str, frozenset[str]] = {
+        self._by_route: dict[str, Faults] = {
             op.key: self.everywhere | {s.fault for s in self.specs if s.route == op.key}
             for op in OPERATIONS}
-        self.anywhere: frozenset[str] = frozenset(s.fault for s in self.specs)
+        self.anywhere: Faults = frozenset(s.fault for s in self.specs)
 
-    def on(self, op_key: str | None) -> frozenset[str]:
+    def on(self, op_key: str | None) -> Faults:
         """The fault names active on the operation `op_key` (None: no operation matched)."""
         if op_key is None:
             return self.everywhere
         return self._by_route.get(op_key, self.everywhere)
 
-    def active(self, name: str, op_key: str | None) -> bool:
+    def active(self, name: FaultName, op_key: str | None) -> bool:
         return name in self.on(op_key)
 
     def __bool__(self) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from contract.operations import OPERATIONS, READS, Operation
+from contract.operations import OPERATIONS, Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
 from contract.schemas import IDENTIFIER_PATTERN, MAX_ID, TABLE_NAME_PATTERN
 from workspace.accounts import Grant, Registry
@@ -30,7 +30,7 @@ from workspace.exceptions import (
     PayloadTooLarge,
     Unauthorized,
 )
-from workspace.faults import ActiveFaults, FaultName
+from workspace.faults import ActiveFaults, FaultName, Faults
 from workspace.handlers.collections import CollectionHandlers
 from workspace.handlers.common import Call, Result
 from workspace.handlers.records import RecordHandlers
@@ -96,8 +96,13 @@ def dumps(body: Any) -> bytes:
     return _ENCODE(body).encode("ascii")
 
 
+class MissingHandler(ValueError):
+    """A contract operation the mock cannot answer: the server refuses to start, in one line."""
+
+
 class Api:
-    """Answers every contract operation under /api."""
+    """Answers every contract operation under /api: an operation's handler is the method
+    `on_<resource>_<action>` or `on_<action>` of the record or collection handlers."""
 
     def __init__(self, registry: Registry, records: RecordHandlers,
                  collections: CollectionHandlers, token_grant: Callable[[str], Grant | None],
@@ -107,11 +112,18 @@ class Api:
         self.faults = faults
         self.post_process = bool(faults.anywhere & _ENVELOPE_FAULTS)
         self.handlers: dict[Operation, Handler] = {}
+        missing: list[str] = []
         for op in OPERATIONS:
             target: Any = records if op.resource in KINDS_BY_NAME else collections
             handler = (getattr(target, f"on_{op.resource}_{op.action}", None)
-                       or getattr(target, f"on_{op.action}"))
-            self.handlers[op] = handler
+                       or getattr(target, f"on_{op.action}", None))
+            if handler is None:
+                missing.append(f"{op.key} (on_{op.resource}_{op.action} or on_{op.action} in "
+                               f"{type(target).__name__})")
+            else:
+                self.handlers[op] = handler
+        if missing:
+            raise MissingHandler("the mock has no handler for " + "; ".join(missing))
 
     # --- the request ------------------------------------------------------------------------
 
@@ -121,7 +133,7 @@ class Api:
         try:
             query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
             grant = self.authenticate(environ, query, faults)
-            if op.effect != READS and not grant.can_write:
+            if op.writes and not grant.can_write:
                 raise Forbidden("The role of this key's user forbids changes; it may only read.")
             params = self.path_params(args)
             body = self.read_body(environ, op, faults) if op.body else None
@@ -149,7 +161,7 @@ class Api:
         return [data] if environ["REQUEST_METHOD"] != "HEAD" else [b""]
 
     def authenticate(self, environ: dict, query: dict[str, str],
-                     faults: frozenset[str]) -> Grant:
+                     faults: Faults) -> Grant:
         key = environ.get("HTTP_APIKEY") or query.get("apikey")
         if key:
             grant = self.registry.keys.get(key)
@@ -188,7 +200,7 @@ class Api:
                 params[name] = value
         return params
 
-    def read_body(self, environ: dict, op: Operation, faults: frozenset[str]) -> Any:
+    def read_body(self, environ: dict, op: Operation, faults: Faults) -> Any:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -213,9 +225,9 @@ class Api:
 
 
 def apply_faults(op: Operation, status: int, body: Any,
-                 faults: frozenset[str]) -> tuple[int, Any]:
+                 faults: Faults) -> tuple[int, Any]:
     """The faults that only change how a faithful answer looks."""
-    if status == 201 and op.action == "create" and FaultName.CREATE_STATUS_200 in faults:
+    if status == 201 and op.is_create and FaultName.CREATE_STATUS_200 in faults:
         status = 200
     if status == 204 and FaultName.DELETE_STATUS_200 in faults:
         return 200, {"success": 1}
@@ -248,7 +260,7 @@ def _records(op: Operation, body: dict) -> list[dict]:
     return []
 
 
-def render_error(start_response: StartResponse, exc: ApiError, faults: frozenset[str],
+def render_error(start_response: StartResponse, exc: ApiError, faults: Faults,
                  op: Operation | None = None) -> list[bytes]:
     """The Flexie error body, or one of the error faults' deviations from it."""
     status = exc.status

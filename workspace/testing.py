@@ -15,8 +15,15 @@ from typing import Any
 
 from werkzeug.test import Client
 
-from contract.operations import OPERATIONS, Operation
-from contract.resources import KINDS_BY_NAME, RecordKind
+from contract.operations import (
+    CREATABLE,
+    OPERATIONS,
+    OPERATIONS_BY_KEY,
+    UNOWNABLE,
+    Action,
+    Operation,
+)
+from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RecordKind
 
 
 @dataclass
@@ -94,6 +101,15 @@ class Planned:
     body: Any = None
 
 
+#: The collections the API creates records of, and the key (their singular) `ids` keeps
+#: the planner's records of them under.
+_CREATABLE_COLLECTIONS = {name: c.singular for name, c in COLLECTIONS_BY_NAME.items()
+                          if name in CREATABLE}
+#: The resources the API creates no record of, but whose seeded records it reads one by one.
+_UNOWNABLE_WITH_RECORDS = tuple(name for name in COLLECTIONS_BY_NAME if name in UNOWNABLE
+                                and f"GET /{name}/{{id}}" in OPERATIONS_BY_KEY)
+
+
 class Planner:
     """Creates the records the requests need, then builds one request per operation."""
 
@@ -132,7 +148,7 @@ class Planner:
         for name in ("pipeline", "spare_pipeline"):
             self.ids[name] = c.ok("POST", "/pipelines", {"name": f"Pipeline {name}"})[
                 "pipeline"]["id"]
-        for res in ("workflows", "emails", "reports", "forms", "pages", "roles"):
+        for res in _UNOWNABLE_WITH_RECORDS:
             rows = c.ok("GET", f"/{res}")[res]
             self.ids[res] = rows[0]["id"]
             self.ids[f"spare_{res}"] = rows[-1]["id"]
@@ -144,37 +160,37 @@ class Planner:
         return self._kind(op, kind) if kind else self._collection(op)
 
     def _kind(self, op: Operation, kind: RecordKind) -> Planned:
-        rec = (self.spare if op.action == "delete" else self.kept)[kind.name]
+        rec = (self.spare if op.is_delete else self.kept)[kind.name]
         unique = next(a for a in kind.unique_fields)
         path = self.path_of(kind, op.path).replace("{id}", str(rec["id"]))
-        if op.action in ("list_add", "list_remove"):
+        if op.changes_membership:
             path = self.path_of(kind, op.path).replace(
                 "{id}", str(self.ids[f"list:{kind.name}"])).replace(
                 "{entityId}", str(rec["id"]))
-        if op.action == "replies" or op.action == "add_reply":
+        if op.action in (Action.REPLIES, Action.ADD_REPLY):
             path = path.replace("{identifier}", rec["identifier"])
         body: Any = None
-        if op.action == "create":
+        if op.is_create:
             body = create_body(kind)
-        elif op.action == "update":
+        elif op.is_update:
             body = {k: v for k, v in kind.update_example.items() if k not in kind.unique_fields}
-        elif op.action == "edit":
+        elif op.is_edit:
             body = {**{k: v for k, v in kind.update_example.items()
                        if k not in kind.unique_fields}, unique: rec[unique]}
-        elif op.action == "identify":
+        elif op.is_identify:
             body = {"unique_field": unique, "unique_field_value": rec[unique]}
-        elif op.action == "search":
+        elif op.action == Action.SEARCH:
             body = {"filters": {"condition": "OR", "rules": [
                 {"field": unique, "operator": "eq", "value": rec[unique]},
                 {"field": unique, "operator": "isNull", "value": None}]}, "page": 1,
                 "limit": 30}
-        elif op.action == "list" and op.method == "POST":
+        elif op.action == Action.LIST and op.method == "POST":
             body = {"filters": [{"type": "text", "alias": unique, "value": {
                 "operator": "like", "input": str(rec[unique])[:6]}}], "limit": 30,
                 "orderBy": "date_modified", "orderByDir": "DESC"}
-        elif op.action == "add_reply":
+        elif op.action == Action.ADD_REPLY:
             body = {"text": "Thanks, fixed in the next release."}
-        elif op.action in ("associate", "dissociate"):
+        elif op.action in (Action.ASSOCIATE, Action.DISSOCIATE):
             body = {"associations": {"contacts": [self.kept["contacts"]["id"]],
                                      "accounts": [self.kept["accounts"]["id"]]}}
         return Planned(op, op.method, path, body)
@@ -182,16 +198,16 @@ class Planner:
     def _collection(self, op: Operation) -> Planned:
         res, action = op.resource, op.action
         ids = self.ids
-        single = {"notes": "note", "tasks": "task", "users": "user", "pipelines": "pipeline"}
+        single = _CREATABLE_COLLECTIONS
         rid = ids.get(single.get(res, res))
-        if action == "delete" and res in single:
+        if op.is_delete and res in single:
             rid = ids[f"spare_{single[res]}"]
-        elif action == "delete":
+        elif op.is_delete:
             rid = ids.get(f"spare_{res}")
         path = op.path.replace("{id}", str(rid))
         body: Any = None
         if res == "notes" and "{entityType}" in op.path:
-            entity = "lead" if action == "delete_for_record" else "contact"
+            entity = "lead" if action == Action.DELETE_FOR_RECORD else "contact"
             kind = "leads" if entity == "lead" else "contacts"
             path = op.path.replace("{entityType}", entity).replace(
                 "{entityId}", str(self.kept[kind]["id"]))

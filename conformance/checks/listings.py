@@ -7,6 +7,7 @@ from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.engine.target import Reply
 from contract.fields import FILTER_TYPE
+from contract.operations import Action
 from contract.resources import KINDS_BY_NAME
 
 #: Fewer records than this and a listing cannot show that pages are its slices.
@@ -21,7 +22,7 @@ def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
     return body.get("total"), body[plural]
 
 
-@case_check(actions={"list", "search"}, statuses={200},
+@case_check(actions={Action.LIST, Action.SEARCH}, statuses={200},
             evidence=documented(f"{PUBLISHED}: listings answer total and page with limit"))
 def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
     found = _items(ctx, reply)
@@ -49,7 +50,7 @@ def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, li
     return total, [i.get("id") for i in items if isinstance(i, dict)], reply
 
 
-@probe(actions={"list"}, methods={"GET"}, when=lambda op: op.query is not None,
+@probe(actions={Action.LIST}, methods={"GET"}, when=lambda op: op.query is not None,
        evidence=documented(f"{PUBLISHED}: listings page with start and limit, ordered "
                            "by orderBy"))
 def paging_is_consistent(ctx: CheckContext) -> None:
@@ -165,7 +166,7 @@ def _written(ctx: CheckContext, need: int) -> tuple[list[dict], dict]:
     return _fresh_pair(ctx, text), text
 
 
-@probe(actions={"list"}, when=lambda op: op.body == "filter-input",
+@probe(actions={Action.LIST}, when=lambda op: op.body == "filter-input",
        evidence=documented(f"{PAGE} and {PUBLISHED}: POST listings take filters"))
 def filters_are_applied(ctx: CheckContext) -> None:
     """A filter-input on an owned record's unique value finds that record and only it."""
@@ -186,7 +187,7 @@ def filters_are_applied(ctx: CheckContext) -> None:
                        request=f"POST {op.path} {body}")
 
 
-@probe(actions={"search"},
+@probe(actions={Action.SEARCH},
        evidence=documented(f"{PUBLISHED}: search takes AND/OR rule sets"))
 def search_finds_written(ctx: CheckContext) -> None:
     """An OR rule set over two owned records' unique values finds both and nothing else."""
@@ -218,7 +219,7 @@ def _orders_written_records(op) -> bool:
     return op.resource in KINDS_BY_NAME and (op.query == "listing" or op.body == "filter-input")
 
 
-@probe(actions={"list"}, when=_orders_written_records,
+@probe(actions={Action.LIST}, when=_orders_written_records,
        why_not="it orders the listings of record kinds, whose records the run writes",
        evidence=documented(f"{PUBLISHED}: listings take orderBy and orderByDir (ASC, DESC); "
                            f"{PAGE}: its listing examples order by date_modified DESC"))

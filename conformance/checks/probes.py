@@ -9,6 +9,7 @@ from conformance.checks.evidence import PAGE, PUBLISHED, assumed, documented
 from conformance.checks.registry import CheckContext, probe
 from conformance.checks.shapes import fields_by_alias, record_in, record_path, render
 from conformance.engine.owned import UNKNOWN_ID
+from contract.operations import Action
 
 
 def _expect_error(ctx: CheckContext, reply, status: int, what: str) -> None:
@@ -54,7 +55,7 @@ def unknown_id_is_404(ctx: CheckContext) -> None:
     _expect_error(ctx, reply, 404, f"{op.method} {path}, an id that does not exist")
 
 
-@probe(actions={"get"}, methods={"GET"},
+@probe(actions={Action.GET}, methods={"GET"},
        when=lambda op: op.path_params in (["id"], ["tableName", "id"]),
        why_not="the path names no record by id alone",
        evidence=assumed("Account isolation"))
@@ -161,7 +162,7 @@ def malformed_json_is_400(ctx: CheckContext) -> None:
     _expect_error(ctx, reply, 400, "a body that is not JSON")
 
 
-@probe(actions={"edit"}, sends_operation=True,
+@probe(actions={Action.EDIT}, sends_operation=True,
        evidence=documented(f"{PUBLISHED}: /edit always updates and never creates"))
 def edit_never_creates(ctx: CheckContext) -> None:
     """/edit naming a unique value no record has answers 404, by each unique field the kind
@@ -210,7 +211,7 @@ def _owned_record_path(ctx: CheckContext) -> str:
     return render(op.path, ctx.owned.ce_table, id=record_id)
 
 
-@probe(actions={"update"}, methods={"PUT", "PATCH"}, sends_operation=True,
+@probe(actions={Action.UPDATE}, methods={"PUT", "PATCH"}, sends_operation=True,
        evidence=assumed("Unknown aliases"))
 def unknown_alias_is_refused(ctx: CheckContext) -> None:
     """An alias the account does not have answers 400 naming it, never a silent drop."""
@@ -226,7 +227,7 @@ def unknown_alias_is_refused(ctx: CheckContext) -> None:
                        f"{reply.status}; expected 400 naming the alias", reply)
 
 
-@probe(actions={"update"}, methods={"PUT", "PATCH"}, sends_operation=True,
+@probe(actions={Action.UPDATE}, methods={"PUT", "PATCH"}, sends_operation=True,
        evidence=assumed("Invalid values"))
 def invalid_values_are_refused(ctx: CheckContext) -> None:
     """A value of the wrong type for a field answers 400 naming the field: one field of each

@@ -13,7 +13,7 @@ from conformance.checks.shapes import (
 )
 from conformance.engine.safety import addressed_id, match_request
 from conformance.engine.target import Reply
-from contract.operations import CREATES, Operation
+from contract.operations import MEMBERSHIP_ACTIONS, Action, Operation
 
 #: The resources whose records a write can be read back from.
 _READABLE = {"contacts", "leads", "accounts", "deals", "cases", "custom_entities", "tasks",
@@ -40,7 +40,7 @@ def _sent_id(case, reply: Reply, op: Operation) -> int | None:
     return addressed_id((case.path_parameters or {}).get("id"))
 
 
-@case_check(actions={"create", "update", "edit"}, statuses=SUCCESS,
+@case_check(actions={Action.CREATE, Action.UPDATE, Action.EDIT}, statuses=SUCCESS,
             evidence=documented(f"{PAGE}: POST creates and PUT updates with the fields sent"))
 def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
@@ -73,7 +73,7 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
         if not _equal(fields.get(alias), value, stored[alias]):
             raise ctx.fail(f"field {alias!r}: wrote {value!r}, read back {stored[alias]!r} "
                            f"({read})", got)
-    if ctx.before and op.effect != CREATES:
+    if ctx.before and not op.creates:
         for alias, old in ctx.before.items():
             if alias in case.body or alias in ("date_modified", "date_added") or \
                     alias not in fields:
@@ -83,7 +83,7 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
                                f"{stored.get(alias)!r}", got)
 
 
-@case_check(actions={"delete"}, statuses=SUCCESS,
+@case_check(actions={Action.DELETE}, statuses=SUCCESS,
             evidence=documented(f"{PAGE}: DELETE removes the record"))
 def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
@@ -105,7 +105,7 @@ def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
         raise ctx.fail(f"deleted record {record_id} is still in the listing", listing)
 
 
-@case_check(actions={"list_add", "list_remove"}, statuses={200},
+@case_check(actions=MEMBERSHIP_ACTIONS, statuses={200},
             evidence=documented(f"{PAGE}: add to and remove from a list; {CLIENTS} #7: "
                                 "a record's lists"))
 def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
@@ -116,13 +116,13 @@ def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
                                 what=f"the lists of record {params['entityId']}")
     ids = {i.get("id") for i in lists}
     member = addressed_id(params["id"]) in ids
-    if member != (op.action == "list_add"):
-        state = "is not" if op.action == "list_add" else "is still"
+    if member != (op.action == Action.LIST_ADD):
+        state = "is not" if op.action == Action.LIST_ADD else "is still"
         raise ctx.fail(f"after {op.action.replace('_', ' ')} answered 200, record "
                        f"{params['entityId']} {state} in list {params['id']} ({lists_path})", got)
 
 
-@case_check(actions={"complete", "incomplete"}, statuses=SUCCESS,
+@case_check(actions={Action.COMPLETE, Action.INCOMPLETE}, statuses=SUCCESS,
             evidence=documented(f"{PUBLISHED}: complete and incomplete a task"))
 def task_completion_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     op = ctx.op
@@ -131,6 +131,6 @@ def task_completion_persisted(ctx: CheckContext, case, reply: Reply) -> None:
     task = record_in(got, op.resource)
     if task is None:
         raise ctx.fail(f"task {task_id} reads back without a 'task' record", got)
-    if task.get("is_completed") is not (op.action == "complete"):
+    if task.get("is_completed") is not (op.action == Action.COMPLETE):
         raise ctx.fail(f"after {op.action} answered {reply.status}, task {task_id} has "
                        f"is_completed={task.get('is_completed')!r}", got)

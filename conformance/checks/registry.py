@@ -47,7 +47,7 @@ from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
 from conformance.findings import Finding, ReasonKind
 from conformance.findings import Kind as FindingKind
-from contract.operations import READS, Operation
+from contract.operations import Action, Operation
 
 if TYPE_CHECKING:
     from conformance.checks.aliases.context import AliasContext
@@ -252,7 +252,7 @@ def _requests(ctx: CheckContext) -> int | None:
     return getattr(traffic, "total_requests", None)
 
 
-def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None = None,
+def case_check(func: CaseCheck | None = None, *, actions: Collection[Action] | None = None,
                statuses: Collection[int] | None = None,
                evidence: EvidenceSpec | None = None) -> Any:
     """Register a case check: `@case_check(evidence=...)`, with `actions=..., statuses=...`
@@ -272,7 +272,7 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[str] | None
     return register(func) if func is not None else register
 
 
-def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
+def probe(func: Probe | None = None, *, actions: Collection[Action] | None = None,
           methods: Collection[str] | None = None,
           when: Callable[[Operation], bool] | None = None, why_not: str | None = None,
           sends_operation: bool = False,
@@ -291,7 +291,7 @@ def probe(func: Probe | None = None, *, actions: Collection[str] | None = None,
             if when is not None and not when(op):
                 raise NotChecked(f"does not apply: {why_not or 'not this operation'}",
                                  INAPPLICABLE)
-            if sends_operation and ctx.read_only and op.effect != READS:
+            if sends_operation and ctx.read_only and op.writes:
                 raise NotChecked("the run is read-only")
             sent = _requests(ctx)
             check(ctx)

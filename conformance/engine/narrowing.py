@@ -44,7 +44,7 @@ def narrow(raw: dict, custom: dict[str, list[dict]]) -> dict:
             if known is None or not isinstance(op, dict):
                 continue
             listed = _listed_resource(definitions, known.response)
-            if listed is None and known.action == "identify":
+            if listed is None and known.is_identify:
                 listed = f"record-{known.resource}"
             if listed is None:
                 continue

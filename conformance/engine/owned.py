@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from conformance.engine.ledger import Ledger
 from conformance.engine.target import Reply, Target
+from contract.operations import CREATE_OPERATIONS
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 
 #: Ids at and above this are never assigned by a workspace the suite tests; writes aimed at
@@ -165,8 +166,8 @@ class OwnedRecords:
             kind_name, record_id = parent or ("contacts", self.ids["contacts"][0])
             note_type = KINDS_BY_NAME[kind_name].note_type
             return f"/notes/{note_type}/{record_id}", "note", "/notes/{id}"
-        create = {"tasks": "/tasks/new", "users": "/users/new", "pipelines": "/pipelines"}
-        return create[resource], COLLECTIONS_BY_NAME[resource].singular, f"/{resource}/{{id}}"
+        return (CREATE_OPERATIONS[resource].path, COLLECTIONS_BY_NAME[resource].singular,
+                f"/{resource}/{{id}}")
 
     @staticmethod
     def _unwrap(reply: Reply, envelope: str, what: str) -> dict:

@@ -34,7 +34,7 @@ from conformance.engine.target import Reply, RetriesExhausted, Target
 from conformance.findings import Finding
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Exercise, Observed
 from conformance.report.redact import redact
-from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation
+from contract.operations import OPERATIONS_BY_KEY, Operation
 
 
 def stop_if_budget_spent(exc: BaseException) -> None:
@@ -182,7 +182,7 @@ class Runner:
         reply = as_reply(response)
         self._count_sent(op.key)
         self._journal(op, case, reply)
-        if op.effect == CHANGES and 200 <= reply.status < 300 and \
+        if op.changes and 200 <= reply.status < 300 and \
                 (written := record_in(reply, op.resource)) is not None:
             self.owned.written(op.resource, written)
         self._observe(op, reply, other_method=case.method.upper() != op.method.upper())
@@ -288,9 +288,9 @@ class Runner:
     def _skip_if_not_allowed(self, op: Operation) -> None:
         """Operations this run may not send at all are skipped, saying why."""
         reason = None
-        if self.settings.read_only and op.effect != READS:
+        if self.settings.read_only and op.writes:
             reason = f"{op.key} changes data and the run is read-only"
-        elif op.action == "send" and not self.settings.allow_send:
+        elif op.sends and not self.settings.allow_send:
             reason = f"{op.key} sends email; pass --flexie-allow-send to include it"
         if reason is not None:
             self.observed.exercise(op.key, Exercise(False, reason))
@@ -361,7 +361,7 @@ class Runner:
 
     def _before(self, op: Operation, case: Any) -> Reply | None:
         """The read of the record an update names, before it is sent (None: not read)."""
-        if op.action != "update" or not case.path_parameters:
+        if not op.is_update or not case.path_parameters:
             return None
         if self.settings.budget is not None and case.meta is not None \
                 and case.meta.generation.mode.is_negative:
@@ -374,7 +374,7 @@ class Runner:
         return self.target.request("GET", record_path(op, self.owned.ce_table, record_id))
 
     def _journal(self, op: Operation, case: Any, reply: Reply) -> None:
-        if op.effect != CREATES or reply.status >= 300 or op.action == "add_reply":
+        if not op.is_create or reply.status >= 300:
             return
         body = reply.json if isinstance(reply.json, dict) else {}
         singular, _ = envelope(op.resource)

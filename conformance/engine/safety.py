@@ -19,7 +19,7 @@ import jsonschema_rs
 from conformance.engine.owned import UNKNOWN_ID, OwnedRecords
 from contract.build import PATH_PARAMS
 from contract.fields import Field
-from contract.operations import CHANGES, CREATES, OPERATIONS_BY_KEY, READS, Operation
+from contract.operations import OPERATIONS_BY_KEY, UNOWNABLE, Action, Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
 from contract.schemas import field_schema, input_schema
 
@@ -31,10 +31,6 @@ class UnsafeRequest(Exception):
     """A write would have touched a record this run did not create."""
 
 
-#: Resources whose records the API cannot create, so writes to them only ever aim at UNKNOWN_ID.
-UNOWNABLE = {"workflows", "emails", "reports", "forms", "pages", "roles", "stages",
-             "dynamic_endpoints"}
-_SEND = "emails"
 
 
 def operation_for(method: str, path: str) -> Operation | None:
@@ -155,19 +151,19 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
     params = case.path_parameters if case.path_parameters is not None else {}
     if "tableName" in params and ce_table and not _negated(case, "path"):
         params["tableName"] = ce_table
-    writes = op.effect not in (READS, CREATES)
+    writes = op.changes or op.deletes
     resource = op.resource
     positive_path = is_positive(case) and not _negated(case, "path")
     wanted = addressed_id(params.get("id"))
     if wanted is not None and (wanted < UNKNOWN_ID or positive_path):
         value = params["id"]
-        if op.action in ("list_add", "list_remove"):
+        if op.changes_membership:
             lists = owned.lists.get(resource) or [UNKNOWN_ID]
             params["id"] = _rebind(value, lists[wanted % len(lists)])
             if not owned.lists.get(resource):
                 binding.because(f"the account has no static list of {resource}")
         elif resource in UNOWNABLE or op.resource == "stages":
-            if writes or op.action == "send":
+            if writes or op.sends:
                 params["id"] = _rebind(value, UNKNOWN_ID + wanted % 1000)
                 binding.because(f"a live run may not {op.action} {resource} it did not "
                                 "create, and the API creates none: aimed at an id no "
@@ -176,14 +172,14 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
                 params["id"] = _aim_known(value, owned.known_ids(resource), binding, resource)
         elif disposable is not None:
             params["id"] = _rebind(value, disposable)
-        elif writes or op.effect == CREATES or wanted % 4 or positive_path:
+        elif writes or op.creates or wanted % 4 or positive_path:
             params["id"] = _aim(value, lambda i: owned.pick(_owner_resource(op), i),
                                 positive=positive_path)
             if (addressed_id(params["id"]) or 0) >= UNKNOWN_ID:
                 binding.because(f"the run owns no record of {resource}")
     if "entityId" in params and addressed_id(params["entityId"]) is not None:
         kind = _entity_kind(op, params)
-        if disposable is not None and op.action == "delete_for_record":
+        if disposable is not None and op.action == Action.DELETE_FOR_RECORD:
             params["entityId"] = _rebind(params["entityId"], disposable)
         else:
             params["entityId"] = _aim(params["entityId"],
@@ -192,7 +188,7 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
         if (addressed_id(params["entityId"]) or 0) >= UNKNOWN_ID:
             binding.because(f"the run owns no record of {kind or params.get('entityType')}")
     if "identifier" in params and not _negated(case, "path") and (
-            op.effect != READS or positive_path):
+            op.writes or positive_path):
         case_id = owned.pick("cases", params["identifier"])
         record = owned.record("cases", case_id) if case_id else None
         if record and record.get("identifier"):
@@ -215,12 +211,12 @@ def disposable_kind(op: Operation, case: Any) -> str | None:
     of records the other tests share: the record deleted, or the one whose notes are (None:
     the case names no record, or, a negative one, one no workspace assigns)."""
     params = case.path_parameters or {}
-    name = {"delete": "id", "delete_for_record": "entityId"}.get(op.action)
+    name = {Action.DELETE: "id", Action.DELETE_FOR_RECORD: "entityId"}.get(op.action)
     wanted = addressed_id(params.get(name)) if name else None
     positive = is_positive(case) and not _negated(case, "path")
     if wanted is None or (wanted >= UNKNOWN_ID and not positive):
         return None
-    return op.resource if op.action == "delete" else _entity_kind(op, params)
+    return op.resource if op.is_delete else _entity_kind(op, params)
 
 
 def _aim_known(value: Any, known: list[int], binding: Binding, resource: str) -> Any:
@@ -267,7 +263,7 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
         present = sorted(a for a in unique & set(body)
                          if positive or _valid_value(resource, a, body[a], owned))
         definitions = {f["alias"]: f for f in owned.unique_fields(resource)}
-        if op.action == "edit" and present:
+        if op.is_edit and present:
             # Every unique field of an /edit body names the same record: one owned record,
             # picked by the first one, or (a negative case, 1 time in 4) values no record has.
             target = _edit_target(owned, resource, str(body[present[0]]), always=positive)
@@ -297,17 +293,17 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
                 body[first["alias"]] = owned.unique_like(first, None)[0]
             present = []
         for alias in present:
-            if op.action != "edit" and op.effect != READS:
+            if not op.is_edit and op.writes:
                 # A value of the field's type no record has (the run's earlier writes
                 # included); a unique select or boolean has too few values to promise one,
                 # and holding them would make later writes of them conflicts: left out
                 # unless a create requires it.
                 value, fresh = owned.unique_like(definitions[alias], body[alias])
-                if fresh or (op.effect == CREATES and definitions[alias].get("required")):
+                if fresh or (op.creates and definitions[alias].get("required")):
                     body[alias] = value
                 else:
                     del body[alias]
-        if op.action in ("edit", "identify") and "unique_field_value" in body:
+        if op.by_unique_field and "unique_field_value" in body:
             target = _edit_target(owned, resource, body["unique_field_value"], always=positive)
             if positive and target is None:
                 binding.because(f"the run owns no record of {resource} to name")
@@ -326,13 +322,14 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
                 if field in definitions else (None, False)
             # Never a select's or boolean's value: a record the run does not own may hold it.
             body["unique_field_value"] = value if fresh else owned.unique("none")
-    if resource == "users" and op.effect in (CREATES, CHANGES):
+    if resource == "users" and (op.creates or op.changes):
         # On updates too: a username another record of the run already took is a conflict.
         for field in owned.unique_fields(resource):
             alias = field["alias"]
             if alias in body and _valid_value(resource, alias, body[alias], owned):
                 body[alias] = owned.unique_like(field, body[alias])[0]
-    if op.action in ("associate", "dissociate") and isinstance(body.get("associations"), dict):
+    associating = op.action in (Action.ASSOCIATE, Action.DISSOCIATE)
+    if associating and isinstance(body.get("associations"), dict):
         for group, ids in body["associations"].items():
             if isinstance(ids, list) and group in KINDS_BY_NAME:
                 body["associations"][group] = [
@@ -346,7 +343,7 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
         body["association_id"] = _aim(body["association_id"],
                                       lambda n: owned.pick(kind.name, n) if kind else None,
                                       positive=positive)
-    if op.action == "send":
+    if op.sends:
         body.pop("contactIds", None)
 
 
@@ -404,7 +401,7 @@ class WriteGuard:
         if found is None or not 200 <= status < 300 or not isinstance(body, dict):
             return
         op, _ = found
-        if op.effect != CREATES or op.action != "create":
+        if not op.is_create:
             return  # replies are created on a case; they make no record of the case's kind
         singular = _SINGULAR.get(op.resource)
         record = body.get(singular) if singular else None
@@ -418,16 +415,16 @@ _SINGULAR = {**{n: k.singular for n, k in KINDS_BY_NAME.items()},
 
 def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: bool) -> None:
     """Refuse a request that could change a record this run does not own."""
-    if op.effect == READS:
+    if op.is_read:
         return
     if read_only:
         raise UnsafeRequest(f"{op.key} writes, and the run is read-only")
-    if op.action == "send":
+    if op.sends:
         if not owned.allow_send:
             raise UnsafeRequest(f"{op.key} sends email; pass --flexie-allow-send to allow it")
         return  # sending changes no record, and the run was allowed to send
     targets = []
-    if "id" in params and op.action not in ("list_add", "list_remove"):
+    if "id" in params and not op.changes_membership:
         targets.append((op.resource, params["id"]))
     if "entityId" in params:
         targets.append((_entity_kind(op, params), params["entityId"]))

@@ -13,14 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.findings import UNCLASSIFIED, Finding, ReasonKind
+from contract.resources import GROUPS
 
 from .coverage import STATUSES, alias_finding
 
-GROUP_ORDER = (
-    "contacts", "leads", "accounts", "deals", "cases", "tasks", "notes", "emails",
-    "custom_entities", "workflows", "forms", "pages", "reports", "users", "roles", "pipelines",
-    "stages", "dynamic_endpoints",
-)
+#: The report lists resource groups in the contract's order (the API page's).
+GROUP_ORDER = GROUPS
 METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 KINDS = (("property", "Property tests"), ("scenarios", "Scenarios"), ("aliases", "Aliases"))
 STATUS_RANK = {"failed": 0, "passed": 1, "skipped": 2, "not-run": 3}

@@ -16,7 +16,7 @@ from contract.fields import Field
 from contract.operations import Operation
 from workspace.accounts import Grant
 from workspace.exceptions import BadRequest, NotFound
-from workspace.faults import FaultName
+from workspace.faults import FaultName, Faults
 from workspace.filtering import Paging, Predicate, order, paging, text_search
 from workspace.state import Backend, Row
 from workspace.validation import clean_body
@@ -38,7 +38,7 @@ class Call:
     params: dict[str, Any]
     query: Mapping[str, str]
     body: Any
-    faults: frozenset[str]
+    faults: Faults
 
     @property
     def account(self) -> str:
