@@ -20,9 +20,10 @@ from conformance.checks.aliases.checks import (
     check_round_trip,
     published_definition,
 )
+from conformance.declared import Kind, alias_param
 from conformance.run import active, current
 
-pytestmark = pytest.mark.aliases
+pytestmark = [pytest.mark.aliases, pytest.mark.flexie(kind=Kind.ALIAS)]
 
 #: Under a request budget the round trips are batched per account and entity.
 BATCHED = (_run := active()) is not None and _run.settings.budget is not None
@@ -34,15 +35,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     accounts = plan.accounts if plan is not None else []
     if "field" in metafunc.fixturenames:
         names = ("account", "entity", "field")
-        params = [pytest.param(a, e, f, id=f"{a.name}-{e}-{f.alias}")
+        params = [alias_param(a, e, f, id=f"{a.name}-{e}-{f.alias}", entity=e,
+                              check="round_trip")
                   for a in accounts for e, f in a.expected()]
     elif metafunc.definition.name == "test_entity_round_trips":
         names = ("account", "entity")
-        params = [pytest.param(a, e, id=f"{a.name}-{e}") for a in accounts
-                  for e in a.entities() if a.fields_of(e)]
+        params = [alias_param(a, e, id=f"{a.name}-{e}", entity=e, check="round_trip")
+                  for a in accounts for e in a.entities() if a.fields_of(e)]
     elif "entity" in metafunc.fixturenames:
         names = ("account", "entity")
-        params = [pytest.param(a, e, id=f"{a.name}-{e}") for a in accounts for e in a.entities()]
+        params = [alias_param(a, e, id=f"{a.name}-{e}", entity=e, check="fields")
+                  for a in accounts for e in a.entities()]
     else:
         return
     if not params:
@@ -55,11 +58,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(names, params)
 
 
+@pytest.mark.flexie(check="fields", cost=1, tier=2)
 def test_fields_match_expectation(account, entity):
     check_published_fields(current(), account, entity)
 
 
 if not BATCHED:
+    @pytest.mark.flexie(check="round_trip", cost=21, tier=4)
     @settings(max_examples=3, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
@@ -71,6 +76,7 @@ if not BATCHED:
                         "expectation)")
         check_round_trip(run, account, entity, definition, data)
 else:
+    @pytest.mark.flexie(check="round_trip", cost=12, tier=2)
     def test_entity_round_trips(account, entity):
         """Every expected field of the entity the account publishes, on one record."""
         run = current()

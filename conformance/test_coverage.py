@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.tables import params
+from conformance.declared import Kind, operation_params
 from conformance.report.results import spec_operations
 from conformance.run import current
 
@@ -20,7 +20,8 @@ OFF = pytest.param(None, id="coverage-off", marks=pytest.mark.skip(
     reason="the coverage phase is off (--flexie-coverage on runs its boundary cases)"))
 
 
-@pytest.mark.parametrize("key", params(KEYS, session.settings.ce_table)
+@pytest.mark.flexie(kind=Kind.COVERAGE)
+@pytest.mark.parametrize("key", operation_params(KEYS, Kind.COVERAGE, session.settings.ce_table)
                          if session.settings.coverage else [OFF])
 def test_coverage(key, flexie):
     flexie.run_coverage(session.schema, key)

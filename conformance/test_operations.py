@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.tables import params
+from conformance.declared import Kind, operation_params
 from conformance.report.results import spec_operations
 from conformance.run import current
 
@@ -19,6 +19,7 @@ run = current()
 KEYS = [key for key, _ in spec_operations(run.schema.raw_schema)] if run.schema else []
 
 
-@pytest.mark.parametrize("key", params(KEYS, run.settings.ce_table))
+@pytest.mark.flexie(kind=Kind.OPERATION, cost=2.1, tier=0, order=1)
+@pytest.mark.parametrize("key", operation_params(KEYS, Kind.OPERATION, run.settings.ce_table))
 def test_operation(key, flexie):
     flexie.run_property(run.schema, key)

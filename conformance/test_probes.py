@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.tables import params
+from conformance.declared import Kind, operation_params
 from conformance.report.results import spec_operations
 from conformance.run import current
 from contract.operations import OPERATIONS_BY_KEY
@@ -15,6 +15,7 @@ KEYS = [key for key, _ in spec_operations(current().schema.raw_schema)
         if key in OPERATIONS_BY_KEY]
 
 
-@pytest.mark.parametrize("key", params(KEYS, current().settings.ce_table))
+@pytest.mark.flexie(kind=Kind.PROBE, cost=3.9, tier=0, order=0)
+@pytest.mark.parametrize("key", operation_params(KEYS, Kind.PROBE, current().settings.ce_table))
 def test_probes(key, flexie):
     flexie.probe(OPERATIONS_BY_KEY[key])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from conformance.declared import Kind
 from conformance.run import current
 
 
+@pytest.mark.flexie(kind=Kind.SPEC, cost=0)
 def test_spec_lint():
     problems = current().spec_problems
     assert not problems, "the spec has defects:\n" + "\n".join(str(p) for p in problems)

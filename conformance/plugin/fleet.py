@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from conformance.declared import Kind, declared, traffic_bucket
 from conformance.engine import stopping
 from conformance.observed import sending_as
-from conformance.report.exercised import _is_alias_test
 from conformance.run import RunContext
 
 _PARSING = threading.RLock()
@@ -56,6 +56,11 @@ def _one_parse_at_a_time() -> None:
 class _Outcome:
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+
+
+def _is_alias_test(item: pytest.Item) -> bool:
+    found = declared(item)
+    return found is not None and found.kind is Kind.ALIAS
 
 
 def account_of(item: pytest.Item) -> str | None:
@@ -85,7 +90,7 @@ class Fleet:
             try:
                 if self._stopping.is_set():
                     raise pytest.skip.Exception("the run stopped before this test")
-                with sending_as(item.nodeid):
+                with sending_as(traffic_bucket(item)):
                     item.obj(**item.callspec.params)  # type: ignore[attr-defined]
             except BaseException as exc:  # the test's outcome, raised again by `call`
                 outcome.error = exc
@@ -116,14 +121,14 @@ def eligible(run: RunContext, config: pytest.Config) -> bool:
 def call(run: RunContext, item: pytest.Item) -> bool | None:
     """`pytest_pyfunc_call` for an alias test of a fleet: True once it ran (in its account's
     thread); None for any other test, which pytest calls as usual."""
-    if account_of(item) is None or not _is_alias_test(item.nodeid) or \
+    if account_of(item) is None or not _is_alias_test(item) or \
             not eligible(run, item.config):
         return None
     if run.fleet is None:
         stopping.install()  # Ctrl-C stops every account between two requests
         _one_parse_at_a_time()
         tests = [i for i in item.session.items
-                 if account_of(i) is not None and _is_alias_test(i.nodeid)]
+                 if account_of(i) is not None and _is_alias_test(i)]
         run.fleet = Fleet(tests, run.settings.concurrency)
     run.fleet.call(item)
     return True
