@@ -32,7 +32,7 @@ from conformance import declared
 SETUP_ESTIMATE = 45
 
 
-def tier(item: pytest.Item, first_of_test: set[object]) -> int:
+def tier(item: pytest.Item, first_of_test: set[int]) -> int:
     """The tier a test declares: 0, an operation's probes and pair; 1, the first scenario of
     each kind; 2, published alias lists and the round trips batched per entity; 3, the other
     scenarios (`then`: the other parameters of a scenario after its first); 4, alias round
@@ -40,7 +40,7 @@ def tier(item: pytest.Item, first_of_test: set[object]) -> int:
     found = declared.of(item)
     if found.then is None:
         return found.tier
-    test = getattr(item, "obj", item)  # the test function, whatever its parameter
+    test = id(getattr(item, "obj", item))  # the test function, whatever its parameter
     if test in first_of_test:
         return found.then
     first_of_test.add(test)
@@ -50,7 +50,7 @@ def tier(item: pytest.Item, first_of_test: set[object]) -> int:
 def order(items: list[pytest.Item]) -> None:
     """Sort `items` in place into the budget's order: by tier, operations interleaved (the
     probes and the pair of one operation, then the next), the rest in collection order."""
-    seen: set[object] = set()
+    seen: set[int] = set()
     tiers = {id(item): tier(item, seen) for item in items}
     position = {id(item): index for index, item in enumerate(items)}
     operations: dict[str, int] = {}
