@@ -133,9 +133,28 @@ def _build(layers: Iterable[Mapping[str, object]]) -> Declared:
             found.setdefault(name, value)
     if "kind" not in found:
         raise TypeError(f"@pytest.mark.{MARK}: no kind declared")
-    kind = Kind(str(found.pop("kind")))
-    exercises = tuple(str(k) for k in found.pop("exercises", ()) or ())  # type: ignore[attr-defined]
-    return Declared(kind=kind, exercises=exercises, **found)  # type: ignore[arg-type]
+    keys = found.get("exercises") or ()
+    then = found.get("then")
+    return Declared(
+        kind=Kind(str(found["kind"])),
+        exercises=tuple(str(k) for k in keys) if isinstance(keys, Iterable) else (),
+        group=_text(found.get("group")), cost=float(_number(found.get("cost"), DEFAULT_COST)),
+        tier=int(_number(found.get("tier"), LAST_TIER)),
+        then=int(_number(then, 0)) if then is not None else None,
+        order=int(_number(found.get("order"), 0)),
+        check=_text(found.get("check")), entity=_text(found.get("entity")))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(value: object, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"@pytest.mark.{MARK}: {value!r} is not a number")
 
 
 def _layers(item: _Marked) -> list[Mapping[str, object]]:
@@ -163,7 +182,7 @@ def declare(**facts: object) -> pytest.MarkDecorator:
     unknown = set(facts) - _FIELDS
     if unknown:
         raise TypeError(f"@pytest.mark.{MARK}: unknown fields {sorted(unknown)}")
-    return getattr(pytest.mark, MARK)(**facts)
+    return pytest.mark.flexie(**facts)
 
 
 def group_marks(items: Iterable[_Item]) -> None:

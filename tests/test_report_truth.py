@@ -117,12 +117,12 @@ def make_run(tmp_path: Path, *, failing: bool) -> RunContext:
         (MACHINE, bad, scenario),
         (f"{ALIASES}::test_fields_match_expectation[acme-contacts]", bad, ("aliases",)),
         (f"{ALIASES}::test_fields_match_expectation[acme-leads]", "passed", ("aliases",)),
-        (f"{ALIASES}::test_field_round_trips[acme-deals-budget_code]", bad, ("aliases",)),
+        (f"{ALIASES}::test_field_round_trips[acme-deals-competitor]", bad, ("aliases",)),
         (LINT, "passed", ()),
     ]
     run_tests(run, tests)
     rows = [alias_row("contacts", "vip"), alias_row("leads", "source"),
-            alias_row("deals", "budget_code", round_trip=bad)]
+            alias_row("deals", "competitor", round_trip=bad)]
     if failing:
         rows.append(alias_row("contacts", "industry_code", present=False, type_ok=None,
                               round_trip="skipped"))
@@ -198,7 +198,7 @@ def test_every_failure_is_recorded_once_with_its_operation(failing: tuple[dict, 
         "scenario||test_task_lifecycle",
         "stateful||test_model_based_sequences",
         "alias|GET /contacts/list/fields|test_fields_match_expectation[acme-contacts]",
-        "alias||test_field_round_trips[acme-deals-budget_code]",
+        "alias||test_field_round_trips[acme-deals-competitor]",
     }
     # No copy of a runner-recorded failure under the test's name, none without its operation.
     assert not any(f["check"].startswith(("test_operation[PATCH", "test_probes", "test_cov"))
@@ -209,7 +209,7 @@ def test_every_failure_is_recorded_once_with_its_operation(failing: tuple[dict, 
         assert f["nodeid"] and f["nodeid"].split("::")[0] in f["replay"], f
         assert "--flexie-seed 1" in f["replay"]
     assert by_id["scenario||test_task_lifecycle"]["group"] == "tasks"
-    assert by_id["alias||test_field_round_trips[acme-deals-budget_code]"]["group"] == "deals"
+    assert by_id["alias||test_field_round_trips[acme-deals-competitor]"]["group"] == "deals"
 
 
 def test_every_failure_shows_failed_in_json_and_html(failing: tuple[dict, str]) -> None:
