@@ -59,7 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # this conftest was loaded after configuration and the other plugins have run.
     late = config.pluginmanager.get_plugin("terminalreporter") is not None
     for group in GROUPS:
-        config.addinivalue_line("markers", f"{group}: operations of the {group} group")
+        config.addinivalue_line("markers", f"{group}: the tests of the {group} group "
+                                           "(as each declares)")
     config.addinivalue_line("markers", "scenario: hand-written stateful scenarios")
     config.addinivalue_line("markers", "aliases: custom-field aliases per account")
     config.addinivalue_line("markers", declared.DESCRIPTION)
