@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from conformance.findings import Finding, Findings, ReasonKind
-from conformance.report.exercised import split_nodeid
+
+if TYPE_CHECKING:
+    from conformance.declared import Declared
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Observed:
     failures: Findings = field(default_factory=Findings)
     test_failures: dict[str, Finding] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
+    #: What each test whose outcome is recorded declares (conformance/declared.py), per node id.
+    tests: dict[str, Declared] = field(default_factory=dict)
     #: Tests the request budget stopped (node ids), recorded on the controller.
     left_out: list[str] = field(default_factory=list)
     #: The budget's plan (conformance.plugin.budget.Plan as a dict), made where tests are collected.
@@ -229,31 +233,38 @@ SETUP_BUCKET = "setup and cleanup"
 _SENDER = threading.local()
 
 
+#: The bucket of the test whose call phase runs now, in any thread (set by the plugin).
+_CALLING: list[str] = []
+
+
 @contextmanager
-def sending_as(nodeid: str) -> Iterator[None]:
-    """Requests of this thread are the test `nodeid`'s (a test run in a thread of its own,
-    conformance/plugin/fleet.py, which PYTEST_CURRENT_TEST does not name)."""
-    _SENDER.nodeid = nodeid
+def sending_as(bucket: str) -> Iterator[None]:
+    """Requests of this thread are `bucket`'s (a test run in a thread of its own,
+    conformance/plugin/fleet.py)."""
+    _SENDER.bucket = bucket
     try:
         yield
     finally:
-        _SENDER.nodeid = None
+        _SENDER.bucket = None
+
+
+@contextmanager
+def calling(bucket: str) -> Iterator[None]:
+    """Requests sent while a test's call phase runs are `bucket`'s: the operation an
+    operation's test declares (`GET /x`), another test's name (`test_task_lifecycle`)."""
+    _CALLING.append(bucket)
+    try:
+        yield
+    finally:
+        _CALLING.pop()
 
 
 def current_bucket() -> str:
-    """Who is sending now, from the test pytest says is running: the operation a runner test
-    names (`test_probes[GET /x]` -> `GET /x`), another test's name (`test_task_lifecycle`), or
-    SETUP_BUCKET outside a test's call phase (session setup, fixtures, cleanup)."""
-    own = getattr(_SENDER, "nodeid", None)
-    running = f"{own} (call)" if own else os.environ.get("PYTEST_CURRENT_TEST")
-    if not running or not running.endswith("(call)"):
-        return SETUP_BUCKET
-    nodeid = running.rsplit(" (", 1)[0]
-    func, param = split_nodeid(nodeid)
-    return param if param is not None and func in _RUNNER_TESTS else nodeid.split("::")[-1]
-
-
-_RUNNER_TESTS = ("test_probes", "test_operation", "test_coverage")
+    """Who is sending now: this thread's test (`sending_as`), the test in its call phase
+    (`calling`), or SETUP_BUCKET outside a test's call phase (session setup, fixtures,
+    cleanup)."""
+    own = getattr(_SENDER, "bucket", None)
+    return own or (_CALLING[-1] if _CALLING else SETUP_BUCKET)
 
 
 @dataclass

@@ -20,11 +20,12 @@ from conformance.checks.aliases.drivers import (
     check_round_trip,
     published_definition,
 )
+from conformance.declared import Kind, alias_param
 from conformance.plugin.params import collected_if
 from conformance.plugin.state import run_of
 from conformance.run import Run
 
-pytestmark = pytest.mark.aliases
+pytestmark = [pytest.mark.aliases, pytest.mark.flexie(kind=Kind.ALIAS)]
 
 
 def batched(run: Run) -> bool:
@@ -38,15 +39,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     accounts = plan.accounts
     if "field" in metafunc.fixturenames:
         names = ("account", "entity", "field")
-        params = [pytest.param(a, e, f, id=f"{a.name}-{e}-{f.alias}")
+        params = [alias_param(a, e, f, id=f"{a.name}-{e}-{f.alias}", entity=e,
+                              check="round_trip")
                   for a in accounts for e, f in a.expected()]
     elif metafunc.definition.name == "test_entity_round_trips":
         names = ("account", "entity")
-        params = [pytest.param(a, e, id=f"{a.name}-{e}") for a in accounts
-                  for e in a.entities() if a.fields_of(e)]
+        params = [alias_param(a, e, id=f"{a.name}-{e}", entity=e, check="round_trip")
+                  for a in accounts for e in a.entities() if a.fields_of(e)]
     elif "entity" in metafunc.fixturenames:
         names = ("account", "entity")
-        params = [pytest.param(a, e, id=f"{a.name}-{e}") for a in accounts for e in a.entities()]
+        params = [alias_param(a, e, id=f"{a.name}-{e}", entity=e, check="fields")
+                  for a in accounts for e in a.entities()]
     else:
         return
     if not params:
@@ -59,11 +62,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(names, params)
 
 
+@pytest.mark.flexie(check="fields", cost=1, tier=2)
 def test_fields_match_expectation(account, entity, run):
     check_published_fields(run, account, entity)
 
 
 @collected_if(lambda run: not batched(run))
+@pytest.mark.flexie(check="round_trip", cost=21, tier=4)
 @settings(max_examples=3, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
@@ -76,6 +81,7 @@ def test_field_round_trips(account, entity, field, run, data):
 
 
 @collected_if(batched)
+@pytest.mark.flexie(check="round_trip", cost=12, tier=2)
 def test_entity_round_trips(account, entity, run):
     """Every expected field of the entity the account publishes, on one record."""
     definitions = [d for f in account.fields_of(entity)

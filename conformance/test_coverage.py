@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.plugin.params import params
+from conformance.declared import Kind, operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
 
@@ -21,9 +21,10 @@ OFF = pytest.param(None, id="coverage-off", marks=pytest.mark.skip(
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     run = run_of(metafunc.config)
     keys = [key for key, _ in spec_operations(run.schema.raw_schema)]
-    metafunc.parametrize("key", params(keys, run.settings.ce_table)
+    metafunc.parametrize("key", operation_params(keys, Kind.COVERAGE, run.settings.ce_table)
                          if run.settings.coverage else [OFF])
 
 
+@pytest.mark.flexie(kind=Kind.COVERAGE)
 def test_coverage(key, flexie, run):
     flexie.run_coverage(run.schema, key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.plugin.params import params
+from conformance.declared import Kind, operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
 
@@ -19,8 +19,9 @@ from conformance.report.results import spec_operations
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     run = run_of(metafunc.config)
     keys = [key for key, _ in spec_operations(run.schema.raw_schema)]
-    metafunc.parametrize("key", params(keys, run.settings.ce_table))
+    metafunc.parametrize("key", operation_params(keys, Kind.OPERATION, run.settings.ce_table))
 
 
+@pytest.mark.flexie(kind=Kind.OPERATION, cost=2.1, tier=0, order=1)
 def test_operation(key, flexie, run):
     flexie.run_property(run.schema, key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.plugin.params import params
+from conformance.declared import Kind, operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
 from contract.operations import OPERATIONS_BY_KEY
@@ -15,8 +15,9 @@ from contract.operations import OPERATIONS_BY_KEY
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     run = run_of(metafunc.config)
     keys = [key for key, _ in spec_operations(run.schema.raw_schema) if key in OPERATIONS_BY_KEY]
-    metafunc.parametrize("key", params(keys, run.settings.ce_table))
+    metafunc.parametrize("key", operation_params(keys, Kind.PROBE, run.settings.ce_table))
 
 
+@pytest.mark.flexie(kind=Kind.PROBE, cost=3.9, tier=0, order=0)
 def test_probes(key, flexie):
     flexie.probe(OPERATIONS_BY_KEY[key])

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 
+from conformance.declared import Kind
+
+
+@pytest.mark.flexie(kind=Kind.SPEC, cost=0)
 def test_spec_lint(run):
     problems = run.spec_problems
     assert not problems, "the spec has defects:\n" + "\n".join(str(p) for p in problems)

@@ -17,6 +17,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from conformance.declared import Kind, on_every
 from conformance.engine.generation import operation_seed
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import RECORD_KINDS
@@ -139,6 +140,10 @@ def machine_for(steps: Steps):
     return WorkspaceModel
 
 
+@pytest.mark.flexie(kind=Kind.STATE_MACHINE, cost=65, tier=5, exercises=on_every(
+    RECORD_KINDS, "POST P/new", "GET P/{id}", "PUT P/{id}", "PATCH P/{id}", "PUT P/edit",
+    "DELETE P/{id}", "POST L/lists/{id}/add/{entityId}", "POST L/lists/{id}/remove/{entityId}",
+    "GET P", "GET P/{id}/lists"))
 def test_model_based_sequences(flexie, steps: Steps):
     # (examples, steps): under a request budget two sequences besides Hypothesis's first,
     # which is its simplest (creates only).

@@ -18,8 +18,8 @@ import pytest
 from conformance.checks.aliases.drivers import check_entity_round_trip, published_definition
 from conformance.checks.registry import CheckFailure
 from conformance.config.settings import Settings
-from conformance.report.exercised import alias_entity
 from conformance.run import Run, start_run
+from tests.declarations import collect
 from tests.suite_runner import run_suite
 
 BUDGET = ("--flexie-profile", "ci", "--flexie-budget", "100000", "-k", "round_trips")
@@ -72,10 +72,14 @@ def test_only_one_form_of_the_round_trips_is_collected(tmp_path):
     assert "test_entity_round_trips" not in searched.output
 
 
-def test_the_per_entity_test_maps_to_its_entity():
+def test_the_per_entity_test_declares_its_entity():
+    tests = collect(*BUDGET)
     nodeid = "conformance/test_aliases.py::test_entity_round_trips[acme-ce:projects]"
-    assert alias_entity(nodeid) == ("round_trip", "ce:projects")
-    assert alias_entity(nodeid.replace("ce:projects", "contacts")) == ("round_trip", "contacts")
+    for entity in ("ce:projects", "contacts"):
+        declared = tests[nodeid.replace("ce:projects", entity)].declared
+        assert declared is not None and (declared.check, declared.entity) == \
+            ("round_trip", entity)
+        assert declared.exercises, entity
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ import json
 from types import SimpleNamespace
 
 from conformance.config.profiles import PROFILES
+from conformance.declared import Kind, declare
 from conformance.plugin import budget
 from contract.operations import OPERATIONS
 from tests.suite_runner import WRITES_A_RUN_MAY_NOT_MAKE, not_exercised, run_suite
@@ -29,20 +30,32 @@ def test_a_budgeted_run_never_exceeds_its_budget(tmp_path):
     assert left, "operations left out show as skipped, not passed"
 
 
-def _item(name: str, key: str | None = None, scenario: bool = False):
-    callspec = SimpleNamespace(id=key, params={"key": key}) if key else None
-    return SimpleNamespace(originalname=name, name=f"{name}[{key}]" if key else name,
-                           callspec=callspec,
-                           keywords={"scenario": True} if scenario else {})
+#: What the suite's tests declare (conformance/test_*.py), by a name for this test.
+DECLARED = {
+    "test_probes": declare(kind=Kind.PROBE, cost=3.9, tier=0, order=0),
+    "test_operation": declare(kind=Kind.OPERATION, cost=2.1, tier=0, order=1),
+    "test_record_lifecycle": declare(kind=Kind.SCENARIO, cost=22, tier=1, then=3),
+    "test_fields_match_expectation": declare(kind=Kind.ALIAS, check="fields", cost=1, tier=2),
+    "test_field_round_trips": declare(kind=Kind.ALIAS, check="round_trip", cost=21, tier=4),
+}
+
+
+def _item(name: str, key: str | None = None):
+    """A collected test as the budget reads it: its flexie marks (an operation's test's
+    parameter declares its operation) and its function."""
+    marks = [declare(exercises=(key,)).mark] if key else []
+    marks.append(DECLARED[name].mark)
+    return SimpleNamespace(name=name, key=key, obj=DECLARED[name],
+                           iter_markers=lambda name=None: iter(marks))
 
 
 def test_the_order_puts_every_operation_before_the_scenarios_and_aliases():
-    items = [_item("test_field_round_trips"), _item("test_record_lifecycle", scenario=True),
+    items = [_item("test_field_round_trips"), _item("test_record_lifecycle"),
              _item("test_probes", "GET /a"), _item("test_probes", "GET /b"),
-             _item("test_record_lifecycle", scenario=True), _item("test_operation", "GET /a"),
+             _item("test_record_lifecycle"), _item("test_operation", "GET /a"),
              _item("test_fields_match_expectation"), _item("test_operation", "GET /b")]
     budget.order(items)
-    names = [(i.originalname, i.callspec.id if i.callspec else None) for i in items]
+    names = [(i.name, i.key) for i in items]
     assert names[:4] == [("test_probes", "GET /a"), ("test_operation", "GET /a"),
                          ("test_probes", "GET /b"), ("test_operation", "GET /b")]
     assert [n for n, _ in names[4:]] == ["test_record_lifecycle", "test_fields_match_expectation",

@@ -16,6 +16,8 @@ import pytest
 from conformance.checks import CheckFailure
 from conformance.checks.registry import alias_evidence, finding_evidence
 from conformance.config.settings import Settings
+from conformance.declared import Declared
+from conformance.declared import Kind as DeclaredKind
 from conformance.findings import (
     ASSUMED,
     NO_EVIDENCE,
@@ -170,7 +172,8 @@ def test_a_failed_alias_test_names_its_checks_in_a_field():
                            "account acme, deals, budget_code", "did not read back")
     report = _report(ALIAS_TEST, "failed", "the message is not read")
     verdict.lead_with_the_check(report, SimpleNamespace(excinfo=SimpleNamespace(value=failure)))
-    finding = results.test_failure_entry(report, list(report.keywords))
+    found = Declared(DeclaredKind.ALIAS, entity="deals", check="round_trip")
+    finding = results.test_failure_entry(report, found)
     assert finding.kind is Kind.ALIAS
     assert finding.checks == ("created_value_reads_back", "invalid_value_refused")
     assert finding_evidence(finding) == alias_evidence(list(finding.checks))

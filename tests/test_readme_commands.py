@@ -3,11 +3,14 @@
 The README is what a new user copies. Each `pytest conformance ...` line of its shell blocks is
 collected here (`--collect-only`: the live ones need no workspace for that) and must select at
 least one test; a line that says it selects one resource group (`-m GROUP`) must select only
-that group's operations. Each `flexie-conformance`/`flexie-mock` subcommand it shows must parse.
+tests that declare that group (conformance/declared.py), and a `-k` line what its comment says.
+The one-group command also runs, against the embedded mock, and passes. Each
+`flexie-conformance`/`flexie-mock` subcommand it shows must parse.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -17,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from contract.operations import OPERATIONS_BY_KEY
+from conformance.declared import Declared, Kind
 from contract.resources import GROUPS
+from tests.declarations import OUT, Collected
 from workspace import create_app
 from workspace.fleet import write_fleet
 from workspace.server import serve_in_thread
@@ -36,6 +40,25 @@ def shell_blocks() -> list[list[str]]:
         blocks.append([line.rsplit("&& ", 1)[-1] for line in lines
                        if line and not line.startswith("#")])
     return blocks
+
+
+def comments() -> dict[str, str]:
+    """The comment the README gives each command line of its bash blocks."""
+    found = {}
+    for block in re.findall(r"```bash\n(.*?)```", README, flags=re.S):
+        for raw in re.sub(r"\\\n\s*", " ", block).splitlines():
+            line, _, comment = raw.partition(" #")
+            if comment and line.strip():
+                found[line.strip().rsplit("&& ", 1)[-1]] = comment.strip()
+    return found
+
+
+#: What the comment on a README command that selects with `-k` says, as a test each test it
+#: selects must pass (by what the test declares).
+K_SAYS = {
+    "property tests of GETs on one contact": lambda d: d.kind is Kind.OPERATION
+    and d.group == "contacts" and (d.operation or "").startswith("GET /contacts/{id}"),
+}
 
 
 def shell_lines() -> list[str]:
@@ -71,38 +94,65 @@ def live_url(tmp_path_factory: pytest.TempPathFactory):
     stop()
 
 
-def collected(command: str, served: tuple[str, str]) -> list[str]:
-    """The node ids `command` selects; a live command (one the README shows after exporting
-    FLEXIE_URL, or a fleet's) reaches the mock over HTTP with a demo key, as a user's would
-    reach theirs."""
+def collected(command: str, served: tuple[str, str], tmp: Path) -> dict[str, Collected]:
+    """The tests `command` selects and what each declares; a live command (one the README
+    shows after exporting FLEXIE_URL, or a fleet's) reaches the mock over HTTP with a demo
+    key, as a user's would reach theirs."""
     live_url, fleet = served
     live = command in LIVE_COMMANDS or FLEET_FILE in command
     command = command.replace(FLEET_URL, live_url).replace(FLEET_FILE, fleet)
     argv = shlex.split(command.replace('"$FLEXIE_URL"', live_url))
-    argv = [sys.executable, *argv[1:], "--collect-only", "-q", "-p", "no:cacheprovider"]
+    argv = [sys.executable, *argv[1:], "--collect-only", "-q", "-p", "no:cacheprovider",
+            "-p", "tests.declarations"]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("FLEXIE_") and k != "PYTEST_CURRENT_TEST"}
+    env[OUT] = str(tmp / "declared.json")
     if live:
         env |= {"FLEXIE_URL": live_url, "FLEXIE_API_KEY": "acme-demo-key"}
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
-    return [line for line in done.stdout.splitlines() if "::" in line]
+    selected = [line for line in done.stdout.splitlines() if "::" in line]
+    data = json.loads((tmp / "declared.json").read_text(encoding="utf-8"))
+    assert sorted(data) == sorted(selected)
+    return {n: Collected(Declared.from_dict(d["declared"]) if d["declared"] else None,
+                         frozenset(d["marks"])) for n, d in data.items()}
 
 
 @pytest.mark.parametrize("command", SUITE_COMMANDS)
-def test_each_suite_command_selects_what_it_says(command, live_url):
-    nodeids = collected(command, live_url)
-    assert nodeids, f"{command} selects no test"
+def test_each_suite_command_selects_what_it_says(command, live_url, tmp_path):
+    tests = collected(command, live_url, tmp_path)
+    assert tests, f"{command} selects no test"
+    assert all(c.declared is not None for c in tests.values()), \
+        [n for n, c in tests.items() if c.declared is None]
     group = re.search(r"conformance .*-m (\w+)", command)
     if group is not None and group.group(1) == "aliases":
-        assert all(n.startswith("conformance/test_aliases.py::") for n in nodeids), \
-            f"{command} selects more than the alias checks: {nodeids[:5]}"
+        assert all(c.declared.kind is Kind.ALIAS for c in tests.values()), \
+            f"{command} selects more than the alias checks: {list(tests)[:5]}"
     elif group is not None:
         assert group.group(1) in GROUPS
-        keys = [re.search(r"\[(.*)\]", n).group(1) for n in nodeids if "[" in n]
-        ops = [OPERATIONS_BY_KEY.get(k) for k in keys]
-        assert ops and all(op is not None and op.group == group.group(1) for op in ops), \
-            f"{command} selects tests of other groups: {keys[:5]}"
+        other = [n for n, c in tests.items() if c.declared.group != group.group(1)]
+        assert not other, f"{command} selects tests of other groups: {other[:5]}"
+    if " -k " in command:
+        says = K_SAYS[comments()[command]]
+        other = [n for n, c in tests.items() if not says(c.declared)]
+        assert not other, f"{command} selects more than its comment says: {other[:5]}"
+
+
+def test_one_resource_group_runs_green_against_the_mock(tmp_path):
+    """The README's `-m contacts` against the embedded mock: the contacts tests run, and
+    pass (the operations' tests and the contacts scenario)."""
+    command = next(c for c in SUITE_COMMANDS if c.endswith("-m contacts"))
+    argv = [sys.executable, *shlex.split(command)[1:], "-q", "-p", "no:cacheprovider",
+            "--flexie-reports", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("FLEXIE_") and k != "PYTEST_CURRENT_TEST"}
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:]
+    doc = json.loads((tmp_path / "conformance.json").read_text(encoding="utf-8"))
+    ran = {o["key"] for o in doc["operations"] if o["statuses"]["property"] == "passed"}
+    assert ran and all(k.split(" ", 1)[1].startswith(("/contacts", "/contact/")) for k in ran), \
+        sorted(ran)[:5]
+    assert [s["group"] for s in doc["scenarios"]] == ["contacts"], doc["scenarios"]
 
 
 @pytest.mark.parametrize("command", TOOL_COMMANDS)

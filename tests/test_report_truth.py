@@ -9,7 +9,7 @@ that did not run (startup failure, --collect-only, nothing selected) leave no re
 
 from __future__ import annotations
 
-import ast
+import functools
 import json
 import re
 import time
@@ -22,11 +22,11 @@ import pytest
 
 from conformance.checks.aliases.plan import AliasPlan, build_plan
 from conformance.config.settings import DEMO_KEY, ROOT, Settings
+from conformance.declared import REPORT_ATTRIBUTE
 from conformance.findings import Finding
 from conformance.observed import Observed
 from conformance.report import results
 from conformance.report.coverage import alias_finding
-from conformance.report.exercised import SCENARIOS, scenario_operations
 from conformance.report.results import (
     COLUMN,
     build_results,
@@ -39,6 +39,7 @@ from conformance.run import Run
 from contract.operations import OPERATIONS, OPERATIONS_BY_KEY
 from contract.resources import RECORD_KINDS
 from contract.spec import load_spec
+from tests.declarations import Collected, collect
 
 RAW = load_spec(ROOT / "flexie-api.json")
 
@@ -51,12 +52,23 @@ MACHINE = "conformance/test_state_machine.py::test_model_based_sequences"
 LINT = "conformance/test_spec.py::test_spec_lint"
 
 
+@functools.cache
+def suite() -> dict[str, Collected]:
+    """What each test of the suite declares, as pytest collects it by default."""
+    return collect()
+
+
 def report(nodeid: str, outcome: str = "passed", when: str = "call",
            keywords: tuple[str, ...] = (), message: str = "boom") -> pytest.TestReport:
+    """A report of a test of the suite, with the declaration its report carries in a run."""
     longrepr = None if outcome == "passed" else (
         ("file.py", 1, f"Skipped: {message}") if outcome == "skipped" else message)
-    return pytest.TestReport(nodeid, ("file.py", 1, nodeid), dict.fromkeys(keywords, 1),
+    made = pytest.TestReport(nodeid, ("file.py", 1, nodeid), dict.fromkeys(keywords, 1),
                              outcome, longrepr, when, duration=0.25)
+    declared = suite()[nodeid].declared
+    assert declared is not None, nodeid
+    setattr(made, REPORT_ATTRIBUTE, declared.as_dict())
+    return made
 
 
 def synthetic_run(settings: Settings, plan: Any = None, problems: tuple = ()) -> Run:
@@ -117,12 +129,12 @@ def make_run(tmp_path: Path, *, failing: bool) -> Run:
         (MACHINE, bad, scenario),
         (f"{ALIASES}::test_fields_match_expectation[acme-contacts]", bad, ("aliases",)),
         (f"{ALIASES}::test_fields_match_expectation[acme-leads]", "passed", ("aliases",)),
-        (f"{ALIASES}::test_field_round_trips[acme-deals-budget_code]", bad, ("aliases",)),
+        (f"{ALIASES}::test_field_round_trips[acme-deals-competitor]", bad, ("aliases",)),
         (LINT, "passed", ()),
     ]
     run_tests(run, tests)
     rows = [alias_row("contacts", "vip"), alias_row("leads", "source"),
-            alias_row("deals", "budget_code", round_trip=bad)]
+            alias_row("deals", "competitor", round_trip=bad)]
     if failing:
         rows.append(alias_row("contacts", "industry_code", present=False, type_ok=None,
                               round_trip="skipped"))
@@ -199,7 +211,7 @@ def test_every_failure_is_recorded_once_with_its_operation(failing: tuple[dict, 
         "scenario||test_task_lifecycle",
         "stateful||test_model_based_sequences",
         "alias|GET /contacts/list/fields|test_fields_match_expectation[acme-contacts]",
-        "alias||test_field_round_trips[acme-deals-budget_code]",
+        "alias||test_field_round_trips[acme-deals-competitor]",
     }
     # No copy of a runner-recorded failure under the test's name, none without its operation.
     assert not any(f["check"].startswith(("test_operation[PATCH", "test_probes", "test_cov"))
@@ -210,7 +222,7 @@ def test_every_failure_is_recorded_once_with_its_operation(failing: tuple[dict, 
         assert f["nodeid"] and f["nodeid"].split("::")[0] in f["replay"], f
         assert "--flexie-seed 1" in f["replay"]
     assert by_id["scenario||test_task_lifecycle"]["group"] == "tasks"
-    assert by_id["alias||test_field_round_trips[acme-deals-budget_code]"]["group"] == "deals"
+    assert by_id["alias||test_field_round_trips[acme-deals-competitor]"]["group"] == "deals"
 
 
 def test_every_failure_shows_failed_in_json_and_html(failing: tuple[dict, str]) -> None:
@@ -387,25 +399,16 @@ def test_the_live_account_comes_from_the_accounts_file(tmp_path: Path, monkeypat
     assert results.target_account(run) == "chosen"
 
 
-# --- scenario map -----------------------------------------------------------------------------
+# --- what the scenarios check ------------------------------------------------------------------
 
-def _tests_in(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [n.name for n in tree.body
-            if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
-
-
-def test_every_scenario_is_mapped_to_existing_operations() -> None:
-    names = _tests_in(ROOT / "conformance" / "test_scenarios.py") + \
-        _tests_in(ROOT / "conformance" / "test_state_machine.py")
-    assert sorted(names) == sorted(SCENARIOS)
-    for name, use in SCENARIOS.items():
-        params = [k.name for k in RECORD_KINDS] if use.per_kind else [None]
-        for param in params:
-            missing = [k for k in use.operations(param) if k not in OPERATIONS_BY_KEY]
-            assert not missing, (name, param, missing)
-            label = f"{name}[{param}]" if param else name
-            assert scenario_operations(label), label
+def test_every_scenario_declares_the_operations_it_checks() -> None:
+    scenarios = {nodeid: c.declared for nodeid, c in suite().items()
+                 if c.declared is not None and c.declared.is_scenario}
+    assert len(scenarios) >= len(RECORD_KINDS) + 8, sorted(scenarios)
+    for nodeid, declared in scenarios.items():
+        assert declared.exercises, nodeid
+        missing = [k for k in declared.exercises if k not in OPERATIONS_BY_KEY]
+        assert not missing, (nodeid, missing)
 
 
 # --- runs without a result -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conformance.engine.target import MAX_WAIT_S, RetriesExhausted, Target, TargetError, retry_after
-from conformance.observed import SETUP_BUCKET, Traffic
+from conformance.observed import SETUP_BUCKET, Traffic, calling
 from tests.suite_runner import run_suite
 from tests.transport import VARIANTS, Switches, php_encode, served
 
@@ -33,13 +33,12 @@ def _app(status: int, headers: list[tuple[str, str]], body: bytes = b'{"error": 
     return app, calls
 
 
-def test_a_rate_limit_that_outlasts_the_retries_fails_naming_the_operation(monkeypatch):
-    monkeypatch.setenv("PYTEST_CURRENT_TEST",
-                       "conformance/test_probes.py::test_probes[GET /contacts/{id}] (call)")
+def test_a_rate_limit_that_outlasts_the_retries_fails_naming_the_operation():
     app, calls = _app(429, [("Retry-After", "0")])
     traffic = Traffic()
     target = Target("http://localhost/api", apikey="k", app=app, retries=2, traffic=traffic)
-    with pytest.raises(RetriesExhausted) as raised:
+    # In the call phase of an operation's test (the plugin's pytest_runtest_call).
+    with calling("GET /contacts/{id}"), pytest.raises(RetriesExhausted) as raised:
         target.request("GET", "/contacts/7")
     message = str(raised.value)
     assert "GET /contacts/7 (testing GET /contacts/{id})" in message

@@ -12,6 +12,12 @@ the probes rather than also by Schemathesis's `ignored_auth`) is said where it h
 runner, and the checks that read `ctx.budgeted`.
 It also estimates what the plan costs, from request counts measured against the embedded mock
 (`docs/performance.md`), so the run can say up front how much of it the budget will reach.
+
+Each test declares its tier and cost (`@pytest.mark.flexie(tier=..., cost=...)`,
+conformance/declared.py), measured against the embedded mock with the `ci` profile in one
+process (seed 1, budget 100,000): probes 751 over 194 operations (every probe on every
+operation), decisive pairs 412, alias round trips 150 over 13 entities, setup 45; the scenarios
+from the traffic per test of the same run. Under `-n N` each worker has its own setup.
 """
 
 from __future__ import annotations
@@ -20,67 +26,42 @@ from dataclasses import dataclass
 
 import pytest
 
-#: Requests one test costs, as measured against the embedded mock with the `ci` profile in
-#: one process (seed 1, budget 100,000): probes 751 over 194 operations (every probe on every
-#: operation), decisive pairs 412, alias round trips 150 over 13 entities, setup 45; the
-#: scenarios from the traffic per test of the same run. Under `-n N` each worker has its own
-#: setup.
-ESTIMATED: dict[str, float] = {
-    "test_probes": 3.9, "test_operation": 2.1, "test_record_lifecycle": 22,
-    "test_notes_on_a_record": 10, "test_task_lifecycle": 10, "test_user_lifecycle": 8,
-    "test_pipeline_lifecycle": 7, "test_deal_associations": 7,
-    "test_case_replies_by_id_and_identifier": 6, "test_email_send": 3,
-    "test_fields_match_expectation": 1, "test_field_round_trips": 21,
-    "test_entity_round_trips": 12, "test_model_based_sequences": 65, "test_spec_lint": 0,
-}
+from conformance import declared
+
 #: Setup creates the pool of owned records before the first test.
 SETUP_ESTIMATE = 45
-_DEFAULT_ESTIMATE = 10
 
 
-def _function(item: pytest.Item) -> str:
-    return getattr(item, "originalname", None) or item.name.split("[")[0]
-
-
-def _param(item: pytest.Item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    return callspec.id if callspec is not None else None
-
-
-def tier(item: pytest.Item, first_of_kind: set[str]) -> int:
-    """0: an operation's probes and pair; 1: the first scenario of each kind; 2: published
-    alias lists and the round trips batched per entity; 3: the other scenarios; 4: alias
-    round trips per field; 5: the rest."""
-    name = _function(item)
-    if name in ("test_probes", "test_operation"):
-        return 0
-    if name in ("test_fields_match_expectation", "test_entity_round_trips"):
-        return 2
-    if name == "test_field_round_trips":
-        return 4
-    if "scenario" in item.keywords and name != "test_model_based_sequences":
-        if name not in first_of_kind:
-            first_of_kind.add(name)
-            return 1
-        return 3
-    return 5
+def tier(item: pytest.Item, first_of_test: set[int]) -> int:
+    """The tier a test declares: 0, an operation's probes and pair; 1, the first scenario of
+    each kind; 2, published alias lists and the round trips batched per entity; 3, the other
+    scenarios (`then`: the other parameters of a scenario after its first); 4, alias round
+    trips per field; 5, the rest."""
+    found = declared.of(item)
+    if found.then is None:
+        return found.tier
+    test = id(getattr(item, "obj", item))  # the test function, whatever its parameter
+    if test in first_of_test:
+        return found.then
+    first_of_test.add(test)
+    return found.tier
 
 
 def order(items: list[pytest.Item]) -> None:
     """Sort `items` in place into the budget's order: by tier, operations interleaved (the
     probes and the pair of one operation, then the next), the rest in collection order."""
-    seen: set[str] = set()
+    seen: set[int] = set()
     tiers = {id(item): tier(item, seen) for item in items}
     position = {id(item): index for index, item in enumerate(items)}
     operations: dict[str, int] = {}
     for item in items:
         if tiers[id(item)] == 0:
-            operations.setdefault(_param(item) or "", len(operations))
+            operations.setdefault(declared.of(item).operation or "", len(operations))
 
     def key(item: pytest.Item) -> tuple[int, int, int]:
         if tiers[id(item)] == 0:
-            probes_first = 0 if _function(item) == "test_probes" else 1
-            return 0, operations[_param(item) or ""], probes_first
+            found = declared.of(item)
+            return 0, operations[found.operation or ""], found.order
         return tiers[id(item)], position[id(item)], 0
 
     items.sort(key=key)
@@ -127,7 +108,7 @@ def plan(items: list[pytest.Item], budget: int, workers: int = 1) -> Plan:
     """The estimate of the ordered `items` against `budget`, run by `workers` processes."""
     spent, fits = float(SETUP_ESTIMATE + PER_WORKER_ESTIMATE * (workers - 1)), 0
     for item in items:
-        spent += ESTIMATED.get(_function(item), _DEFAULT_ESTIMATE)
+        spent += declared.of(item).cost
         if spent <= budget:
             fits += 1
     return Plan(budget, round(spent), fits, len(items), workers)

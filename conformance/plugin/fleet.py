@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from conformance.declared import Kind, declared, traffic_bucket
 from conformance.engine import stopping
 from conformance.observed import sending_as
 from conformance.plugin.state import is_xdist_worker
-from conformance.report.exercised import _is_alias_test
 from conformance.run import Run
 
 _PARSING = threading.RLock()
@@ -57,6 +57,11 @@ def _one_parse_at_a_time() -> None:
 class _Outcome:
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+
+
+def _is_alias_test(item: pytest.Item) -> bool:
+    found = declared(item)
+    return found is not None and found.kind is Kind.ALIAS
 
 
 def account_of(item: pytest.Item) -> str | None:
@@ -87,7 +92,7 @@ class Fleet:
             try:
                 if self._stopping.is_set():
                     raise pytest.skip.Exception("the run stopped before this test")
-                with sending_as(item.nodeid):
+                with sending_as(traffic_bucket(item)):
                     item.obj(**self._arguments(item))  # type: ignore[attr-defined]
             except BaseException as exc:  # the test's outcome, raised again by `call`
                 outcome.error = exc
@@ -130,7 +135,7 @@ def eligible(run: Run, config: pytest.Config) -> bool:
 def call(run: Run, item: pytest.Item) -> bool | None:
     """`pytest_pyfunc_call` for an alias test of a fleet: True once it ran (in its account's
     thread); None for any other test, which pytest calls as usual."""
-    if account_of(item) is None or not _is_alias_test(item.nodeid) or \
+    if account_of(item) is None or not _is_alias_test(item) or \
             not eligible(run, item.config):
         return None
     fleet = item.config.stash.get(FLEET, None)
@@ -138,7 +143,7 @@ def call(run: Run, item: pytest.Item) -> bool | None:
         stopping.install()  # Ctrl-C stops every account between two requests
         _one_parse_at_a_time()
         tests = [i for i in item.session.items
-                 if account_of(i) is not None and _is_alias_test(i.nodeid)]
+                 if account_of(i) is not None and _is_alias_test(i)]
         fleet = item.config.stash[FLEET] = Fleet(tests, run.settings.concurrency, run)
     fleet.call(item)
     return True

@@ -17,27 +17,29 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance import declared
 from conformance.config import profiles
 from conformance.config.options import OPTIONS, OptionError, raw_values
 from conformance.config.settings import Settings
 from conformance.engine.outcomes import NotApplicable, SetupStopped, StartupError
 from conformance.engine.pacing import pace_file, remove_pace_files
+from conformance.observed import calling
 from conformance.plugin import fleet, verdict
 from conformance.plugin.params import fits
 from conformance.plugin.state import RUN, is_xdist_worker, run_if_any, run_of, worker_input
 from conformance.report.replay import replay_command
 from conformance.run import Run, clean_up, ready, start_run
-from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
 
 if TYPE_CHECKING:
     from conformance.engine.runner import Runner
 
-#: Run order: the probes first (deterministic, and the fastest to find most defects), then the
-#: property tests and the boundary cases, the stateful tests, the per-account alias checks and
-#: the spec's own lint.
-_ORDER = ("test_probes", "test_operations", "test_coverage", "test_scenarios",
-          "test_state_machine", "test_aliases", "test_spec")
+#: Run order, by the kind each test declares: the probes first (deterministic, and the fastest
+#: to find most defects), then the property tests and the boundary cases, the stateful tests,
+#: the per-account alias checks and the spec's own lint.
+_ORDER = (declared.Kind.PROBE, declared.Kind.OPERATION, declared.Kind.COVERAGE,
+          declared.Kind.SCENARIO, declared.Kind.STATE_MACHINE, declared.Kind.ALIAS,
+          declared.Kind.SPEC)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,9 +62,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # this conftest was loaded after configuration and the other plugins have run.
     late = config.pluginmanager.get_plugin("terminalreporter") is not None
     for group in GROUPS:
-        config.addinivalue_line("markers", f"{group}: operations of the {group} group")
+        config.addinivalue_line("markers", f"{group}: the tests of the {group} group "
+                                           "(as each declares)")
     config.addinivalue_line("markers", "scenario: hand-written stateful scenarios")
     config.addinivalue_line("markers", "aliases: custom-field aliases per account")
+    config.addinivalue_line("markers", declared.DESCRIPTION)
     if config.option.help or config.option.version:
         return
     profiles.register()
@@ -198,24 +202,26 @@ _RATCHET = pytest.StashKey[str]()
 
 
 def operation_key(item: pytest.Item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    key = callspec.params.get("key") if callspec is not None else None
-    return key if isinstance(key, str) else None
+    """The operation an operation's test declares (None for any other test)."""
+    found = declared.declared(item)
+    return found.operation if found is not None else None
 
 
 def _rank(item: pytest.Item) -> int:
-    module = item.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
-    return _ORDER.index(module) if module in _ORDER else len(_ORDER)
+    found = declared.declared(item)
+    return _ORDER.index(found.kind) if found is not None else len(_ORDER)
+
+
+def _is_alias_test(item: pytest.Item) -> bool:
+    found = declared.declared(item)
+    return found is not None and found.kind is declared.Kind.ALIAS
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each operation's tests with its resource group before pytest's own `-m`
+    """Mark each test with the resource group it declares before pytest's own `-m`
     selection runs (a later hook would mark tests that `-m contacts` already deselected)."""
-    for item in items:
-        op = OPERATIONS_BY_KEY.get(operation_key(item) or "")
-        if op is not None:
-            item.add_marker(getattr(pytest.mark, op.group))
+    declared.group_marks(items)
 
 
 # pytest registers only attributes named pytest_*, specname or not: a hook named otherwise
@@ -240,7 +246,6 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: Run) -> No
     deselected, as `-k` deselects."""
     from conformance.plugin import sharding
     from conformance.plugin.fleet import account_of
-    from conformance.report.exercised import _is_alias_test
     from conformance.report.results import spec_operations
 
     plan = run.alias_plan
@@ -248,7 +253,7 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: Run) -> No
         items, run.settings.shard or (1, 1),
         [key for key, _ in spec_operations(run.schema.raw_schema)],
         operation_key, lambda i: bool(plan.fleet and account_of(i)
-                                      and _is_alias_test(i.nodeid)))
+                                      and _is_alias_test(i)))
     if other:
         config.hook.pytest_deselected(items=other)
         items[:] = kept
@@ -266,6 +271,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.longrepr = (str(not_applicable.path), not_applicable.lineno + 1,
                            f"Skipped: {report.longrepr[2].removeprefix('Skipped: ')}"
                            if isinstance(report.longrepr, tuple) else "Skipped")
+    declared.record(report, item)  # travels with the report, to the xdist controller too
     run = run_if_any(item.config)
     if run is None:
         return
@@ -279,6 +285,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         verdict.lead_with_the_check(report, call)
         verdict.name_the_step(item, report, call)
         verdict.assumed_only_is_a_warning(run, report, call)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """The requests a test sends in its call phase are counted as its own (the traffic's
+    buckets: conformance.observed.current_bucket)."""
+    with calling(declared.traffic_bucket(item)):
+        yield
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -43,8 +43,3 @@ def replay_command(settings: Settings, nodeid: str) -> str:
     parts += [f"--flexie-mock-fault {shlex.quote(fault)}" for fault in settings.mock_faults]
     return " ".join(parts)
 
-
-def operation_nodeid(test: str, key: str) -> str:
-    """The node id of a per-operation test: `conformance/test_probes.py::test_probes[GET /x]`."""
-    module = {"test_operation": "test_operations"}.get(test, test)
-    return f"conformance/{module}.py::{test}[{key}]"

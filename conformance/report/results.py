@@ -29,17 +29,9 @@ import pytest
 from conformance.checks.aliases.plan import AliasPlan
 from conformance.checks.registry import finding_evidence
 from conformance.config.settings import Settings
+from conformance.declared import Declared, alias_operations, entity_kind, recorded
+from conformance.declared import Kind as TestKind
 from conformance.findings import Finding, Kind, Outcome
-from conformance.report.exercised import (
-    SCENARIOS,
-    _is_alias_test,
-    alias_entity,
-    alias_operations,
-    entity_kind,
-    scenario_group,
-    scenario_operations,
-    split_nodeid,
-)
 from conformance.report.identity import run_identity
 from conformance.report.replay import replay_command
 from conformance.run import Run
@@ -47,9 +39,6 @@ from contract.accounts import AccountSpec
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import TAGS
-
-#: Tests whose failures the runner records itself, one per operation (the id is its key).
-RUNNER_TESTS = ("test_probes", "test_operation", "test_coverage")
 
 #: The report files a run writes into the reports folder, besides conformance.json/html.
 PYTEST_OUTPUTS = ("pytest-report.html", "junit.xml")
@@ -61,20 +50,15 @@ COLUMN = {"property": "property", "scenario": "scenarios", "stateful": "scenario
 _STATUS_ORDER = ("failed", "passed", "skipped", "not-run")
 #: The embedded mock's demo accounts (workspace/demo_accounts.toml): who is behind its keys.
 _TAG_TO_GROUP = {tag: group for group, tag in TAGS.items()}
-_SPEC_LINT = "test_spec_lint"
 
 
-# --- node ids ------------------------------------------------------------------------------
+# --- what each test declares -----------------------------------------------------------------
 
-def recorded_by_runner(nodeid: str) -> bool:
-    """Whether the test is one of RUNNER_TESTS, whose outcome is an operation's."""
-    func, param = split_nodeid(nodeid)
-    return func in RUNNER_TESTS and param is not None
-
-
-def runner_operation(nodeid: str) -> str | None:
-    """The operation key a runner test names (`test_operation[GET /contacts/{id}]`)."""
-    return split_nodeid(nodeid)[1] if recorded_by_runner(nodeid) else None
+def runner_operation(run: Run, nodeid: str) -> str | None:
+    """The operation whose outcome a test's is: the one an operation's test (its property
+    tests, probes or boundary cases, whose failures the runner records) declares."""
+    found = run.observed.tests.get(nodeid)
+    return found.operation if found is not None else None
 
 
 def spec_operations(raw: dict) -> list[tuple[str, dict]]:
@@ -119,42 +103,37 @@ def record_test_report(run: Run, report: pytest.TestReport) -> None:
     if report.when == "teardown" and not report.failed:
         return
     state = "failed" if report.failed else "skipped" if report.skipped else "passed"
+    found = recorded(report)
+    if found is not None:
+        observed.tests[report.nodeid] = found
     observed.outcome(report.nodeid, state)
     if report.skipped and getattr(report, REPORT_OUTCOME, None) == Outcome.LEFT_OUT:
         observed.left_out.append(report.nodeid)
-    keywords = list(report.keywords)
     if report.failed:
-        observed.test_failure(report.nodeid, test_failure_entry(report, keywords))
-    if "scenario" in keywords or split_nodeid(report.nodeid)[0] in SCENARIOS:
+        observed.test_failure(report.nodeid, test_failure_entry(report, found))
+    if found is not None and found.is_scenario:
         name = report.nodeid.split("::")[-1]
-        observed.scenario(name, scenario_group(name, keywords), state, report.duration)
+        observed.scenario(name, found.group or "scenarios", state, report.duration)
 
 
-def _kind_of(nodeid: str, keywords: list[str]) -> Kind:
-    if "state_machine" in nodeid:
-        return Kind.STATEFUL
-    if _is_alias_test(nodeid, keywords):
-        return Kind.ALIAS
-    if "scenario" in keywords or split_nodeid(nodeid)[0] in SCENARIOS:
-        return Kind.SCENARIO
-    return Kind.PROPERTY
+#: The kind of failure a failed test of each kind is.
+_FAILURE_KIND = {TestKind.STATE_MACHINE: Kind.STATEFUL, TestKind.ALIAS: Kind.ALIAS,
+                 TestKind.SCENARIO: Kind.SCENARIO}
 
 
-def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> Finding:
-    """A failed test report as a failure entry, with the operation and group it names."""
+def test_failure_entry(report: pytest.TestReport, found: Declared | None) -> Finding:
+    """A failed test report as a failure entry, with the operation and group it declares."""
     name = report.nodeid.split("::")[-1]
-    kind = _kind_of(report.nodeid, keywords)
-    operation = runner_operation(report.nodeid)
+    kind = _FAILURE_KIND.get(found.kind, Kind.PROPERTY) if found is not None else Kind.PROPERTY
+    operation = found.operation if found is not None else None
     group = _group(operation) if operation else None
-    if kind is Kind.SCENARIO:
-        group = scenario_group(name, keywords)
-        group = None if group == "scenarios" else group
-    elif kind is Kind.ALIAS:
-        check, entity = alias_entity(report.nodeid)
-        kind_ = entity_kind(entity) if entity else None
+    if found is not None and kind is Kind.SCENARIO:
+        group = found.group
+    elif found is not None and kind is Kind.ALIAS:
+        kind_ = entity_kind(found.entity) if found.entity else None
         group = kind_.name if kind_ is not None else None
-        if check == "fields" and entity:
-            operation = next(iter(alias_operations(entity, "fields")), None)
+        if found.check == "fields" and found.entity:
+            operation = next(iter(alias_operations(found.entity, "fields")), None)
     crash = getattr(report.longrepr, "reprcrash", None)
     message = crash.message if crash is not None else str(report.longrepr)[-800:]
     if report.when != "call":
@@ -172,27 +151,23 @@ def _graded(settings: Settings, f: Finding) -> Finding:
     return f.graded(f.evidence or finding_evidence(f), settings.assumptions)
 
 
-def _failure_entry(settings: Settings, f: Finding, outcomes: dict[str, str]) -> Finding:
+def _failure_entry(run: Run, f: Finding) -> Finding:
     """A recorded finding as the report shows it: graded, with its test, group and replay."""
+    settings = run.settings
     operation = f.operation
-    nodeid = f.test or (_runner_nodeid(operation, outcomes) if operation else None)
+    nodeid = f.test or (_runner_nodeid(run, operation) if operation else None)
     return _graded(settings, f).with_(
         test=nodeid, group=f.group or (_group(operation) if operation else None),
         replay=f.replay or replay_command(settings, nodeid or "conformance"))
 
 
-def _runner_nodeid(operation: str, outcomes: dict[str, str]) -> str:
-    """The runner test that recorded a failure without saying so: a failed one of its
-    operation (probes run first), else its property test."""
-    tests = [n for n in outcomes if runner_operation(n) == operation]
+def _runner_nodeid(run: Run, operation: str) -> str | None:
+    """The operation's test that recorded a failure without saying so: a failed one of the
+    operation's tests (probes run first), else the first that ran; None when none ran."""
+    outcomes = run.observed.outcomes
+    tests = [n for n in outcomes if runner_operation(run, n) == operation]
     failed = [n for n in tests if outcomes[n] == "failed"]
-    if failed or tests:
-        return (failed or tests)[0]
-    try:
-        from conformance.report.replay import operation_nodeid
-    except ImportError:  # pragma: no cover
-        return f"conformance/test_operations.py::test_operation[{operation}]"
-    return operation_nodeid("test_operation", operation)
+    return (failed or tests or [None])[0]
 
 
 def collect_failures(run: Run) -> list[Finding]:
@@ -206,10 +181,11 @@ def collect_failures(run: Run) -> list[Finding]:
     adds its own entry, so the report never says failed without saying what failed."""
     s, observed = run.settings, run.observed
     outcomes = observed.outcomes
-    entries = [_failure_entry(s, f, outcomes) for f in observed.failures]
+    entries = [_failure_entry(run, f) for f in observed.failures]
     named = {f.test for f in observed.failures if f.test}
     unnamed_ops = {f.operation for f in observed.failures if not f.test and f.operation}
-    lint_nodeid = next((n for n in outcomes if split_nodeid(n)[0] == _SPEC_LINT), None)
+    lint_nodeid = next((n for n in outcomes if n in observed.tests
+                        and observed.tests[n].kind is TestKind.SPEC), None)
     if lint_nodeid is not None:
         for problem in run.spec_problems:
             where = problem.where if problem.where.split(" ")[0] in \
@@ -220,12 +196,12 @@ def collect_failures(run: Run) -> list[Finding]:
                 test=lint_nodeid, replay=replay_command(s, lint_nodeid),
                 ident=f"spec|{problem.where}|{problem.rule}")))
     for nodeid, f in observed.test_failures.items():
-        if recorded_by_runner(nodeid) and (nodeid in named
-                                           or runner_operation(nodeid) in unnamed_ops):
+        operation = runner_operation(run, nodeid)
+        if operation is not None and (nodeid in named or operation in unnamed_ops):
             continue
         if nodeid == lint_nodeid and run.spec_problems:
             continue  # each defect is an entry of its own, above
-        entries.append(_failure_entry(s, f, outcomes))
+        entries.append(_failure_entry(run, f))
     # One entry per id; a later record of the same check (Hypothesis's shrunk example) wins.
     by_id: dict[str, Finding] = {}
     for entry in entries:
@@ -256,10 +232,9 @@ def _alias_statuses(run: Run, aliases: list[dict]) -> dict[str, list[str]]:
             "failed" if finding in ("missing", "unexpected", "type-mismatch") else "passed")
         add(row["entity"], "round_trip", row["round_trip"])
     for nodeid, state in run.observed.outcomes.items():
-        if _is_alias_test(nodeid):
-            check, entity = alias_entity(nodeid)
-            if entity:
-                add(entity, check, state)
+        found = run.observed.tests.get(nodeid)
+        if found is not None and found.kind is TestKind.ALIAS and found.entity and found.check:
+            add(found.entity, found.check, state)
     return states
 
 
@@ -269,7 +244,7 @@ def _operation_states(run: Run, failures: list[Finding],
     columns: dict[str, dict[str, list[str]]] = {
         "property": {}, "scenarios": {}, "aliases": _alias_statuses(run, aliases)}
     for nodeid, state in run.observed.outcomes.items():
-        key = runner_operation(nodeid)
+        key = runner_operation(run, nodeid)
         if key is not None:
             columns["property"].setdefault(key, []).append(state)
     for scenario in scenarios:
@@ -286,12 +261,16 @@ def _operation_states(run: Run, failures: list[Finding],
 def _scenarios(run: Run, failures: list[Finding]) -> list[dict]:
     failed = {f.check for f in failures if f.kind in (Kind.SCENARIO, Kind.STATEFUL)
               and f.blocking}
+    # A scenario's name is its test's (`test_record_lifecycle[contacts]`): what it checks is
+    # what that test declares.
+    declared = {nodeid.split("::")[-1]: found for nodeid, found in run.observed.tests.items()}
     out = []
     for name, (group, state, duration) in run.observed.scenarios.items():
         out.append({"name": name, "group": group,
                     "status": "failed" if name in failed else state,
                     "duration_s": round(max(duration, 0.0), 3),
-                    "operations": scenario_operations(name)})
+                    "operations": list(declared[name].exercises) if name in declared
+                    else []})
     return out
 
 
@@ -385,10 +364,11 @@ def operation_exercise(run: Run, key: str):  # -> conformance.observed.Exercise
     found = run.observed.exercises.get(key)
     if found is not None:
         return found
-    if any(runner_operation(n) == key for n in run.observed.left_out):
+    if any(runner_operation(run, n) == key for n in run.observed.left_out):
         return Exercise(False, LEFT_OUT)
-    states = [s for n, s in run.observed.outcomes.items() if runner_operation(n) == key
-              and split_nodeid(n)[0] == "test_operation"]
+    tests = run.observed.tests
+    states = [s for n, s in run.observed.outcomes.items() if runner_operation(run, n) == key
+              and tests[n].kind is TestKind.OPERATION]
     return Exercise(False, "its test was skipped" if states else NOT_RUN)
 
 
@@ -584,6 +564,6 @@ def _remove_outputs(settings: Settings, names: Iterable[str]) -> None:
             sys.stderr.write(f"flexie: could not remove the stale {name}: {exc}\n")
 
 
-__all__ = ["COLUMN", "RUNNER_TESTS", "SCENARIOS", "build_results", "collect_failures",
-           "discard_stale", "record_test_report", "recorded_by_runner", "scenario_operations",
+__all__ = ["COLUMN", "build_results", "collect_failures",
+           "discard_stale", "record_test_report", "runner_operation",
            "spec_operations", "write_all", "write_startup_failure"]
