@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.owned import UNKNOWN_ID
+from conformance.engine.safety import UNKNOWN_ID
 from conformance.engine.tables import NO_TABLE
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import RECORD_KINDS

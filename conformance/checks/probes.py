@@ -8,7 +8,7 @@ from conformance.checks.errors import error_problem
 from conformance.checks.evidence import PAGE, PUBLISHED, assumed, documented
 from conformance.checks.registry import CheckContext, probe
 from conformance.checks.shapes import fields_by_alias, record_in, record_path, render
-from conformance.engine.owned import UNKNOWN_ID
+from conformance.engine.safety import UNKNOWN_ID
 
 
 def _expect_error(ctx: CheckContext, reply, status: int, what: str) -> None:

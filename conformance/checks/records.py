@@ -14,6 +14,7 @@ from conformance.checks.shapes import (
 from conformance.engine.safety import addressed_id, match_request
 from conformance.engine.target import Reply
 from contract.operations import CREATES, Operation
+from strategies import values_equal
 
 #: The resources whose records a write can be read back from.
 _READABLE = {"contacts", "leads", "accounts", "deals", "cases", "custom_entities", "tasks",
@@ -23,8 +24,6 @@ _READABLE = {"contacts", "leads", "accounts", "deals", "cases", "custom_entities
 def _equal(field: dict | None, written: object, read: object) -> bool:
     if field is not None:
         try:
-            from strategies import values_equal
-
             return values_equal(field, written, read)
         except (ValueError, TypeError, KeyError):
             pass

@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from conformance.engine.owned import nth_value
 from contract.fields import FIELD_TYPES, FILTER_TYPE, OPERATORS, Field
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS
@@ -104,8 +105,6 @@ def _name_the_record_by_any_unique_field(schema: dict, standard: tuple[str, ...]
 def _account_example(schema: dict, required: list[dict]) -> dict:
     """The contract's example as valid for this account: the values its fields accept (the
     example's custom aliases are one account's), plus the account's required fields."""
-    from conformance.engine.owned import nth_value
-
     example = {}
     for alias, value in schema["example"].items():
         prop = schema["properties"].get(alias)

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from conformance.engine.ledger import Ledger
+from conformance.engine.safety import WriteGuard
 from conformance.engine.target import Reply, Target
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
+from strategies import COUNTRIES, REGIONS, TIMEZONES, value_for
 
-#: Ids at and above this are never assigned by a workspace the suite tests; writes aimed at
-#: records the suite cannot own (workflows, emails) go there and must answer 404.
-UNKNOWN_ID = 2_000_000_000
 POOL_SIZE = 3
 #: How often a create that met a taken unique value (409) is tried again with fresh values.
 CONFLICT_RETRIES = 3
@@ -60,8 +59,6 @@ class OwnedRecords:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        from conformance.engine.safety import WriteGuard
-
         if self.target is not None:
             self.target.guard = WriteGuard(self, read_only=self.read_only)
 
@@ -263,8 +260,6 @@ def nth_value(definition: dict, n: int) -> Any:
 
     Deterministic and free of Hypothesis, so setup and binding can call it inside a running
     property test (`.example()` may not be called there)."""
-    from strategies import COUNTRIES, REGIONS, TIMEZONES  # lazily: hypothesis machinery
-
     ftype = definition.get("type", "text")
     options = list(definition.get("options") or ()) or ["x"]
     cycle = {"select": options, "multiselect": [[o] for o in options],
@@ -316,7 +311,6 @@ def unique_value(owned: OwnedRecords, definition: dict, data: Drawer) -> Any:
             "datetime": (dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
                          + dt.timedelta(seconds=serial)).isoformat(),
         }[ftype]
-    from strategies import value_for  # lazily: strategies import hypothesis machinery
 
     return data.draw(value_for(definition), label=f"unique {definition.get('alias')}")
 

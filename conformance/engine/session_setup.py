@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import jsonschema
 import pytest
 
+from conformance.checks.aliases.plan import build_plan
 from conformance.checks.evidence import schemathesis_evidence
 from conformance.config.settings import Settings
 from conformance.engine import stopping
@@ -17,10 +18,14 @@ from conformance.engine.narrowing import account_fields, narrow
 from conformance.engine.owned import OwnedRecords, SetupError
 from conformance.engine.runner import Runner, retry_schemathesis_requests
 from conformance.engine.safety import UnsafeRequest, match_request
+from conformance.engine.tables import table_of
 from conformance.engine.target import NonConforming, Target, TargetError, make_target
+from conformance.report import results
 from conformance.run import RunContext
 from contract.lint import lint
 from contract.spec import SpecError, load_spec, response_schema
+from workspace import create_app
+from workspace.server import serve_in_thread
 
 EMBEDDED_BASE = "http://localhost/api"
 
@@ -33,14 +38,11 @@ def start_run(settings: Settings) -> RunContext:
     """The run context with its alias plan, a reachable target and the narrowed schema.
 
     Raises StartupError with one readable line when any of them cannot be had."""
-    from conformance.checks.aliases.plan import build_plan
-
     run = RunContext(settings)
     try:
         run.alias_plan = build_plan(settings, settings.account)
     except ValueError as exc:  # the accounts file's own error type is a ValueError
         raise StartupError(str(exc)) from None
-    from conformance.engine.tables import table_of
 
     settings.ce_table = table_of(run.alias_plan.everyone, settings)
     start_target(run)
@@ -77,8 +79,6 @@ def preflight_failure(run: RunContext, exc: NonConforming) -> dict:
 
 
 def _start_embedded(run: RunContext) -> None:
-    from workspace import create_app
-
     s = run.settings
     try:
         app = create_app(faults=list(s.mock_faults))
@@ -86,8 +86,6 @@ def _start_embedded(run: RunContext) -> None:
         raise StartupError(str(exc)) from None
     run.app = app
     if s.transport == "http":
-        from workspace.server import serve_in_thread
-
         base, stop = serve_in_thread(app, host="127.0.0.1", port=0)
         run.stop_server = stop
         run.target = make_target(
@@ -273,7 +271,6 @@ def finish(run: RunContext, config: pytest.Config, exitstatus: int) -> None:
                 {"|".join(k): row for k, row in run.alias_plan.results.items()})
         config.workeroutput["flexie"] = json.dumps(run.observed.export())
         return
-    from conformance.report import results
 
     if config.option.collectonly:
         results.discard_stale(run.settings, reason="--collect-only: no test ran")

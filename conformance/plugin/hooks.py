@@ -20,9 +20,23 @@ from conformance.config import profiles
 from conformance.config.options import OPTIONS, OptionError, raw_values
 from conformance.config.settings import Settings
 from conformance.engine.pacing import pace_file, remove_pace_files
-from conformance.plugin import verdict
+from conformance.engine.session_setup import StartupError, ensure_runner, finish, start_run
+from conformance.observed import checks_line, traffic_line
+from conformance.plugin import budget, fleet, sharding, verdict
+from conformance.plugin.budget import plan_line
+from conformance.plugin.fleet import account_of
+from conformance.report import results
+from conformance.report.exercised import _is_alias_test
 from conformance.report.replay import replay_command
-from conformance.run import active, install
+from conformance.report.results import (
+    budget_line,
+    exercise_line,
+    record_test_report,
+    run_traffic,
+    spec_operations,
+)
+from conformance.run import active, current, install
+from conformance.scenarios.steps import Steps
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS
 
@@ -72,9 +86,6 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.pace_file = pace_file(settings)
         remove_pace_files(settings)
     from hypothesis import settings as hypothesis_settings
-
-    from conformance.engine.session_setup import StartupError, start_run
-    from conformance.report import results
 
     hypothesis_settings.load_profile(f"flexie-{settings.profile}")
     _seed_hypothesis(config, settings.seed)
@@ -153,15 +164,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
-    from conformance.observed import checks_line, traffic_line
-    from conformance.report.results import budget_line, exercise_line, run_traffic
 
     terminalreporter.write_line(traffic_line(run_traffic(run)))
     terminalreporter.write_line(checks_line(run.observed.check_counts()))
     terminalreporter.write_line(exercise_line(run))
     if run.observed.plan:
-        from conformance.plugin.budget import plan_line
-
         terminalreporter.write_line(plan_line(run.observed.plan))
     budget = budget_line(run)
     if budget:
@@ -211,8 +218,6 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
     if run is not None and run.settings.shard is not None:
         _keep_shard(config, items, run)
     if run is not None and run.settings.budget is not None:
-        from conformance.plugin import budget
-
         budget.order(items)
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         run.observed.plan = budget.plan(items, run.settings.budget, workers).as_dict()
@@ -221,11 +226,6 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
 def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext) -> None:
     """Only this job's share of the tests (conformance/plugin/sharding.py); the others are
     deselected, as `-k` deselects."""
-    from conformance.plugin import sharding
-    from conformance.plugin.fleet import account_of
-    from conformance.report.exercised import _is_alias_test
-    from conformance.report.results import spec_operations
-
     plan = run.alias_plan
     raw = run.schema.raw_schema if run.schema is not None else {}
     kept, other = sharding.split(
@@ -263,7 +263,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     run = active()
     if run is None:
         return None
-    from conformance.plugin import fleet
 
     return fleet.call(run, pyfuncitem)
 
@@ -272,8 +271,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Outcomes per test, for the report (runs on the xdist controller too)."""
     run = active()
     if run is not None:
-        from conformance.report.results import record_test_report
-
         record_test_report(run, report)
 
 
@@ -288,9 +285,6 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 @pytest.fixture(scope="session")
 def flexie(request: pytest.FixtureRequest) -> Runner:
     """The runner, with the pool of owned records created on first use."""
-    from conformance.engine.session_setup import ensure_runner
-    from conformance.run import current
-
     return ensure_runner(current(), request.session)
 
 
@@ -298,8 +292,6 @@ def flexie(request: pytest.FixtureRequest) -> Runner:
 def steps(flexie: Runner) -> Any:
     """The named steps a scenario or the state machine reads as (they write: not in a
     read-only run); the plugin names the last of them when an answer breaks a scenario."""
-    from conformance.scenarios.steps import Steps
-
     if flexie.settings.read_only:
         pytest.skip("scenarios write, and the run is read-only")
     return Steps(flexie)
@@ -309,7 +301,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = active()
     if run is None:
         return
-    from conformance.engine.session_setup import finish
 
     if run.fleet is not None:
         run.fleet.stop(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)

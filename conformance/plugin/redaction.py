@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 
 from conformance.report.redact import redact
+from conformance.run import active
 
 
 def secrets() -> list[str]:
     """The current run's secrets: the configured ones and a token the run obtained itself."""
-    from conformance.run import active
-
     run = active()
     return run.secrets if run is not None else []
 

@@ -12,8 +12,13 @@ import json
 
 import pytest
 
+from conformance.checks import CheckFailure
+from conformance.checks.evidence import ASSUMED
 from conformance.engine.pacing import budget_spent_in
-from conformance.report.results import LEFT_OUT
+from conformance.engine.runner import OperationFailed
+from conformance.engine.session_setup import SetupStopped
+from conformance.report.baseline import fail_on_new
+from conformance.report.results import LEFT_OUT, test_failure_entry
 from conformance.run import RunContext
 
 
@@ -37,8 +42,6 @@ def not_run(report: pytest.TestReport, item: pytest.Item, reason: str) -> None:
 
 def setup_stopped(exc: BaseException | None) -> bool:
     """Whether the test did not run because setting up the run's records failed."""
-    from conformance.engine.session_setup import SetupStopped
-
     return isinstance(exc, SetupStopped)
 
 
@@ -52,10 +55,6 @@ def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
     """Under `--flexie-assumptions warn`, a test that failed with one check failure resting
     only on our assumptions (an alias check; the runner itself raises only the others) is
     recorded as a warning and passes."""
-    from conformance.checks import CheckFailure
-    from conformance.checks.evidence import ASSUMED
-    from conformance.report.results import test_failure_entry
-
     failure = call.excinfo.value if call.excinfo is not None else None
     if run.settings.assumptions != "warn" or not isinstance(failure, CheckFailure) \
             or failure.evidence.level != ASSUMED:
@@ -70,9 +69,6 @@ def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
 def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> None:
     """The short summary shows the crash line: let it start with `[check] operation`, not
     with the exception's module path."""
-    from conformance.checks import CheckFailure
-    from conformance.engine.runner import OperationFailed
-
     crash = getattr(report.longrepr, "reprcrash", None)
     if call.excinfo is not None and crash is not None and \
             isinstance(call.excinfo.value, OperationFailed | CheckFailure):
@@ -118,8 +114,6 @@ def warning_lines(run: RunContext) -> list[str]:
 def ratchet(run: RunContext, session: pytest.Session) -> str | None:
     """`--flexie-fail-on new`: a run whose failures are all in the baseline exits 0; the
     written conformance.json (its baseline section) says which are new and which fixed."""
-    from conformance.report.baseline import fail_on_new
-
     s = run.settings
     if s.fail_on != "new" or s.baseline is None or session.exitstatus != 1:
         return None

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from contract.accounts import entity_kind as kind_of
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import GROUPS, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 
@@ -124,8 +125,6 @@ _ENTITY = r"(ce:[A-Za-z0-9_]+|" + "|".join(k.name for k in RECORD_KINDS
 
 
 def entity_kind(entity: str) -> RecordKind | None:
-    from contract.accounts import entity_kind as kind_of
-
     try:
         return kind_of(entity)
     except KeyError:

@@ -26,7 +26,13 @@ from pathlib import Path
 
 import pytest
 
+from conformance.checks.evidence import Evidence, report_evidence
 from conformance.config.settings import Settings
+from conformance.config.shard import share
+from conformance.engine.pacing import shared_pace
+from conformance.engine.tables import run_account
+from conformance.observed import Exercise
+from conformance.report.coverage import NOT_RUN, alias_finding
 from conformance.report.exercised import (
     SCENARIOS,
     _is_alias_test,
@@ -38,7 +44,8 @@ from conformance.report.exercised import (
     split_nodeid,
 )
 from conformance.report.identity import run_identity
-from conformance.report.replay import replay_command
+from conformance.report.render import write_reports
+from conformance.report.replay import operation_nodeid, replay_command
 from conformance.run import RunContext
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
@@ -94,8 +101,6 @@ def worst(states: Iterable[str]) -> str:
 
 # --- recording test reports ------------------------------------------------------------------
 
-#: Why an operation was not exercised when its test did not run at all (`-k`, `-m`).
-NOT_RUN = "its test did not run"
 #: What a test the budget stopped says (conformance.plugin.verdict.left_out).
 LEFT_OUT = "left out for lack of budget"
 
@@ -159,8 +164,6 @@ def test_failure_entry(report: pytest.TestReport, keywords: list[str]) -> dict:
 def _graded(settings: Settings, f: dict, kind: str) -> dict:
     """What a failure rests on (conformance/checks/evidence.py), and whether this run lists
     it as a warning (`--flexie-assumptions warn` and nothing but our assumption behind it)."""
-    from conformance.checks.evidence import Evidence, report_evidence
-
     found = Evidence(f["evidence"], f.get("evidence_source") or "") if f.get("evidence") \
         else report_evidence(kind, str(f.get("check") or ""), str(f.get("message") or ""))
     return found.graded(settings.assumptions)
@@ -188,10 +191,6 @@ def _runner_nodeid(operation: str, outcomes: dict[str, str]) -> str:
     failed = [n for n in tests if outcomes[n] == "failed"]
     if failed or tests:
         return (failed or tests)[0]
-    try:
-        from conformance.report.replay import operation_nodeid
-    except ImportError:  # pragma: no cover
-        return f"conformance/test_operations.py::test_operation[{operation}]"
     return operation_nodeid("test_operation", operation)
 
 
@@ -246,8 +245,6 @@ def _alias_rows(run: RunContext) -> list[dict]:
 
 def _alias_statuses(run: RunContext, aliases: list[dict]) -> dict[str, list[str]]:
     """Per operation, the states of the alias checks that exercise it (see docs/report.md)."""
-    from conformance.report.coverage import alias_finding
-
     states: dict[str, list[str]] = {}
 
     def add(entity: str, check: str, state: str) -> None:
@@ -303,8 +300,6 @@ def target_account(run: RunContext) -> str | None:
     """The account behind the run's key: the accounts file's account (the embedded mock's demo
     file by default) the run works as (conformance.engine.tables.run_account), else the one chosen
     with --flexie-account, else the file's only account. None when nothing says."""
-    from conformance.engine.tables import run_account
-
     s = run.settings
     accounts = list(run.alias_plan.everyone) if run.alias_plan is not None else []
     account = run_account(accounts, s)
@@ -380,8 +375,6 @@ def check_outcomes(observed, key: str) -> dict[str, dict]:
 def operation_exercise(run: RunContext, key: str):  # -> conformance.observed.Exercise
     """Whether the operation was exercised (a positive case answered with success), from
     what the runner recorded; else why not: its test left out for lack of budget, not run."""
-    from conformance.observed import Exercise
-
     found = run.observed.exercises.get(key)
     if found is not None:
         return found
@@ -419,8 +412,6 @@ def _not_exercised(exercise: dict) -> str:
 def budget_summary(run: RunContext) -> dict | None:
     """The request budget: its limit, what the run spent against it and apart from it
     (cleanup of its own records), and the tests it left out; None without a budget."""
-    from conformance.engine.pacing import shared_pace
-
     s = run.settings
     pace = shared_pace(s) if s.budget is not None else None
     if pace is None:
@@ -488,8 +479,6 @@ def _header(run: RunContext, raw: dict) -> dict:
 
 def shard_summary(run: RunContext, raw: dict) -> dict | None:
     """This job's share of a split run (conformance/plugin/sharding.py); None when not split."""
-    from conformance.plugin.sharding import share
-
     shard = run.settings.shard
     if shard is None:
         return None
@@ -504,8 +493,6 @@ def shard_summary(run: RunContext, raw: dict) -> dict | None:
 def write_all(run: RunContext, exitstatus: int) -> None:
     """The report of a finished run (controller only); a run in which no test ran and
     nothing was recorded writes a "did not run" report instead (see discard_stale)."""
-    from conformance.report import write_reports
-
     exitstatus = int(exitstatus)
     if not run.observed.outcomes and not run.observed.failures:
         why = _stopped(exitstatus)
@@ -537,8 +524,6 @@ def discard_stale(settings: Settings, reason: str | None = None) -> None:
 
 
 def _write_not_run(settings: Settings, stopped: str) -> None:
-    from conformance.report import write_reports
-
     _remove_outputs(settings, PYTEST_OUTPUTS)
     results = not_run_results(settings, stopped)
     try:

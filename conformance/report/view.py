@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from .coverage import STATUSES, alias_finding
+from .coverage import NOT_RUN, STATUSES, alias_finding
 
 GROUP_ORDER = (
     "contacts", "leads", "accounts", "deals", "cases", "tasks", "notes", "emails",
@@ -162,8 +162,6 @@ def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 def not_exercised(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Operations no positive case of which was answered with success, why, and the answer
     that came back (operations whose test did not run at all are left to the matrix)."""
-    from conformance.report.results import NOT_RUN
-
     rows = []
     for op in doc["operations"]:
         found = op.get("exercise")
