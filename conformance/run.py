@@ -17,7 +17,7 @@ from conformance.engine.target import Target, make_target
 from conformance.observed import Observed
 
 if TYPE_CHECKING:
-    from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
 
     from conformance.checks.aliases.plan import AliasPlan
     from conformance.engine.runner import Runner
@@ -34,7 +34,7 @@ class RunContext:
     target: Target | None = None
     app: WorkspaceApp | None = None
     stop_server: Callable[[], None] | None = None
-    schema: BaseOpenAPISchema | None = None
+    schema: OpenApiSchema | None = None
     spec_problems: list[Problem] = field(default_factory=list)
     runner: Runner | None = None
     alias_plan: AliasPlan | None = None
@@ -59,6 +59,11 @@ class RunContext:
         if self.target is None:
             raise RuntimeError("the run has no target yet")
         return self.target
+
+    def require_schema(self) -> OpenApiSchema:
+        if self.schema is None:
+            raise RuntimeError("the run has no schema yet")
+        return self.schema
 
     def target_as(self, apikey: str, url: str | None = None) -> Target:
         """The workspace under test (or another at `url`) with another account's key."""

@@ -33,7 +33,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     plan = run.alias_plan
     accounts = plan.accounts if plan is not None else []
     if "field" in metafunc.fixturenames:
-        names = ("account", "entity", "field")
+        names: tuple[str, ...] = ("account", "entity", "field")
         params = [pytest.param(a, e, f, id=f"{a.name}-{e}-{f.alias}")
                   for a in accounts for e, f in a.expected()]
     elif metafunc.definition.name == "test_entity_round_trips":

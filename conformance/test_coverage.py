@@ -15,7 +15,7 @@ from conformance.report.results import spec_operations
 from conformance.run import current
 
 session = current()
-KEYS = [key for key, _ in spec_operations(session.schema.raw_schema)]
+KEYS = [key for key, _ in spec_operations(session.require_schema().raw_schema)]
 OFF = pytest.param(None, id="coverage-off", marks=pytest.mark.skip(
     reason="the coverage phase is off (--flexie-coverage on runs its boundary cases)"))
 

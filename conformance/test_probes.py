@@ -11,7 +11,7 @@ from conformance.report.results import spec_operations
 from conformance.run import current
 from contract.operations import OPERATIONS_BY_KEY
 
-KEYS = [key for key, _ in spec_operations(current().schema.raw_schema)
+KEYS = [key for key, _ in spec_operations(current().require_schema().raw_schema)
         if key in OPERATIONS_BY_KEY]
 
 

@@ -49,7 +49,7 @@ class Evidence:
     def as_dict(self) -> dict[str, str]:
         return {"evidence": self.level, "evidence_source": self.source}
 
-    def graded(self, assumptions: str) -> dict:
+    def graded(self, assumptions: str) -> dict[str, str | bool]:
         """The report's fields of a failure resting on this: its evidence, and whether the
         run lists it as a warning (`--flexie-assumptions warn`, and nothing but an
         assumption behind it)."""

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from schemathesis import Case
+
 from conformance.checks.evidence import PAGE, PUBLISHED, documented
 from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.engine.target import Reply
 from contract.fields import FILTER_TYPE
+from contract.operations import Operation
 from contract.resources import KINDS_BY_NAME
 
 #: Fewer records than this and a listing cannot show that pages are its slices.
 PAGEABLE = 3
 
 
-def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
+def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list[Any]] | None:
     _, plural = envelope(ctx.op.resource)
     body = reply.json
     if not isinstance(body, dict) or not isinstance(body.get(plural), list):
@@ -23,7 +28,7 @@ def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
 
 @case_check(actions={"list", "search"}, statuses={200},
             evidence=documented(f"{PUBLISHED}: listings answer total and page with limit"))
-def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
+def listing_total_agrees(ctx: CheckContext, case: Case, reply: Reply) -> None:
     found = _items(ctx, reply)
     if found is None:  # the schema check reports a malformed envelope
         raise ctx.not_checked("the answer holds no listing to count")
@@ -38,7 +43,8 @@ def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
         raise ctx.fail(f"limit {limit} asked, {len(items)} items answered", reply)
 
 
-def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, list[int], Reply]:
+def _page(ctx: CheckContext, path: str, start: int, limit: int
+          ) -> tuple[int, list[Any], Reply]:  # the ids as answered
     reply, items = ctx.read_items(path, envelope(ctx.op.resource)[1],
                                   what=f"the page start={start}&limit={limit}",
                                   params={"start": start, "limit": limit,
@@ -200,7 +206,8 @@ def search_finds_written(ctx: CheckContext) -> None:
         "page": 1, "limit": 100}
     reply = ctx.target.request("POST", render(op.path, ctx.owned.ce_table), json_body=body)
     found = _items(ctx, reply) if reply.status == 200 else None
-    ids = sorted(i.get("id") for i in found[1] if isinstance(i, dict)) if found else None
+    answered: list[Any] = [i.get("id") for i in found[1] if isinstance(i, dict)] if found else []
+    ids = sorted(answered) if found else None
     expected = sorted([pair[0]["id"], pair[1]["id"]])
     if ids != expected:
         raise ctx.fail(f"OR search on {alias} should find records {expected}, got "
@@ -213,7 +220,7 @@ def search_finds_written(ctx: CheckContext) -> None:
 _WRITTEN_ORDER = ("b", "a")
 
 
-def _orders_written_records(op) -> bool:
+def _orders_written_records(op: Operation) -> bool:
     """A listing of a record kind (whose records the run writes) that takes orderBy."""
     return op.resource in KINDS_BY_NAME and (op.query == "listing" or op.body == "filter-input")
 
@@ -240,7 +247,7 @@ def listing_is_ordered(ctx: CheckContext) -> None:
         sent = {"params": paging} if op.method == "GET" else {"json_body": paging}
         reply, items = ctx.read_items(path, plural, method=op.method, what=f"the listing by "
                                       f"{asked}", **sent)
-        listed = [i.get("id") for i in items if i.get("id") in ours]
+        listed = [i["id"] for i in items if i.get("id") in ours]
         if sorted(listed) != sorted(ours):
             raise ctx.not_checked(f"search={marker!r} listed {len(listed)} of the "
                                   f"{len(ours)} records written to order")

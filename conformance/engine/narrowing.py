@@ -10,6 +10,7 @@ account and every negative one is really invalid.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
@@ -212,7 +213,7 @@ def _value_shapes(field: dict) -> list[tuple[list[str], dict | None]]:
 def _filter_variants(field: dict) -> list[dict]:
     variants = []
     for ops, value in _value_shapes(field):
-        value_schema = {"type": "object", "additionalProperties": False,
+        value_schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
                         "required": ["operator"] + (["input"] if value else []),
                         "properties": {"operator": {"type": "string", "enum": ops}}}
         if value:
@@ -230,7 +231,7 @@ def _filter_variants(field: dict) -> list[dict]:
 def _rule_variants(field: dict) -> list[dict]:
     variants = []
     for ops, value in _value_shapes(field):
-        rule = {"type": "object", "additionalProperties": False,
+        rule: dict[str, Any] = {"type": "object", "additionalProperties": False,
                 "required": ["field", "operator"] + (["value"] if value else []),
                 "properties": {"field": {"type": "string", "enum": [field["alias"]]},
                                "operator": {"type": "string", "enum": ops}}}
@@ -240,7 +241,7 @@ def _rule_variants(field: dict) -> list[dict]:
     return variants
 
 
-def _derive(definitions: dict, base: str, item: str, change) -> str:
+def _derive(definitions: dict, base: str, item: str, change: Callable[[dict], None]) -> str:
     """A copy of definition `base` narrowed for the listed `item`, made once, by name."""
     name = f"{base}--{item}"
     if name not in definitions:

@@ -153,10 +153,13 @@ class OwnedRecords:
             self.records[(resource, int(record["id"]))] = record
         return record
 
-    def _create_route(self, resource: str, parent) -> tuple[str, str, str]:
+    def _create_route(self, resource: str, parent: tuple[str, int] | None
+                      ) -> tuple[str, str, str]:
         if resource in KINDS_BY_NAME:
             kind = KINDS_BY_NAME[resource]
             base = self.kind_path(kind)
+            if base is None:  # a custom entity without a table: setup creates none of it
+                raise TypeError(f"no path for {resource}: the run has no custom entity table")
             return f"{base}/new", kind.singular, base + "/{id}"
         if resource == "notes":
             kind_name, record_id = parent or ("contacts", self.ids["contacts"][0])

@@ -348,9 +348,9 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
                        for i in body["associations"][group]):
                     binding.because(f"the run owns no record of {group} to associate")
     if resource == "tasks" and "association_id" in body:
-        kind = NOTE_TYPES.get(str(body.get("association_type")))
+        noted = NOTE_TYPES.get(str(body.get("association_type")))
         body["association_id"] = _aim(body["association_id"],
-                                      lambda n: owned.pick(kind.name, n) if kind else None,
+                                      lambda n: owned.pick(noted.name, n) if noted else None,
                                       positive=positive)
     if op.action == "send":
         body.pop("contactIds", None)
@@ -432,7 +432,7 @@ def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: 
         if not owned.allow_send:
             raise UnsafeRequest(f"{op.key} sends email; pass --flexie-allow-send to allow it")
         return  # sending changes no record, and the run was allowed to send
-    targets = []
+    targets: list[tuple[str | None, Any]] = []
     if "id" in params and op.action not in ("list_add", "list_remove"):
         targets.append((op.resource, params["id"]))
     if "entityId" in params:

@@ -269,7 +269,8 @@ def finish(run: RunContext, config: pytest.Config, exitstatus: int) -> None:
         if run.alias_plan is not None:
             run.observed.aliases.update(
                 {"|".join(k): row for k, row in run.alias_plan.results.items()})
-        config.workeroutput["flexie"] = json.dumps(run.observed.export())
+        config.workeroutput["flexie"] = json.dumps(  # type: ignore[attr-defined]  # xdist's
+            run.observed.export())
         return
 
     if config.option.collectonly:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from conformance.config.settings import Settings
 from contract.accounts import AccountSpec
+
+if TYPE_CHECKING:
+    from _pytest.mark.structures import ParameterSet
 
 NO_TABLE = ("no custom-entity table to test: pass --flexie-ce-table, or give the run's "
             "account an [[account.table]] in --flexie-accounts")
@@ -47,7 +51,7 @@ def table_of(accounts: Iterable[AccountSpec], settings: Settings) -> str | None:
     return next(iter(account.tables), None) if account is not None else None
 
 
-def params(keys: Iterable[str], ce_table: str | None) -> list:
+def params(keys: Iterable[str], ce_table: str | None) -> list[ParameterSet]:
     """pytest params of operation keys, those naming a table skipped when there is none."""
     skip = [pytest.mark.skip(reason=NO_TABLE)]
     return [pytest.param(key, id=key, marks=skip if needs_table(key) and not ce_table else ())

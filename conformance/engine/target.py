@@ -270,10 +270,10 @@ class Target:
     def _send(self, method: str, path: str, query: dict, body: bytes | None,
               headers: dict) -> Reply:
         if self._client is not None:
-            resp = self._client.open(self.base_path + path, method=method, query_string=query,
-                                     data=body, headers=headers)
-            return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
-                         resp.get_data(as_text=True))
+            local = self._client.open(self.base_path + path, method=method, query_string=query,
+                                      data=body, headers=headers)
+            return Reply(local.status_code, {k.lower(): v for k, v in local.headers.items()},
+                         local.get_data(as_text=True))
         try:
             resp = self._session.request(method, self.base_url + path, params=query, data=body,
                                          headers=headers, timeout=30)
@@ -341,7 +341,7 @@ def make_target(settings: Settings, *, base_url: str, apikey: str | object | Non
     sends credentials the same way, is paced like every target of its workspace (URL and
     key), shares the run's budget, retries and cap on requests in flight, and counts into
     the run's one traffic meter."""
-    key = settings.apikey if apikey is _DEFAULT else apikey
+    key = apikey if apikey is None or isinstance(apikey, str) else settings.apikey  # _DEFAULT
     workspace = f"{base_url.rstrip('/')} {key or bearer or ''}"
     return Target(base_url, apikey=key, auth=settings.auth, bearer=bearer, app=app,
                   pace=workspace_pace(settings, workspace), retries=settings.retries,

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pluggy import Result
 
 from conformance.config import profiles
 from conformance.config.options import OPTIONS, OptionError, raw_values
@@ -105,7 +107,7 @@ def _seed_hypothesis(config: pytest.Config, seed: int | None) -> None:
     if seed is not None and config.getoption("hypothesis_seed", None) is None:
         from hypothesis import core
 
-        core.global_force_seed = seed
+        core.global_force_seed = seed  # type: ignore[assignment]  # declared None, read as int
 
 
 def _default_outputs(config: pytest.Config, settings: Settings, *, late: bool) -> None:
@@ -238,7 +240,8 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: RunContext
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     run = active()

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Generator
 from typing import Any
 
 import pytest
+from _pytest._code.code import TerminalRepr
+from pluggy import Result
 
 from conformance.report.redact import redact
 from conformance.run import active
@@ -52,7 +55,7 @@ def _scrub(value: Any, keys: list[str], seen: set[int]) -> Any:
     return value
 
 
-class _RedactedText:
+class _RedactedText(TerminalRepr):
     """A traceback as redacted text, when its structure could not be redacted in place."""
 
     def __init__(self, text: str, reprcrash: Any) -> None:
@@ -84,13 +87,15 @@ def redact_report(report: pytest.TestReport | pytest.CollectReport) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     redact_report(outcome.get_result())
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_make_collect_report(collector: pytest.Collector):
+def pytest_make_collect_report(collector: pytest.Collector
+                                ) -> Generator[None, Result[pytest.CollectReport], None]:
     outcome = yield
     redact_report(outcome.get_result())
 

@@ -30,13 +30,15 @@ def _checksum_share(name: str, total: int) -> int:
 
 def split(items: list[pytest.Item], shard: tuple[int, int], operations: Sequence[str],
           operation_of: Callable[[pytest.Item], str | None],
-          fleet_test: Callable[[pytest.Item], bool]) -> tuple[list, list]:
+          fleet_test: Callable[[pytest.Item], bool]
+          ) -> tuple[list[pytest.Item], list[pytest.Item]]:
     """(kept, deselected): the tests of this shard and the others'. `operations` is the
     spec's operation keys in order; `fleet_test` says which tests belong to an account of a
     sharded fleet (already this job's: the plan holds only its accounts)."""
     index, total = shard
     known, mine = set(operations), set(share(operations, shard))
-    kept, other = [], []
+    kept: list[pytest.Item] = []
+    other: list[pytest.Item] = []
     for item in items:
         key = operation_of(item)
         if fleet_test(item):

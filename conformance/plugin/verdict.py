@@ -51,7 +51,7 @@ def stopped_at_setup(run: RunContext) -> bool:
 
 
 def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
-                              call: pytest.CallInfo) -> None:
+                              call: pytest.CallInfo[None]) -> None:
     """Under `--flexie-assumptions warn`, a test that failed with one check failure resting
     only on our assumptions (an alias check; the runner itself raises only the others) is
     recorded as a warning and passes."""
@@ -66,7 +66,7 @@ def assumed_only_is_a_warning(run: RunContext, report: pytest.TestReport,
     report.longrepr = None
 
 
-def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> None:
+def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
     """The short summary shows the crash line: let it start with `[check] operation`, not
     with the exception's module path."""
     crash = getattr(report.longrepr, "reprcrash", None)
@@ -80,7 +80,8 @@ def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> Non
 _SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 
-def name_the_step(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
+def name_the_step(item: pytest.Item, report: pytest.TestReport,
+                  call: pytest.CallInfo[None]) -> None:
     """A scenario that met an answer of an unexpected shape fails as a step: the short
     summary and the report name the last call and what the scenario read, not a raw
     `KeyError` (the steps themselves raise StepFailed for missing keys and records)."""

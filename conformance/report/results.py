@@ -31,7 +31,7 @@ from conformance.config.settings import Settings
 from conformance.config.shard import share
 from conformance.engine.pacing import shared_pace
 from conformance.engine.tables import run_account
-from conformance.observed import Exercise
+from conformance.observed import Exercise, Observed, Traffic
 from conformance.report.coverage import NOT_RUN, alias_finding
 from conformance.report.exercised import (
     SCENARIOS,
@@ -364,7 +364,7 @@ def build_results(run: RunContext, exitstatus: int) -> dict:
     }
 
 
-def check_outcomes(observed, key: str) -> dict[str, dict]:
+def check_outcomes(observed: Observed, key: str) -> dict[str, dict]:
     """Each check's outcome on one operation, with the reason of a check not checked."""
     reasons = observed.reasons.get(key, {})
     return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
@@ -372,7 +372,7 @@ def check_outcomes(observed, key: str) -> dict[str, dict]:
             for name, outcome in sorted(observed.checks.get(key, {}).items())}
 
 
-def operation_exercise(run: RunContext, key: str):  # -> conformance.observed.Exercise
+def operation_exercise(run: RunContext, key: str) -> Exercise:
     """Whether the operation was exercised (a positive case answered with success), from
     what the runner recorded; else why not: its test left out for lack of budget, not run."""
     found = run.observed.exercises.get(key)
@@ -434,13 +434,13 @@ def budget_line(run: RunContext) -> str | None:
                + (" ..." if len(left) > 5 else "") if left else "nothing left out"))
 
 
-def run_traffic(run: RunContext):  # -> conformance.observed.Traffic
+def run_traffic(run: RunContext) -> Traffic:
     """Every request the run sent and every retry, across xdist workers and this process."""
     local = getattr(run.target, "traffic", None)
     return run.observed.total_traffic(local)
 
 
-def traffic_summary(traffic, operations: set[str]) -> dict:
+def traffic_summary(traffic: Traffic, operations: set[str]) -> dict:
     """The report's `traffic`: totals, and the requests no single operation's test sent
     (setup and cleanup, scenarios, alias checks) by who sent them."""
     others = sorted(set(traffic.requests) - operations)

@@ -83,7 +83,9 @@ class PublishedFields:
 
     @property
     def custom(self) -> dict[str, dict]:
-        return {f.get("alias"): f for f in self.published or () if f.get("custom")}
+        """The published custom fields by alias (one without an alias names nothing)."""
+        return {f["alias"]: f for f in self.published or ()
+                if f.get("custom") and isinstance(f.get("alias"), str)}
 
     def record(self, alias: str, **values: Any) -> None:
         plan_of(self.run).record(self.account, self.entity, alias, **values)
