@@ -123,10 +123,10 @@ def imports_of(name: str, path: Path, modules: Mapping[str, Path]) -> list[Impor
                          for target in _targets(node, name, is_package, modules))
             return
         if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.body:
-                visit(child, in_function, True)
-            for child in node.orelse:
-                visit(child, in_function, type_only)
+            for statement in node.body:
+                visit(statement, in_function, True)
+            for statement in node.orelse:
+                visit(statement, in_function, type_only)
             return
         late = in_function or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         for child in ast.iter_child_nodes(node):
