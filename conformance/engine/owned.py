@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from conformance.engine.ledger import Ledger
 from conformance.engine.safety import WriteGuard
 from conformance.engine.target import Reply, Target
+from contract.fields import JsonObject
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
 from strategies import COUNTRIES, REGIONS, TIMEZONES, value_for
 
@@ -49,9 +50,9 @@ class OwnedRecords:
     ce_table: str | None
     allow_send: bool = False
     ids: dict[str, list[int]] = field(default_factory=dict)
-    records: dict[tuple[str, int], dict] = field(default_factory=dict)
+    records: dict[tuple[str, int], JsonObject] = field(default_factory=dict)
     lists: dict[str, list[int]] = field(default_factory=dict)
-    custom_fields: dict[str, list[dict]] = field(default_factory=dict)
+    custom_fields: dict[str, list[JsonObject]] = field(default_factory=dict)
     #: Ids of records the API cannot create (workflows, emails ...) that the workspace lists,
     #: read on first use: a positive read by id names one of them.
     known: dict[str, list[int]] = field(default_factory=dict)
@@ -76,7 +77,7 @@ class OwnedRecords:
         return kind.path
 
     # --- payloads -----------------------------------------------------------------------
-    def payload(self, resource: str) -> dict:
+    def payload(self, resource: str) -> JsonObject:
         """A valid create body for the resource with fresh unique values: the kind's example
         (standard fields only: the account's custom fields may differ from the example's), a
         run-scoped value for each standard unique field, and a value valid for its published
@@ -101,7 +102,7 @@ class OwnedRecords:
             "pipelines": lambda: {"name": "Conformance " + self.unique()},
         }[resource]()
 
-    def _custom_values(self, resource: str) -> dict:
+    def _custom_values(self, resource: str) -> JsonObject:
         """Values for the account's required custom fields, and for its unique ones whose
         type has enough values to promise one no record has (a unique select may run out of
         options: it is left out unless required)."""
@@ -117,7 +118,7 @@ class OwnedRecords:
                 values[f["alias"]] = value
         return values
 
-    def unique_like(self, definition: dict, fallback: Any) -> tuple[Any, bool]:
+    def unique_like(self, definition: JsonObject, fallback: Any) -> tuple[Any, bool]:
         """(value, promised): a value valid for the field's type that no record has, where the
         type allows one (promised); otherwise `fallback`, or the next of a rotation of valid
         values when there is none (select, boolean, country ...: collisions are possible)."""
@@ -125,7 +126,7 @@ class OwnedRecords:
         value = unique_value(self, definition, drawer)
         return value, not drawer.drawn
 
-    def unique_fields(self, resource: str) -> list[dict]:
+    def unique_fields(self, resource: str) -> list[JsonObject]:
         """The unique fields of a resource as list/fields publishes them: the standard ones
         from the contract, the custom ones the account marks unique (never assumed)."""
         res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
@@ -134,7 +135,7 @@ class OwnedRecords:
 
     # --- creating -----------------------------------------------------------------------
     def create(self, resource: str, *, parent: tuple[str, int] | None = None,
-               disposable: bool = False) -> dict:
+               disposable: bool = False) -> JsonObject:
         """Create one record, journal it and return it as the target answered it; a
         `disposable` one (to be deleted) is the run's, but never handed out by `pick`."""
         path, envelope, delete_path = self._create_route(resource, parent)
@@ -169,7 +170,7 @@ class OwnedRecords:
         return create[resource], COLLECTIONS_BY_NAME[resource].singular, f"/{resource}/{{id}}"
 
     @staticmethod
-    def _unwrap(reply: Reply, envelope: str, what: str) -> dict:
+    def _unwrap(reply: Reply, envelope: str, what: str) -> JsonObject:
         body = reply.json
         method, _, path = what.partition(" ")
         if reply.status not in (200, 201) or not isinstance(body, dict):
@@ -199,7 +200,7 @@ class OwnedRecords:
         for _ in range(2):
             self.create("notes")
 
-    def _fetch_custom_fields(self, kind: RecordKind) -> list[dict]:
+    def _fetch_custom_fields(self, kind: RecordKind) -> list[JsonObject]:
         reply = self.target.request("GET", f"{self.kind_path(kind)}/list/fields")
         fields = reply.json if reply.status == 200 and isinstance(reply.json, list) else []
         return [f for f in fields if isinstance(f, dict) and f.get("custom")]
@@ -239,13 +240,13 @@ class OwnedRecords:
         with self._lock:
             return record_id in self.ids.get(resource, ()) or (resource, record_id) in self.records
 
-    def adopt(self, resource: str, record: dict) -> None:
+    def adopt(self, resource: str, record: JsonObject) -> None:
         """A record this run created outside the pool (a scenario, a generated case): it is
         the run's to change and delete."""
         with self._lock:
             self.records[(resource, int(record["id"]))] = record
 
-    def written(self, resource: str, record: dict) -> None:
+    def written(self, resource: str, record: JsonObject) -> None:
         """A record of the run as a write answered it: later /edit and identify cases name
         the values it holds now, not the ones it was created with."""
         record_id = record.get("id")
@@ -254,11 +255,11 @@ class OwnedRecords:
                 self.records[(resource, record_id)] = {**self.records[(resource, record_id)],
                                                        **record}
 
-    def record(self, resource: str, record_id: int) -> dict | None:
+    def record(self, resource: str, record_id: int) -> JsonObject | None:
         return self.records.get((resource, record_id))
 
 
-def nth_value(definition: dict, n: int) -> Any:
+def nth_value(definition: JsonObject, n: int) -> Any:
     """The n-th of a fixed sequence of values valid for the field's type (n=0: a plain one).
 
     Deterministic and free of Hypothesis, so setup and binding can call it inside a running
@@ -296,7 +297,7 @@ def run_serial(run_id: str) -> int:
     return _SERIAL_BASE + run_part + next(_SERIAL) % 10_000
 
 
-def unique_value(owned: OwnedRecords, definition: dict, data: Drawer) -> Any:
+def unique_value(owned: OwnedRecords, definition: JsonObject, data: Drawer) -> Any:
     """A value valid for the field's type that no earlier record has, where the type allows
     one; a drawn valid value for the types with too few values to promise it (select ...)."""
     ftype = definition.get("type")
@@ -323,7 +324,7 @@ class _Rotation:
     """Stands in for Hypothesis's `data` where `unique_value` would draw: the value given,
     else the n-th valid value; `drawn` says the type could not promise a fresh one."""
 
-    definition: dict
+    definition: JsonObject
     n: int
     fallback: Any = None
     drawn: bool = False

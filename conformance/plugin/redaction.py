@@ -20,7 +20,8 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
-from _pytest._code.code import TerminalRepr
+from _pytest._code.code import ReprFileLocation, TerminalRepr
+from _pytest._io import TerminalWriter
 from pluggy import Result
 
 from conformance.report.redact import redact
@@ -58,11 +59,11 @@ def _scrub(value: Any, keys: list[str], seen: set[int]) -> Any:
 class _RedactedText(TerminalRepr):
     """A traceback as redacted text, when its structure could not be redacted in place."""
 
-    def __init__(self, text: str, reprcrash: Any) -> None:
+    def __init__(self, text: str, reprcrash: ReprFileLocation | None) -> None:
         self.text = text
         self.reprcrash = reprcrash
 
-    def toterminal(self, tw: Any) -> None:
+    def toterminal(self, tw: TerminalWriter) -> None:
         for line in self.text.splitlines():
             tw.line(line)
 
