@@ -13,6 +13,7 @@ from conformance.checks.errors import error_problem
 from conformance.checks.shapes import render
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
+from contract.fields import JsonObject
 from contract.resources import KINDS_BY_NAME, RecordKind
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _answered(value: Any, step: str) -> Any:
     return value
 
 
-class Answer(dict):
+class Answer(dict[str, Any]):
     """A JSON object a step answered; reading a key it lacks fails the step."""
 
     def __init__(self, value: Any = (), step: str = "") -> None:
@@ -48,7 +49,7 @@ class Answer(dict):
                              f"reads; it holds {sorted(map(str, self)) or 'nothing'}") from None
 
 
-class Items(list):
+class Items(list[Any]):
     """A JSON array a step answered; reading an item it lacks fails the step."""
 
     def __init__(self, value: Any = (), step: str = "") -> None:
@@ -112,7 +113,8 @@ class Steps:
 
     # --- raw calls ----------------------------------------------------------------------
     def call(self, method: str, path: str, *, expect: int | tuple[int, ...],
-             body: Any = None, params: dict | None = None, step: str = "") -> StepReply:
+             body: Any = None, params: dict[str, Any] | None = None, step: str = ""
+             ) -> StepReply:
         reply = self.target.request(method, path, json_body=body, params=params)
         self.log.append(f"{method} {path}" + (f" {body}" if body is not None else "")
                         + f" -> {reply.status}")
@@ -146,7 +148,7 @@ class Steps:
     def base(self, kind: RecordKind) -> str:
         return render(kind.path, self.owned.ce_table)
 
-    def create(self, kind: RecordKind, /, **fields: Any) -> dict:
+    def create(self, kind: RecordKind, /, **fields: Any) -> Answer:
         body = {**self.owned.payload(kind.name), **fields}
         reply = self.call("POST", f"{self.base(kind)}/new", body=body,
                           expect=kind.create_status, step=f"create a {kind.singular}")
@@ -169,20 +171,20 @@ class Steps:
                           step=f"read {kind.singular} {record_id}")
         return reply.record(kind.singular) if expect == 200 else None
 
-    def update(self, kind: RecordKind, record_id: int, changes: dict, *,
-               method: str = "PUT") -> dict:
+    def update(self, kind: RecordKind, record_id: int, changes: JsonObject, *,
+               method: str = "PUT") -> Answer:
         reply = self.call(method, f"{self.base(kind)}/{record_id}", body=changes, expect=200,
                           step=f"update {kind.singular} {record_id} with {method}")
         return reply.record(kind.singular)
 
     @overload
-    def edit(self, kind: RecordKind, body: dict, *, method: str = ...,
+    def edit(self, kind: RecordKind, body: JsonObject, *, method: str = ...,
              expect: Literal[200] = ...) -> Answer: ...
     @overload
-    def edit(self, kind: RecordKind, body: dict, *, method: str = ...,
+    def edit(self, kind: RecordKind, body: JsonObject, *, method: str = ...,
              expect: int) -> Answer | None: ...
 
-    def edit(self, kind: RecordKind, body: dict, *, method: str = "PUT",
+    def edit(self, kind: RecordKind, body: JsonObject, *, method: str = "PUT",
              expect: int = 200) -> Answer | None:
         reply = self.call(method, f"{self.base(kind)}/edit", body=body, expect=expect,
                           step=f"update a {kind.singular} by unique field")
@@ -198,7 +200,8 @@ class Steps:
                           step=f"list {kind.plural} {params}")
         return reply.json.get("total"), self._items(reply, kind.plural)
 
-    def search(self, kind: RecordKind, rules: list[dict], condition: str = "AND") -> list[Any]:
+    def search(self, kind: RecordKind, rules: list[JsonObject], condition: str = "AND"
+               ) -> list[Any]:
         """The ids the search answered, as answered."""
         reply = self.call("POST", f"{self.base(kind)}/search", expect=200,
                           body={"filters": {"condition": condition, "rules": rules},
