@@ -48,7 +48,7 @@ def {CHECK}(ctx: CheckContext, case: Case, reply: Reply) -> None:
 def _copy_project(to: Path) -> Path:
     shutil.copytree(ROOT, to, ignore=shutil.ignore_patterns(
         ".venv", ".git", "reports", "__pycache__", "*.egg-info", ".tox", ".mypy_cache",
-        ".ruff_cache"))
+        ".ruff_cache", ".hypothesis", ".pytest_cache"))
     return to
 
 
