@@ -289,6 +289,14 @@ def test_an_inner_layer_of_conformance_does_not_import_the_pytest_edge(
             if in_layer(imp.importer, layer) and in_layer(imp.imported, EDGE)] == []
 
 
+def test_conformance_config_is_the_floor(imports: list[Import]) -> None:
+    """Options, settings and profiles import no other part of conformance/: every layer reads
+    them, so they read none."""
+    assert [str(imp) for imp in imports if in_layer(imp.importer, "conformance.config")
+            and in_layer(imp.imported, "conformance")
+            and not in_layer(imp.imported, "conformance.config")] == []
+
+
 @pytest.mark.parametrize("layer", [
     pytest.param(layer, marks=pytest.mark.xfail(
         strict=False, reason=f"issue 20's engine without pytest: {PYTEST_BEING_REMOVED[layer]}"))
