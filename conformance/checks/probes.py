@@ -10,6 +10,7 @@ from conformance.checks.registry import CheckContext, probe
 from conformance.checks.shapes import fields_by_alias, record_in, record_path, render
 from conformance.engine.safety import UNKNOWN_ID
 from conformance.engine.target import Reply
+from contract.fields import JsonObject
 from contract.operations import Operation
 
 
@@ -22,13 +23,13 @@ def _expect_error(ctx: CheckContext, reply: Reply, status: int, what: str) -> No
         raise ctx.fail(problem, reply)
 
 
-def _params_for(ctx: CheckContext, record_id: int) -> dict:
+def _params_for(ctx: CheckContext, record_id: int) -> JsonObject:
     """The path's parameters with the unknown one: `id` when the path has one (its parent
     `entityId` an owned record), else the record the path names (`entityId`, a case's
     `identifier`)."""
     path_params = ctx.op.path_params
     if "id" not in path_params:
-        params: dict = {"entityId": record_id, "identifier": f"ZZ-{record_id}"}
+        params: JsonObject = {"entityId": record_id, "identifier": f"ZZ-{record_id}"}
         if "entityType" in path_params:
             params["entityType"] = "contact"
         return params
@@ -94,10 +95,10 @@ def other_account_cannot_read(ctx: CheckContext) -> None:
                        "server error, not a refusal; expected 404", reply)
 
 
-def _unknown_record_params(op: Operation) -> dict:
+def _unknown_record_params(op: Operation) -> JsonObject:
     """Path parameters that name no record: a probe's request reaches the operation's route
     and can change nothing."""
-    params: dict = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
+    params: JsonObject = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
     if "entityType" in op.path_params:
         params["entityType"] = "contact"
     if "identifier" in op.path_params:
