@@ -38,7 +38,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     plan = run.alias_plan
     accounts = plan.accounts
     if "field" in metafunc.fixturenames:
-        names = ("account", "entity", "field")
+        names: tuple[str, ...] = ("account", "entity", "field")
         params = [alias_param(a, e, f, id=f"{a.name}-{e}-{f.alias}", entity=e,
                               check="round_trip")
                   for a in accounts for e, f in a.expected()]

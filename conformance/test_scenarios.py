@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.declared import Kind, declare, on
-from conformance.engine.owned import UNKNOWN_ID
+from conformance.engine.safety import UNKNOWN_ID
 from conformance.engine.tables import NO_TABLE
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import KINDS_BY_NAME, RECORD_KINDS

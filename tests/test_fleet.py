@@ -17,10 +17,10 @@ import pytest
 
 from conformance.config.options import OptionError
 from conformance.config.settings import Settings, parse_shard
+from conformance.config.shard import fleet_share, share
 from conformance.engine.ledger import read_outstanding
 from conformance.engine.pacing import workspace_pace
 from conformance.engine.target import make_target
-from conformance.plugin.sharding import fleet_share, share
 from tests.suite_runner import ROOT, run_suite
 from workspace import create_app
 from workspace.fleet import TYPES, account_name, fleet_toml, write_fleet

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from conformance.engine.ledger import Ledger, read_outstanding, sweep
-from conformance.engine.owned import UNKNOWN_ID, OwnedRecords
-from conformance.engine.safety import UnsafeRequest, addressed_id, assert_safe, bind
+from conformance.engine.owned import OwnedRecords
+from conformance.engine.safety import UNKNOWN_ID, UnsafeRequest, addressed_id, assert_safe, bind
 from contract.operations import OPERATIONS_BY_KEY
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from schemathesis import Case
+
 from conformance.checks.evidence import CLIENTS, PAGE, assumed, documented
 from conformance.checks.registry import CheckContext, case_check
 from conformance.engine.target import Reply
@@ -26,7 +30,7 @@ _MESSAGE_REQUIRED = assumed("Error bodies")
 
 @case_check(evidence=documented(f"{PAGE}: every answer is JSON, errors too; {CLIENTS} #9: "
                                 "errors are recognised by a top-level error key"))
-def errors_are_json(ctx: CheckContext, case, reply: Reply) -> None:
+def errors_are_json(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     if reply.status < 400:
         raise ctx.not_checked("judges error answers (4xx/5xx)")
     if problem := error_problem(reply):

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from schemathesis import Case
+
 from conformance.checks.evidence import PAGE, PUBLISHED, documented
 from conformance.checks.registry import CheckContext, case_check, probe
 from conformance.checks.shapes import envelope, record_in, record_path, render
 from conformance.engine.target import Reply
-from contract.fields import FILTER_TYPE
-from contract.operations import Action
+from contract.fields import FILTER_TYPE, JsonObject
+from contract.operations import Action, Operation
 from contract.resources import KINDS_BY_NAME
 
 #: Fewer records than this and a listing cannot show that pages are its slices.
 PAGEABLE = 3
 
 
-def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
+def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list[Any]] | None:
     _, plural = envelope(ctx.op.resource)
     body = reply.json
     if not isinstance(body, dict) or not isinstance(body.get(plural), list):
@@ -24,7 +28,7 @@ def _items(ctx: CheckContext, reply: Reply) -> tuple[object, list] | None:
 
 @case_check(actions={Action.LIST, Action.SEARCH}, statuses={200},
             evidence=documented(f"{PUBLISHED}: listings answer total and page with limit"))
-def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
+def listing_total_agrees(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     found = _items(ctx, reply)
     if found is None:  # the schema check reports a malformed envelope
         raise ctx.not_checked("the answer holds no listing to count")
@@ -39,7 +43,8 @@ def listing_total_agrees(ctx: CheckContext, case, reply: Reply) -> None:
         raise ctx.fail(f"limit {limit} asked, {len(items)} items answered", reply)
 
 
-def _page(ctx: CheckContext, path: str, start: int, limit: int) -> tuple[int, list[int], Reply]:
+def _page(ctx: CheckContext, path: str, start: int, limit: int
+          ) -> tuple[int, list[Any], Reply]:  # the ids as answered
     reply, items = ctx.read_items(path, envelope(ctx.op.resource)[1],
                                   what=f"the page start={start}&limit={limit}",
                                   params={"start": start, "limit": limit,
@@ -95,9 +100,9 @@ def _fill(ctx: CheckContext, missing: int) -> None:
         ctx.owned.create(resource)
 
 
-def _owned_pair(ctx: CheckContext) -> list[dict]:
+def _owned_pair(ctx: CheckContext) -> list[JsonObject]:
     """Two owned records as they are now (property tests may have changed them)."""
-    fresh: list[dict] = []
+    fresh: list[JsonObject] = []
     for record_id in ctx.owned.ids.get(ctx.op.resource, [])[:4]:
         reply = ctx.target.request("GET", record_path(ctx.op, ctx.owned.ce_table, record_id))
         record = record_in(reply, ctx.op.resource)
@@ -108,7 +113,7 @@ def _owned_pair(ctx: CheckContext) -> list[dict]:
     return fresh
 
 
-def _unique_field(ctx: CheckContext, record: dict) -> dict | None:
+def _unique_field(ctx: CheckContext, record: JsonObject) -> JsonObject | None:
     """A unique field (as published) of the record holding a value this run wrote."""
     for field in ctx.owned.unique_fields(ctx.op.resource):
         value = record.get(field["alias"])
@@ -117,22 +122,22 @@ def _unique_field(ctx: CheckContext, record: dict) -> dict | None:
     return None
 
 
-def _text_field(resource: str) -> dict | None:
+def _text_field(resource: str) -> JsonObject | None:
     """A standard text field a client writes (not unique, not assigned by the workspace)."""
     kind = KINDS_BY_NAME.get(resource)
-    for f in getattr(kind, "fields", ()):
+    for f in kind.fields if kind is not None else ():
         if f.type == "text" and not f.unique and not f.read_only:
             return f.describe()
     return None
 
 
-def _fresh_pair(ctx: CheckContext, field: dict) -> list[dict]:
+def _fresh_pair(ctx: CheckContext, field: JsonObject) -> list[JsonObject]:
     """Two new records of a kind, each with its own run-scoped value in `field` (a case's
     identifier is assigned by the workspace, so its title is what the run controls)."""
     return _fresh(ctx, field, [ctx.owned.unique(field["alias"]) for _ in range(2)])
 
 
-def _fresh(ctx: CheckContext, field: dict, values: list[str]) -> list[dict]:
+def _fresh(ctx: CheckContext, field: JsonObject, values: list[str]) -> list[JsonObject]:
     """New records of a kind, one holding each of `values` in `field`, created in that order;
     journalled, and outside the pool the property tests change."""
     resource = ctx.op.resource
@@ -152,7 +157,7 @@ def _fresh(ctx: CheckContext, field: dict, values: list[str]) -> list[dict]:
     return made
 
 
-def _written(ctx: CheckContext, need: int) -> tuple[list[dict], dict]:
+def _written(ctx: CheckContext, need: int) -> tuple[list[JsonObject], JsonObject]:
     """`need` records holding values this run wrote, and the field that holds them: owned
     records' run-scoped unique values, else new records with a run-scoped text value; or
     not checked, saying why."""
@@ -201,7 +206,8 @@ def search_finds_written(ctx: CheckContext) -> None:
         "page": 1, "limit": 100}
     reply = ctx.target.request("POST", render(op.path, ctx.owned.ce_table), json_body=body)
     found = _items(ctx, reply) if reply.status == 200 else None
-    ids = sorted(i.get("id") for i in found[1] if isinstance(i, dict)) if found else None
+    answered: list[Any] = [i.get("id") for i in found[1] if isinstance(i, dict)] if found else []
+    ids = sorted(answered) if found else None
     expected = sorted([pair[0]["id"], pair[1]["id"]])
     if ids != expected:
         raise ctx.fail(f"OR search on {alias} should find records {expected}, got "
@@ -214,7 +220,7 @@ def search_finds_written(ctx: CheckContext) -> None:
 _WRITTEN_ORDER = ("b", "a")
 
 
-def _orders_written_records(op) -> bool:
+def _orders_written_records(op: Operation) -> bool:
     """A listing of a record kind (whose records the run writes) that takes orderBy."""
     return op.resource in KINDS_BY_NAME and (op.query == "listing" or op.body == "filter-input")
 
@@ -241,7 +247,7 @@ def listing_is_ordered(ctx: CheckContext) -> None:
         sent = {"params": paging} if op.method == "GET" else {"json_body": paging}
         reply, items = ctx.read_items(path, plural, method=op.method, what=f"the listing by "
                                       f"{asked}", **sent)
-        listed = [i.get("id") for i in items if i.get("id") in ours]
+        listed = [i["id"] for i in items if i.get("id") in ours]
         if sorted(listed) != sorted(ours):
             raise ctx.not_checked(f"search={marker!r} listed {len(listed)} of the "
                                   f"{len(ours)} records written to order")

@@ -8,6 +8,10 @@ nothing the workspace may not find. A refusal of it means the operation does not
 
 from __future__ import annotations
 
+from typing import Any
+
+from schemathesis import Case
+
 from conformance.checks.evidence import PAGE, PUBLISHED, Evidence, assumed, documented
 from conformance.checks.registry import CheckContext, case_check
 from conformance.engine.safety import is_positive
@@ -24,7 +28,7 @@ def _evidence(op: Operation) -> Evidence:
 
 
 @case_check(evidence=_evidence)
-def positive_case_succeeds(ctx: CheckContext, case, reply: Reply) -> None:
+def positive_case_succeeds(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     if not is_positive(case):
         raise ctx.not_checked("judges positive cases")
     binding = ctx.binding

@@ -8,11 +8,13 @@ from conformance.checks.errors import error_problem
 from conformance.checks.evidence import PAGE, PUBLISHED, assumed, documented
 from conformance.checks.registry import CheckContext, probe
 from conformance.checks.shapes import fields_by_alias, record_in, record_path, render
-from conformance.engine.owned import UNKNOWN_ID
-from contract.operations import Action
+from conformance.engine.safety import UNKNOWN_ID
+from conformance.engine.target import Reply
+from contract.fields import JsonObject
+from contract.operations import Action, Operation
 
 
-def _expect_error(ctx: CheckContext, reply, status: int, what: str) -> None:
+def _expect_error(ctx: CheckContext, reply: Reply, status: int, what: str) -> None:
     """The probe's answer must be `status` with a proper JSON error."""
     ctx.observe(reply.status)
     if reply.status != status:
@@ -21,13 +23,13 @@ def _expect_error(ctx: CheckContext, reply, status: int, what: str) -> None:
         raise ctx.fail(problem, reply)
 
 
-def _params_for(ctx: CheckContext, record_id: int) -> dict:
+def _params_for(ctx: CheckContext, record_id: int) -> JsonObject:
     """The path's parameters with the unknown one: `id` when the path has one (its parent
     `entityId` an owned record), else the record the path names (`entityId`, a case's
     `identifier`)."""
     path_params = ctx.op.path_params
     if "id" not in path_params:
-        params: dict = {"entityId": record_id, "identifier": f"ZZ-{record_id}"}
+        params: JsonObject = {"entityId": record_id, "identifier": f"ZZ-{record_id}"}
         if "entityType" in path_params:
             params["entityType"] = "contact"
         return params
@@ -38,7 +40,7 @@ def _params_for(ctx: CheckContext, record_id: int) -> dict:
     return params
 
 
-def _names_a_record(op) -> bool:
+def _names_a_record(op: Operation) -> bool:
     """Whether the path names one record: by id, or (on operations without a body, where no
     validation of the body can answer first) by its parent's id or a case's identifier."""
     if "id" in op.path_params:
@@ -93,10 +95,10 @@ def other_account_cannot_read(ctx: CheckContext) -> None:
                        "server error, not a refusal; expected 404", reply)
 
 
-def _unknown_record_params(op) -> dict:
+def _unknown_record_params(op: Operation) -> JsonObject:
     """Path parameters that name no record: a probe's request reaches the operation's route
     and can change nothing."""
-    params: dict = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
+    params: JsonObject = {p: UNKNOWN_ID for p in op.path_params if p in ("id", "entityId")}
     if "entityType" in op.path_params:
         params["entityType"] = "contact"
     if "identifier" in op.path_params:
@@ -104,7 +106,7 @@ def _unknown_record_params(op) -> dict:
     return params
 
 
-def _journal_created(ctx: CheckContext, reply) -> None:
+def _journal_created(ctx: CheckContext, reply: Reply) -> None:
     """A probe's request that a faulty workspace answered by creating a record: journalled,
     so that the cleanup deletes it."""
     created = record_in(reply, ctx.op.resource)
@@ -118,13 +120,15 @@ def _journal_created(ctx: CheckContext, reply) -> None:
 SECURED = documented(f"{PUBLISHED}: every operation is secured by the apikey")
 
 
-def _without_valid_credentials(ctx: CheckContext, what: str, **credential) -> None:
-    """Send the operation, aimed at no record, with `credential` (none: `anonymous=True`):
+def _without_valid_credentials(ctx: CheckContext, what: str, *, key: str | None = None,
+                               bearer: str | None = None, anonymous: bool = False) -> None:
+    """Send the operation, aimed at no record, with one credential (none: `anonymous=True`):
     it must be refused with 401 and a JSON error, whatever the route; an answer that is not
     a refusal (401 or 403) means the route served it."""
     op = ctx.op
     path = render(op.path, ctx.owned.ce_table, **_unknown_record_params(op))
-    reply = ctx.target.request(op.method, path, json_body={} if op.body else None, **credential)
+    reply = ctx.target.request(op.method, path, json_body={} if op.body else None,
+                               key=key, bearer=bearer, anonymous=anonymous)
     ctx.observe(reply.status)
     if reply.status not in (401, 403):
         _journal_created(ctx, reply)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from schemathesis import Case
+
 from conformance.checks.evidence import CLIENTS, PAGE, PUBLISHED, documented
 from conformance.checks.registry import SUCCESS, CheckContext, case_check
 from conformance.checks.shapes import (
@@ -13,18 +17,18 @@ from conformance.checks.shapes import (
 )
 from conformance.engine.safety import addressed_id, match_request
 from conformance.engine.target import Reply
+from contract.fields import JsonObject
 from contract.operations import MEMBERSHIP_ACTIONS, Action, Operation
+from strategies import values_equal
 
 #: The resources whose records a write can be read back from.
 _READABLE = {"contacts", "leads", "accounts", "deals", "cases", "custom_entities", "tasks",
              "notes", "users", "pipelines"}
 
 
-def _equal(field: dict | None, written: object, read: object) -> bool:
+def _equal(field: JsonObject | None, written: object, read: object) -> bool:
     if field is not None:
         try:
-            from strategies import values_equal
-
             return values_equal(field, written, read)
         except (ValueError, TypeError, KeyError):
             pass
@@ -33,16 +37,16 @@ def _equal(field: dict | None, written: object, read: object) -> bool:
     return written == read
 
 
-def _sent_id(case, reply: Reply, op: Operation) -> int | None:
+def _sent_id(case: Case[Any], reply: Reply, op: Operation) -> int | None:
     record = record_in(reply, op.resource)
-    if record is not None and isinstance(record.get("id"), int):
-        return record["id"]
+    if record is not None and isinstance(found := record.get("id"), int):
+        return found
     return addressed_id((case.path_parameters or {}).get("id"))
 
 
 @case_check(actions={Action.CREATE, Action.UPDATE, Action.EDIT}, statuses=SUCCESS,
             evidence=documented(f"{PAGE}: POST creates and PUT updates with the fields sent"))
-def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
+def read_back_equals_written(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     op = ctx.op
     if op.resource not in _READABLE:
         raise ctx.not_checked(f"{op.resource} cannot be read back")
@@ -85,7 +89,7 @@ def read_back_equals_written(ctx: CheckContext, case, reply: Reply) -> None:
 
 @case_check(actions={Action.DELETE}, statuses=SUCCESS,
             evidence=documented(f"{PAGE}: DELETE removes the record"))
-def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
+def deleted_record_is_gone(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     op = ctx.op
     # The id the URL named: the coverage phase writes path ids as text ("193").
     record_id = addressed_id((case.path_parameters or {}).get("id"))
@@ -108,7 +112,7 @@ def deleted_record_is_gone(ctx: CheckContext, case, reply: Reply) -> None:
 @case_check(actions=MEMBERSHIP_ACTIONS, statuses={200},
             evidence=documented(f"{PAGE}: add to and remove from a list; {CLIENTS} #7: "
                                 "a record's lists"))
-def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
+def list_membership_persisted(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     op = ctx.op
     params = case.path_parameters or {}
     lists_path = record_path(op, ctx.owned.ce_table, params["entityId"]) + "/lists"
@@ -124,7 +128,7 @@ def list_membership_persisted(ctx: CheckContext, case, reply: Reply) -> None:
 
 @case_check(actions={Action.COMPLETE, Action.INCOMPLETE}, statuses=SUCCESS,
             evidence=documented(f"{PUBLISHED}: complete and incomplete a task"))
-def task_completion_persisted(ctx: CheckContext, case, reply: Reply) -> None:
+def task_completion_persisted(ctx: CheckContext, case: Case[Any], reply: Reply) -> None:
     op = ctx.op
     task_id = (case.path_parameters or {})["id"]
     got = ctx.read(f"/tasks/{task_id}", what=f"task {task_id} read back")

@@ -31,7 +31,7 @@ import enum
 import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from conformance.checks.evidence import (
     NO_EVIDENCE,
@@ -252,9 +252,20 @@ def _requests(ctx: CheckContext) -> int | None:
     return getattr(traffic, "total_requests", None)
 
 
+@overload
+def case_check(func: CaseCheck, *, actions: Collection[Action] | None = ...,
+               statuses: Collection[int] | None = ...,
+               evidence: EvidenceSpec | None = ...) -> CaseCheck: ...
+@overload
+def case_check(func: None = ..., *, actions: Collection[Action] | None = ...,
+               statuses: Collection[int] | None = ...,
+               evidence: EvidenceSpec | None = ...) -> Callable[[CaseCheck], CaseCheck]: ...
+
+
 def case_check(func: CaseCheck | None = None, *, actions: Collection[Action] | None = None,
                statuses: Collection[int] | None = None,
-               evidence: EvidenceSpec | None = None) -> Any:
+               evidence: EvidenceSpec | None = None
+               ) -> CaseCheck | Callable[[CaseCheck], CaseCheck]:
     """Register a case check: `@case_check(evidence=...)`, with `actions=..., statuses=...`
     for one that judges only answers of these actions (`op.action`) with these statuses."""
     def register(check: CaseCheck) -> CaseCheck:
@@ -272,11 +283,24 @@ def case_check(func: CaseCheck | None = None, *, actions: Collection[Action] | N
     return register(func) if func is not None else register
 
 
+@overload
+def probe(func: Probe, *, actions: Collection[Action] | None = ...,
+          methods: Collection[str] | None = ...,
+          when: Callable[[Operation], bool] | None = ..., why_not: str | None = ...,
+          sends_operation: bool = ..., evidence: EvidenceSpec | None = ...) -> Probe: ...
+@overload
+def probe(func: None = ..., *, actions: Collection[Action] | None = ...,
+          methods: Collection[str] | None = ...,
+          when: Callable[[Operation], bool] | None = ..., why_not: str | None = ...,
+          sends_operation: bool = ...,
+          evidence: EvidenceSpec | None = ...) -> Callable[[Probe], Probe]: ...
+
+
 def probe(func: Probe | None = None, *, actions: Collection[Action] | None = None,
           methods: Collection[str] | None = None,
           when: Callable[[Operation], bool] | None = None, why_not: str | None = None,
           sends_operation: bool = False,
-          evidence: EvidenceSpec | None = None) -> Any:
+          evidence: EvidenceSpec | None = None) -> Probe | Callable[[Probe], Probe]:
     """Register a probe: `@probe`, or `@probe(...)` for one that probes only operations of
     these actions and methods, for which `when(op)` holds (`why_not`: the reason it gives
     where `when` excludes an operation); `sends_operation`: it sends the operation's own

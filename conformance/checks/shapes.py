@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.engine.target import Reply
+from contract.fields import JsonObject
 from contract.operations import Operation
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME
 
@@ -13,7 +14,7 @@ def envelope(resource: str) -> tuple[str, str]:
     return res.singular, res.plural
 
 
-def record_in(reply: Reply, resource: str) -> dict | None:
+def record_in(reply: Reply, resource: str) -> JsonObject | None:
     """The record an answer holds under the resource's single-record key, if it is an
     object (None: no such record, whatever the status)."""
     body = reply.json if isinstance(reply.json, dict) else {}
@@ -45,7 +46,7 @@ def listing_path(op: Operation, ce_table: str | None) -> str:
     return f"/{op.resource}"
 
 
-def fields_by_alias(resource: str, custom: list[dict]) -> dict[str, dict]:
+def fields_by_alias(resource: str, custom: list[JsonObject]) -> dict[str, JsonObject]:
     res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
     fields = {f.alias: f.describe() for f in getattr(res, "fields", ())}
     fields.update({f["alias"]: f for f in custom if isinstance(f, dict) and "alias" in f})

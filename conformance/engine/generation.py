@@ -11,20 +11,28 @@ Each is seeded per operation, so one operation replays alone as it ran in the wh
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+    from schemathesis import APIOperation, Case
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+T = TypeVar("T")
 
 
 def operation_seed(seed: int | None, key: str) -> int | None:
     return None if seed is None else seed ^ zlib.crc32(key.encode())
 
 
-def _operation(schema: Any, key: str) -> Any:
+def _operation(schema: OpenApiSchema, key: str) -> APIOperation[Any, Any, Any, Any]:
     method, path = key.split(" ", 1)
     return schema[path][method.lower()]
 
 
-def property_test(schema: Any, key: str, test: Any, seed: int | None) -> Any:
+def property_test(schema: OpenApiSchema, key: str, test: Callable[..., None],
+                  seed: int | None) -> Callable[..., None]:
     """The Hypothesis test of one operation, built as Schemathesis's pytest plugin builds it
     (its explicit examples, both generation modes, the schema's Hypothesis settings), seeded
     per operation so one operation replays alone as it ran in the whole run."""
@@ -32,7 +40,8 @@ def property_test(schema: Any, key: str, test: Any, seed: int | None) -> Any:
     from schemathesis.generation.feedback import FeedbackSources
 
     operation = _operation(schema, key)
-    built = _build_operation_test(schema.config, operation, test, FeedbackSources())
+    built: Callable[..., None] = _build_operation_test(schema.config, operation, test,
+                                                       FeedbackSources())
     if seed is not None:
         built = hypothesis.seed(operation_seed(seed, key))(built)
     return built
@@ -67,7 +76,7 @@ def _build_operation_test(config: Any, operation: Any, test: Any, feedback: Any)
             given_kwargs={}, feedback=feedback))
 
 
-def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
+def coverage_cases(schema: OpenApiSchema, key: str) -> Iterator[Case[Any]]:
     """The coverage phase's cases of one operation, built as they are sent."""
     from schemathesis.generation.drivers import CoverageGenerator
     from schemathesis.generation.feedback import FeedbackSources
@@ -80,7 +89,7 @@ def coverage_cases(schema: Any, key: str) -> Iterator[Any]:
                                   override=Override(), feedback=FeedbackSources()))
 
 
-def seeded_values(strategy: Any, seed: int, count: int) -> list[Any]:
+def seeded_values(strategy: SearchStrategy[T], seed: int, count: int) -> list[T]:
     """Up to `count` values of `strategy`, the same for the same seed, without Hypothesis's
     first example, which is its simplest whatever the seed (0, "", the first option) where
     the strategy has more. Raises Unsatisfiable when it has none (a filter nothing passes)."""
@@ -88,13 +97,13 @@ def seeded_values(strategy: Any, seed: int, count: int) -> list[Any]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Unsatisfiable
 
-    drawn: list[Any] = []
+    drawn: list[T] = []
 
     @hypothesis.seed(seed)
     @settings(max_examples=count + 1, phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(value=strategy)
-    def draw(value: Any) -> None:
+    def draw(value: T) -> None:
         drawn.append(value)
 
     draw()
@@ -103,12 +112,12 @@ def seeded_values(strategy: Any, seed: int, count: int) -> list[Any]:
     return drawn[1:] or drawn
 
 
-def seeded_value(strategy: Any, seed: int) -> Any:
+def seeded_value(strategy: SearchStrategy[T], seed: int) -> T:
     """One value of `strategy`, the same for the same seed (see `seeded_values`)."""
     return seeded_values(strategy, seed, 1)[0]
 
 
-def _richness(case: Any) -> int:
+def _richness(case: Case[Any]) -> int:
     """How much of the operation a case writes: the fields of its body and its parameters."""
     body = case.body if isinstance(case.body, dict) else {}
     return len(body) + len(case.query or {})
@@ -118,7 +127,7 @@ def _richness(case: Any) -> int:
 POSITIVE_CANDIDATES = 6
 
 
-def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
+def decisive_cases(schema: OpenApiSchema, key: str, seed: int | None) -> list[Case[Any]]:
     """One positive and one negative case of the operation (the negative one only where the
     operation has inputs to get wrong), drawn deterministically from the seed. The positive
     case is the richest of a few drawn (drawing costs no request): one request that writes
@@ -129,7 +138,7 @@ def decisive_cases(schema: Any, key: str, seed: int | None) -> list[Any]:
 
     operation = _operation(schema, key)
     base = operation_seed(seed, key)
-    cases: list[Any] = []
+    cases: list[Case[Any]] = []
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         strategy = operation.as_strategy(generation_mode=mode)
         draw_seed = random.Random(f"{base}-{mode.value}").getrandbits(32)

@@ -33,7 +33,7 @@ class Ledger:
         self._deleted: set[str] = set()
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    def _append(self, event: dict) -> None:
+    def _append(self, event: dict[str, str]) -> None:
         line = json.dumps({**event, "run": self.run, "target": self.target, "at": time.time()})
         with self._lock, self.path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")

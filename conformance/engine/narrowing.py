@@ -10,19 +10,21 @@ account and every negative one is really invalid.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
 
-from contract.fields import FIELD_TYPES, FILTER_TYPE, OPERATORS, Field
+from conformance.engine.owned import nth_value
+from contract.fields import FIELD_TYPES, FILTER_TYPE, OPERATORS, Field, JsonObject
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS
 from contract.schemas import field_schema
 
 
-def account_fields(target: Any, ce_table: str | None) -> dict[str, list[dict]]:
+def account_fields(target: Any, ce_table: str | None) -> dict[str, list[JsonObject]]:
     """The custom fields of each record kind on the target's account."""
-    found: dict[str, list[dict]] = {}
+    found: dict[str, list[JsonObject]] = {}
     for kind in RECORD_KINDS:
         if kind.is_custom_entity and not ce_table:
             continue
@@ -34,7 +36,7 @@ def account_fields(target: Any, ce_table: str | None) -> dict[str, list[dict]]:
     return found
 
 
-def narrow(raw: dict, custom: dict[str, list[dict]]) -> dict:
+def narrow(raw: JsonObject, custom: dict[str, list[JsonObject]]) -> JsonObject:
     raw = copy.deepcopy(raw)
     definitions = raw.setdefault("definitions", {})
     _close_inputs(definitions, custom)
@@ -54,7 +56,7 @@ def narrow(raw: dict, custom: dict[str, list[dict]]) -> dict:
     return raw
 
 
-def _close_inputs(definitions: dict, custom: dict[str, list[dict]]) -> None:
+def _close_inputs(definitions: JsonObject, custom: dict[str, list[JsonObject]]) -> None:
     for kind in RECORD_KINDS:
         for prefix in ("create", "input", "edit"):
             schema = definitions.get(f"{prefix}-{kind.name}")
@@ -85,8 +87,8 @@ def _close_inputs(definitions: dict, custom: dict[str, list[dict]]) -> None:
                                                      else [])
 
 
-def _name_the_record_by_any_unique_field(schema: dict, standard: tuple[str, ...],
-                                         custom: list[dict]) -> None:
+def _name_the_record_by_any_unique_field(schema: JsonObject, standard: tuple[str, ...],
+                                         custom: list[JsonObject]) -> None:
     """An /edit body must name its record by a unique field, and any one will do: the
     contract's (required when it is the kind's only one) or one the account marks unique.
     Requiring the contract's alone would call a body that names the record by the account's
@@ -101,11 +103,9 @@ def _name_the_record_by_any_unique_field(schema: dict, standard: tuple[str, ...]
     schema["anyOf"] = [{"required": [alias]} for alias in unique]
 
 
-def _account_example(schema: dict, required: list[dict]) -> dict:
+def _account_example(schema: JsonObject, required: list[JsonObject]) -> JsonObject:
     """The contract's example as valid for this account: the values its fields accept (the
     example's custom aliases are one account's), plus the account's required fields."""
-    from conformance.engine.owned import nth_value
-
     example = {}
     for alias, value in schema["example"].items():
         prop = schema["properties"].get(alias)
@@ -118,11 +118,12 @@ def _account_example(schema: dict, required: list[dict]) -> dict:
     return example
 
 
-def _listed_resource(definitions: dict, response: str | None) -> str | None:
+def _listed_resource(definitions: JsonObject, response: str | None) -> str | None:
     """The definition of the items an operation lists (`record-notes` for a record's notes)."""
     schema = definitions.get(response or "", {})
     for prop in schema.get("properties", {}).values():
-        ref = prop.get("items", {}).get("$ref") if prop.get("type") == "array" else None
+        ref: str | None = prop.get("items", {}).get("$ref") if prop.get("type") == "array" \
+            else None
         if ref:
             return ref.rsplit("/", 1)[-1]
     return None
@@ -132,7 +133,8 @@ _JSON_TO_FIELD = {"string": "text", "integer": "integer", "number": "number",
                   "boolean": "boolean"}
 
 
-def _fields_of(definitions: dict, item: str, custom: dict[str, list[dict]]) -> list[dict]:
+def _fields_of(definitions: JsonObject, item: str,
+               custom: dict[str, list[JsonObject]]) -> list[JsonObject]:
     """The fields one may order and filter the listed records by, typed as Flexie types.
 
     A record kind's fields come from the contract (standard) and the account (custom);
@@ -158,7 +160,7 @@ def _fields_of(definitions: dict, item: str, custom: dict[str, list[dict]]) -> l
     return fields
 
 
-def _narrow_order_by(raw: dict, op: dict, fields: list[dict]) -> None:
+def _narrow_order_by(raw: JsonObject, op: JsonObject, fields: list[JsonObject]) -> None:
     params = op.get("parameters", [])
     for index, param in enumerate(params):
         resolved = param
@@ -169,7 +171,8 @@ def _narrow_order_by(raw: dict, op: dict, fields: list[dict]) -> None:
             params[index] = {**resolved, "enum": sortable}
 
 
-def _narrow_bodies(definitions: dict, op: dict, item: str, fields: list[dict]) -> None:
+def _narrow_bodies(definitions: JsonObject, op: JsonObject, item: str,
+                   fields: list[JsonObject]) -> None:
     for param in op.get("parameters", []):
         if param.get("in") != "body" or "$ref" not in param.get("schema", {}):
             continue
@@ -187,7 +190,7 @@ _SET_OPS = {"in", "notIn"}
 _TEXT_OPS = {"contains", "not_contains", "starts_with", "ends_with", "like"}
 
 
-def _value_shapes(field: dict) -> list[tuple[list[str], dict | None]]:
+def _value_shapes(field: JsonObject) -> list[tuple[list[str], JsonObject | None]]:
     """(operators, schema of the value they take) for one field: the contract's table."""
     try:
         typed = Field(field["alias"], field["type"], options=tuple(field.get("options") or ()))
@@ -197,7 +200,7 @@ def _value_shapes(field: dict) -> list[tuple[list[str], dict | None]]:
     scalar = field_schema(typed, for_input=True)
     if typed.type == "multiselect":
         scalar = scalar["items"]
-    shapes: list[tuple[list[str], dict | None]] = []
+    shapes: list[tuple[list[str], JsonObject | None]] = []
     plain = [o for o in ops if o not in _NULL_OPS | _SET_OPS | _TEXT_OPS]
     if plain:
         shapes.append((plain, scalar))
@@ -210,10 +213,10 @@ def _value_shapes(field: dict) -> list[tuple[list[str], dict | None]]:
     return shapes
 
 
-def _filter_variants(field: dict) -> list[dict]:
+def _filter_variants(field: JsonObject) -> list[JsonObject]:
     variants = []
     for ops, value in _value_shapes(field):
-        value_schema = {"type": "object", "additionalProperties": False,
+        value_schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
                         "required": ["operator"] + (["input"] if value else []),
                         "properties": {"operator": {"type": "string", "enum": ops}}}
         if value:
@@ -228,10 +231,10 @@ def _filter_variants(field: dict) -> list[dict]:
     return variants
 
 
-def _rule_variants(field: dict) -> list[dict]:
+def _rule_variants(field: JsonObject) -> list[JsonObject]:
     variants = []
     for ops, value in _value_shapes(field):
-        rule = {"type": "object", "additionalProperties": False,
+        rule: dict[str, Any] = {"type": "object", "additionalProperties": False,
                 "required": ["field", "operator"] + (["value"] if value else []),
                 "properties": {"field": {"type": "string", "enum": [field["alias"]]},
                                "operator": {"type": "string", "enum": ops}}}
@@ -241,7 +244,8 @@ def _rule_variants(field: dict) -> list[dict]:
     return variants
 
 
-def _derive(definitions: dict, base: str, item: str, change) -> str:
+def _derive(definitions: JsonObject, base: str, item: str,
+            change: Callable[[JsonObject], None]) -> str:
     """A copy of definition `base` narrowed for the listed `item`, made once, by name."""
     name = f"{base}--{item}"
     if name not in definitions:
@@ -252,8 +256,8 @@ def _derive(definitions: dict, base: str, item: str, change) -> str:
     return name
 
 
-def _filter_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
-    def change(body: dict) -> None:
+def _filter_input_for(definitions: JsonObject, item: str, fields: list[JsonObject]) -> str:
+    def change(body: JsonObject) -> None:
         variants = [v for f in fields if not f.get("sort_only") for v in _filter_variants(f)]
         body["properties"]["filters"] = {"type": "array", "items": {"anyOf": variants}}
         body["properties"]["orderBy"] = {"type": "string",
@@ -263,7 +267,7 @@ def _filter_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
     return _derive(definitions, "filter-input", item, change)
 
 
-def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+def _search_input_for(definitions: JsonObject, item: str, fields: list[JsonObject]) -> str:
     rule_name = f"search-rule--{item}"
     rules = {"type": "array", "items": {"$ref": f"#/definitions/{rule_name}"}}
     group = {"type": "object", "additionalProperties": False,
@@ -271,7 +275,7 @@ def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
              "properties": {"condition": {"type": "string", "enum": ["AND", "OR"]},
                             "rules": rules}}
 
-    def change(body: dict) -> None:
+    def change(body: JsonObject) -> None:
         definitions[rule_name] = {"anyOf": [v for f in fields if not f.get("sort_only")
                                             for v in _rule_variants(f)] + [group]}
         body["properties"]["filters"] = group
@@ -280,20 +284,20 @@ def _search_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
     return _derive(definitions, "search-input", item, change)
 
 
-def _paging_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
-    def change(body: dict) -> None:
+def _paging_input_for(definitions: JsonObject, item: str, fields: list[JsonObject]) -> str:
+    def change(body: JsonObject) -> None:
         body["properties"]["orderBy"] = {"type": "string", "enum": [
             f["alias"] for f in fields if f.get("type") != "multiselect"]}
 
     return _derive(definitions, "paging-input", item, change)
 
 
-def _identify_input_for(definitions: dict, item: str, fields: list[dict]) -> str:
+def _identify_input_for(definitions: JsonObject, item: str, fields: list[JsonObject]) -> str:
     unique = [f["alias"] for f in fields if f.get("unique")]
     if not unique:
         return "identify-input"
 
-    def change(body: dict) -> None:
+    def change(body: JsonObject) -> None:
         body["properties"]["unique_field"] = {"type": "string", "enum": unique}
         body["additionalProperties"] = False
 

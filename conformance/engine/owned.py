@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from conformance.engine.ledger import Ledger
+from conformance.engine.safety import WriteGuard
 from conformance.engine.target import Reply, Target
+from contract.fields import JsonObject
 from contract.operations import CREATE_OPERATIONS
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, RECORD_KINDS, RecordKind
+from strategies import COUNTRIES, REGIONS, TIMEZONES, value_for
 
-#: Ids at and above this are never assigned by a workspace the suite tests; writes aimed at
-#: records the suite cannot own (workflows, emails) go there and must answer 404.
-UNKNOWN_ID = 2_000_000_000
 POOL_SIZE = 3
 #: How often a create that met a taken unique value (409) is tried again with fresh values.
 CONFLICT_RETRIES = 3
@@ -51,9 +51,9 @@ class OwnedRecords:
     ce_table: str | None
     allow_send: bool = False
     ids: dict[str, list[int]] = field(default_factory=dict)
-    records: dict[tuple[str, int], dict] = field(default_factory=dict)
+    records: dict[tuple[str, int], JsonObject] = field(default_factory=dict)
     lists: dict[str, list[int]] = field(default_factory=dict)
-    custom_fields: dict[str, list[dict]] = field(default_factory=dict)
+    custom_fields: dict[str, list[JsonObject]] = field(default_factory=dict)
     #: Ids of records the API cannot create (workflows, emails ...) that the workspace lists,
     #: read on first use: a positive read by id names one of them.
     known: dict[str, list[int]] = field(default_factory=dict)
@@ -61,8 +61,6 @@ class OwnedRecords:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        from conformance.engine.safety import WriteGuard
-
         if self.target is not None:
             self.target.guard = WriteGuard(self, read_only=self.read_only)
 
@@ -80,7 +78,7 @@ class OwnedRecords:
         return kind.path
 
     # --- payloads -----------------------------------------------------------------------
-    def payload(self, resource: str) -> dict:
+    def payload(self, resource: str) -> JsonObject:
         """A valid create body for the resource with fresh unique values: the kind's example
         (standard fields only: the account's custom fields may differ from the example's), a
         run-scoped value for each standard unique field, and a value valid for its published
@@ -105,7 +103,7 @@ class OwnedRecords:
             "pipelines": lambda: {"name": "Conformance " + self.unique()},
         }[resource]()
 
-    def _custom_values(self, resource: str) -> dict:
+    def _custom_values(self, resource: str) -> JsonObject:
         """Values for the account's required custom fields, and for its unique ones whose
         type has enough values to promise one no record has (a unique select may run out of
         options: it is left out unless required)."""
@@ -121,7 +119,7 @@ class OwnedRecords:
                 values[f["alias"]] = value
         return values
 
-    def unique_like(self, definition: dict, fallback: Any) -> tuple[Any, bool]:
+    def unique_like(self, definition: JsonObject, fallback: Any) -> tuple[Any, bool]:
         """(value, promised): a value valid for the field's type that no record has, where the
         type allows one (promised); otherwise `fallback`, or the next of a rotation of valid
         values when there is none (select, boolean, country ...: collisions are possible)."""
@@ -129,7 +127,7 @@ class OwnedRecords:
         value = unique_value(self, definition, drawer)
         return value, not drawer.drawn
 
-    def unique_fields(self, resource: str) -> list[dict]:
+    def unique_fields(self, resource: str) -> list[JsonObject]:
         """The unique fields of a resource as list/fields publishes them: the standard ones
         from the contract, the custom ones the account marks unique (never assumed)."""
         res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
@@ -138,7 +136,7 @@ class OwnedRecords:
 
     # --- creating -----------------------------------------------------------------------
     def create(self, resource: str, *, parent: tuple[str, int] | None = None,
-               disposable: bool = False) -> dict:
+               disposable: bool = False) -> JsonObject:
         """Create one record, journal it and return it as the target answered it; a
         `disposable` one (to be deleted) is the run's, but never handed out by `pick`."""
         path, envelope, delete_path = self._create_route(resource, parent)
@@ -157,10 +155,13 @@ class OwnedRecords:
             self.records[(resource, int(record["id"]))] = record
         return record
 
-    def _create_route(self, resource: str, parent) -> tuple[str, str, str]:
+    def _create_route(self, resource: str, parent: tuple[str, int] | None
+                      ) -> tuple[str, str, str]:
         if resource in KINDS_BY_NAME:
             kind = KINDS_BY_NAME[resource]
             base = self.kind_path(kind)
+            if base is None:  # a custom entity without a table: setup creates none of it
+                raise TypeError(f"no path for {resource}: the run has no custom entity table")
             return f"{base}/new", kind.singular, base + "/{id}"
         if resource == "notes":
             kind_name, record_id = parent or ("contacts", self.ids["contacts"][0])
@@ -170,7 +171,7 @@ class OwnedRecords:
                 f"/{resource}/{{id}}")
 
     @staticmethod
-    def _unwrap(reply: Reply, envelope: str, what: str) -> dict:
+    def _unwrap(reply: Reply, envelope: str, what: str) -> JsonObject:
         body = reply.json
         method, _, path = what.partition(" ")
         if reply.status not in (200, 201) or not isinstance(body, dict):
@@ -200,7 +201,7 @@ class OwnedRecords:
         for _ in range(2):
             self.create("notes")
 
-    def _fetch_custom_fields(self, kind: RecordKind) -> list[dict]:
+    def _fetch_custom_fields(self, kind: RecordKind) -> list[JsonObject]:
         reply = self.target.request("GET", f"{self.kind_path(kind)}/list/fields")
         fields = reply.json if reply.status == 200 and isinstance(reply.json, list) else []
         return [f for f in fields if isinstance(f, dict) and f.get("custom")]
@@ -240,13 +241,13 @@ class OwnedRecords:
         with self._lock:
             return record_id in self.ids.get(resource, ()) or (resource, record_id) in self.records
 
-    def adopt(self, resource: str, record: dict) -> None:
+    def adopt(self, resource: str, record: JsonObject) -> None:
         """A record this run created outside the pool (a scenario, a generated case): it is
         the run's to change and delete."""
         with self._lock:
             self.records[(resource, int(record["id"]))] = record
 
-    def written(self, resource: str, record: dict) -> None:
+    def written(self, resource: str, record: JsonObject) -> None:
         """A record of the run as a write answered it: later /edit and identify cases name
         the values it holds now, not the ones it was created with."""
         record_id = record.get("id")
@@ -255,17 +256,15 @@ class OwnedRecords:
                 self.records[(resource, record_id)] = {**self.records[(resource, record_id)],
                                                        **record}
 
-    def record(self, resource: str, record_id: int) -> dict | None:
+    def record(self, resource: str, record_id: int) -> JsonObject | None:
         return self.records.get((resource, record_id))
 
 
-def nth_value(definition: dict, n: int) -> Any:
+def nth_value(definition: JsonObject, n: int) -> Any:
     """The n-th of a fixed sequence of values valid for the field's type (n=0: a plain one).
 
     Deterministic and free of Hypothesis, so setup and binding can call it inside a running
     property test (`.example()` may not be called there)."""
-    from strategies import COUNTRIES, REGIONS, TIMEZONES  # lazily: hypothesis machinery
-
     ftype = definition.get("type", "text")
     options = list(definition.get("options") or ()) or ["x"]
     cycle = {"select": options, "multiselect": [[o] for o in options],
@@ -299,7 +298,7 @@ def run_serial(run_id: str) -> int:
     return _SERIAL_BASE + run_part + next(_SERIAL) % 10_000
 
 
-def unique_value(owned: OwnedRecords, definition: dict, data: Drawer) -> Any:
+def unique_value(owned: OwnedRecords, definition: JsonObject, data: Drawer) -> Any:
     """A value valid for the field's type that no earlier record has, where the type allows
     one; a drawn valid value for the types with too few values to promise it (select ...)."""
     ftype = definition.get("type")
@@ -317,7 +316,6 @@ def unique_value(owned: OwnedRecords, definition: dict, data: Drawer) -> Any:
             "datetime": (dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
                          + dt.timedelta(seconds=serial)).isoformat(),
         }[ftype]
-    from strategies import value_for  # lazily: strategies import hypothesis machinery
 
     return data.draw(value_for(definition), label=f"unique {definition.get('alias')}")
 
@@ -327,7 +325,7 @@ class _Rotation:
     """Stands in for Hypothesis's `data` where `unique_value` would draw: the value given,
     else the n-th valid value; `drawn` says the type could not promise a fresh one."""
 
-    definition: dict
+    definition: JsonObject
     n: int
     fallback: Any = None
     drawn: bool = False

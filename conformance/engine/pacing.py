@@ -69,7 +69,7 @@ class SharedPace:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
     @contextmanager
-    def _state(self) -> Iterator[list]:
+    def _state(self) -> Iterator[list[float]]:
         """The shared state, locked for this process and thread; written back on exit."""
         with self._lock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)

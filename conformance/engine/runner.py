@@ -216,9 +216,9 @@ class Runner:
         except BudgetSpent:
             raise  # the check could not send its request: left out, not failed
         except Exception as exc:  # the answer broke the check itself: still a finding
-            failure = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply,
-                                   evidence=check_evidence(name, op))
-            found.append(self._remember(failure, case))
+            broken = CheckFailure(name, op.key, f"{type(exc).__name__}: {exc}", reply,
+                                  evidence=check_evidence(name, op))
+            found.append(self._remember(broken, case))
         else:
             self.observed.check(op.key, name, PASSED)
             return None

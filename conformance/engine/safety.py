@@ -11,17 +11,31 @@ from __future__ import annotations
 import functools
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-from conformance.engine.owned import UNKNOWN_ID, OwnedRecords
 from contract.build import PATH_PARAMS
-from contract.fields import Field
-from contract.operations import OPERATIONS_BY_KEY, UNOWNABLE, Action, Operation
+from contract.fields import Field, JsonObject
+from contract.operations import (
+    OPERATIONS_BY_KEY,
+    UNOWNABLE,
+    Action,
+    Operation,
+)
 from contract.resources import COLLECTIONS_BY_NAME, KINDS_BY_NAME, NOTE_TYPES
 from contract.schemas import field_schema, input_schema
+
+if TYPE_CHECKING:  # the pool installs this module's WriteGuard on its target
+    from schemathesis import Case
+
+    from conformance.engine.owned import OwnedRecords
+
+#: Ids at and above this are never assigned by a workspace the suite tests; writes aimed at
+#: records the suite cannot own (workflows, emails) go there and must answer 404.
+UNKNOWN_ID = 2_000_000_000
 
 #: A case identifier as the contract defines it; anything else names no case at all.
 IDENTIFIER = re.compile(PATH_PARAMS["identifier"]["pattern"])
@@ -37,7 +51,7 @@ def operation_for(method: str, path: str) -> Operation | None:
     return OPERATIONS_BY_KEY.get(f"{method.upper()} {path}")
 
 
-def _negated(case: Any, location: str) -> bool:
+def _negated(case: Case[Any], location: str) -> bool:
     meta = getattr(case, "meta", None)
     if meta is None:
         return False
@@ -54,7 +68,7 @@ def _negated(case: Any, location: str) -> bool:
 _ID_PREFIX = re.compile(r"^(\s*\+?0*)([0-9]+)(.*)$", re.DOTALL)
 
 
-def addressed_id(value: Any) -> int | None:
+def addressed_id(value: object) -> int | None:
     """The record id `value` could address, whatever its type: the coverage phase sends path
     ids as strings, and negative cases send near-miss values that lenient servers accept."""
     if isinstance(value, bool):
@@ -69,7 +83,7 @@ def addressed_id(value: Any) -> int | None:
     return None
 
 
-def _rebind(value: Any, new_id: int) -> Any:
+def _rebind(value: object, new_id: int) -> object:
     """`value` aimed at `new_id`, keeping its form: an int stays an int, and a string keeps
     what surrounds its digits, so a negative test stays as invalid as generated."""
     if isinstance(value, str):
@@ -80,7 +94,8 @@ def _rebind(value: Any, new_id: int) -> Any:
     return new_id
 
 
-def _aim(value: Any, pick: Any, *, positive: bool = False) -> Any:
+def _aim(value: object, pick: Callable[[int], int | None], *,
+         positive: bool = False) -> object:
     """Aim an id-like value at pick(id) (an owned record), or at an id no workspace assigns;
     a positive case's id at an owned record even where it was drawn beyond the ids
     workspaces assign (the spec allows ids up to 2^31 - 1)."""
@@ -93,7 +108,7 @@ def _aim(value: Any, pick: Any, *, positive: bool = False) -> Any:
 
 @functools.cache
 def _field_validator(resource: str, alias: str, custom_type: str | None,
-                     required: bool = False) -> Any:
+                     required: bool = False) -> jsonschema_rs.Validator | None:
     """A compiled validator for one input field, formats included: Schemathesis marks a value
     invalid by the same format rules, and the two must agree on what a negative test is."""
     res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
@@ -134,14 +149,14 @@ class Binding:
             self.unbound = reason
 
 
-def is_positive(case: Any) -> bool:
+def is_positive(case: Case[Any]) -> bool:
     """Whether Schemathesis generated the case as valid (a positive case); a case without
     generation data claims nothing, so it is bound as generated and judged as negative."""
     meta = getattr(case, "meta", None)
     return meta is not None and not meta.generation.mode.is_negative
 
 
-def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | None = None,
+def bind(case: Case[Any], op: Operation, owned: OwnedRecords, *, disposable: int | None = None,
          ce_table: str | None = None) -> Binding:
     """Make `case` aim only at owned records (or ones that cannot exist). A positive case is
     made valid on the account where the run can: its ids name records the run owns (reads of
@@ -206,7 +221,7 @@ def bind(case: Any, op: Operation, owned: OwnedRecords, *, disposable: int | Non
     return binding
 
 
-def disposable_kind(op: Operation, case: Any) -> str | None:
+def disposable_kind(op: Operation, case: Case[Any]) -> str | None:
     """The resource of a fresh record a delete should aim at, so no delete reaches the pool
     of records the other tests share: the record deleted, or the one whose notes are (None:
     the case names no record, or, a negative one, one no workspace assigns)."""
@@ -227,7 +242,7 @@ def _aim_known(value: Any, known: list[int], binding: Binding, resource: str) ->
     return _rebind(value, known[zlib.crc32(str(value).encode()) % len(known)])
 
 
-def _bind_static_list(query: dict, op: Operation, owned: OwnedRecords) -> None:
+def _bind_static_list(query: JsonObject, op: Operation, owned: OwnedRecords) -> None:
     """A positive case's static list filter (query or body) names a list the account has,
     or none."""
     if "entityList" in query and addressed_id(query["entityList"]) is not None:
@@ -244,14 +259,14 @@ def _owner_resource(op: Operation) -> str:
     return op.resource
 
 
-def _entity_kind(op: Operation, params: dict) -> str | None:
+def _entity_kind(op: Operation, params: JsonObject) -> str | None:
     if "entityType" in params:
         kind = NOTE_TYPES.get(params["entityType"])
         return kind.name if kind else None
     return op.resource if op.resource in KINDS_BY_NAME else None
 
 
-def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding, *,
+def _bind_body(body: JsonObject, op: Operation, owned: OwnedRecords, binding: Binding, *,
                positive: bool) -> None:
     resource = op.resource
     if resource in KINDS_BY_NAME:
@@ -333,22 +348,22 @@ def _bind_body(body: dict, op: Operation, owned: OwnedRecords, binding: Binding,
         for group, ids in body["associations"].items():
             if isinstance(ids, list) and group in KINDS_BY_NAME:
                 body["associations"][group] = [
-                    _aim(i, lambda n, g=group: owned.pick(g, n), positive=positive)
+                    _aim(i, functools.partial(owned.pick, group), positive=positive)
                     for i in ids]
                 if any((addressed_id(i) or 0) >= UNKNOWN_ID
                        for i in body["associations"][group]):
                     binding.because(f"the run owns no record of {group} to associate")
     if resource == "tasks" and "association_id" in body:
-        kind = NOTE_TYPES.get(str(body.get("association_type")))
+        noted = NOTE_TYPES.get(str(body.get("association_type")))
         body["association_id"] = _aim(body["association_id"],
-                                      lambda n: owned.pick(kind.name, n) if kind else None,
+                                      lambda n: owned.pick(noted.name, n) if noted else None,
                                       positive=positive)
     if op.sends:
         body.pop("contactIds", None)
 
 
-def _edit_target(owned: OwnedRecords, resource: str, seed: Any, *,
-                 always: bool = False) -> dict | None:
+def _edit_target(owned: OwnedRecords, resource: str, seed: object, *,
+                 always: bool = False) -> JsonObject | None:
     """The owned record an /edit or identify aims at: always for a positive case, else 3
     times in 4; None (match nothing) otherwise."""
     if not always and (not isinstance(seed, str) or not len(seed) % 4):
@@ -396,7 +411,7 @@ class WriteGuard:
         op, params = found
         assert_safe(op, params, self.owned, read_only=self.read_only)
 
-    def learn(self, method: str, path: str, status: int, body: Any) -> None:
+    def learn(self, method: str, path: str, status: int, body: object) -> None:
         found = match_request(method, path)
         if found is None or not 200 <= status < 300 or not isinstance(body, dict):
             return
@@ -413,7 +428,7 @@ _SINGULAR = {**{n: k.singular for n, k in KINDS_BY_NAME.items()},
              **{n: c.singular for n, c in COLLECTIONS_BY_NAME.items()}}
 
 
-def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: bool) -> None:
+def assert_safe(op: Operation, params: JsonObject, owned: OwnedRecords, *, read_only: bool) -> None:
     """Refuse a request that could change a record this run does not own."""
     if op.is_read:
         return
@@ -423,7 +438,7 @@ def assert_safe(op: Operation, params: dict, owned: OwnedRecords, *, read_only: 
         if not owned.allow_send:
             raise UnsafeRequest(f"{op.key} sends email; pass --flexie-allow-send to allow it")
         return  # sending changes no record, and the run was allowed to send
-    targets = []
+    targets: list[tuple[str | None, Any]] = []
     if "id" in params and not op.changes_membership:
         targets.append((op.resource, params["id"]))
     if "entityId" in params:

@@ -28,6 +28,8 @@ from conformance.findings import Finding, Kind
 from conformance.observed import Observed
 from contract.lint import Problem, lint
 from contract.spec import SpecError, load_spec, response_schema
+from workspace import create_app
+from workspace.server import serve_in_thread
 
 EMBEDDED_BASE = "http://localhost/api"
 
@@ -81,15 +83,11 @@ def preflight_failure(s: Settings, exc: NonConforming) -> Finding:
 
 
 def _open_embedded(s: Settings) -> Opened:
-    from workspace import create_app
-
     try:
         app = create_app(faults=list(s.mock_faults))
     except ValueError as exc:
         raise StartupError(str(exc)) from None
     if s.transport == "http":
-        from workspace.server import serve_in_thread
-
         base, stop = serve_in_thread(app, host="127.0.0.1", port=0)
         return Opened(make_target(
             s, base_url=base.rstrip("/") + ("" if base.endswith("/api") else "/api")), stop)

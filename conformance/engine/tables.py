@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from conformance.config.settings import Settings
 from contract.accounts import AccountSpec
+
+if TYPE_CHECKING:
+    pass
 
 NO_TABLE = ("no custom-entity table to test: pass --flexie-ce-table, or give the run's "
             "account an [[account.table]] in --flexie-accounts")

@@ -18,11 +18,12 @@ import json
 import shlex
 import threading
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -33,6 +34,9 @@ from conformance.observed import Traffic, current_bucket, meter
 
 if TYPE_CHECKING:
     from conformance.config.settings import Settings
+
+#: What a transport answers (a Reply, a Schemathesis response), sent again while asked to wait.
+A = TypeVar("A")
 
 
 class TargetError(Exception):
@@ -183,7 +187,7 @@ class Target:
         return urlsplit(self.base_url).path
 
     def credentials(self, key: str | None = None,
-                    bearer: str | None = None) -> tuple[dict, dict]:
+                    bearer: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
         """(headers, query) that authenticate as `key` or `bearer` (default: the run's own)."""
         if bearer is not None or (key is None and self.bearer):
             return {"Authorization": f"Bearer {bearer or self.bearer}"}, {}
@@ -193,7 +197,7 @@ class Target:
         return ({}, {"apikey": key}) if self.auth == "query" else ({"apikey": key}, {})
 
     def request(self, method: str, path: str, *, json_body: Any = None,
-                raw_body: bytes | None = None, params: dict | None = None,
+                raw_body: bytes | None = None, params: dict[str, Any] | None = None,
                 key: str | None = None, bearer: str | None = None,
                 anonymous: bool = False, exempt: bool = False) -> Reply:
         """Send one request of the suite's own (`exempt`: cleanup of the run's own records,
@@ -219,8 +223,9 @@ class Target:
     def requests_sent(self) -> int:
         return self.traffic.total_requests
 
-    def send_with_retries(self, send: Any, status_of: Any, request: str,
-                          bucket: str | None = None, *, exempt: bool = False) -> Any:
+    def send_with_retries(self, send: Callable[[], A],
+                          status_of: Callable[[A], tuple[int, dict[str, str]]], request: str,
+                          bucket: str | None = None, *, exempt: bool = False) -> A:
         """`send()` paced and counted, again after each wait a 429/503 asks for; the last
         answer once it is not one to retry. `status_of(answer)` gives (status, lower-case
         headers). Raises RetriesExhausted, naming `request` and the operation, when the
@@ -249,8 +254,8 @@ class Target:
                 self.pace.defer(wait)  # the whole workspace waits, not this request alone
             time.sleep(wait)
 
-    def _curl(self, method: str, path: str, query: dict, body: bytes | None,
-              headers: dict) -> str:
+    def _curl(self, method: str, path: str, query: dict[str, Any], body: bytes | None,
+              headers: dict[str, str]) -> str:
         """The request as a curl command; the credential is an environment variable."""
         secrets = {v for v in (self.apikey, self.bearer) if v}
         hidden = {k: ("$FLEXIE_API_KEY" if v in secrets else v) for k, v in query.items()}
@@ -267,13 +272,13 @@ class Target:
             parts += ["-d", shlex.quote(body.decode("utf-8", "replace"))]
         return " ".join(parts)
 
-    def _send(self, method: str, path: str, query: dict, body: bytes | None,
-              headers: dict) -> Reply:
+    def _send(self, method: str, path: str, query: dict[str, Any], body: bytes | None,
+              headers: dict[str, str]) -> Reply:
         if self._client is not None:
-            resp = self._client.open(self.base_path + path, method=method, query_string=query,
-                                     data=body, headers=headers)
-            return Reply(resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
-                         resp.get_data(as_text=True))
+            local = self._client.open(self.base_path + path, method=method, query_string=query,
+                                      data=body, headers=headers)
+            return Reply(local.status_code, {k.lower(): v for k, v in local.headers.items()},
+                         local.get_data(as_text=True))
         try:
             resp = self._session.request(method, self.base_url + path, params=query, data=body,
                                          headers=headers, timeout=30)
@@ -341,7 +346,7 @@ def make_target(settings: Settings, *, base_url: str, apikey: str | object | Non
     sends credentials the same way, is paced like every target of its workspace (URL and
     key), shares the run's budget, retries and cap on requests in flight, and counts into
     the run's one traffic meter."""
-    key = settings.apikey if apikey is _DEFAULT else apikey
+    key = apikey if apikey is None or isinstance(apikey, str) else settings.apikey  # _DEFAULT
     workspace = f"{base_url.rstrip('/')} {key or bearer or ''}"
     return Target(base_url, apikey=key, auth=settings.auth, bearer=bearer, app=app,
                   pace=workspace_pace(settings, workspace), retries=settings.retries,

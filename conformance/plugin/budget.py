@@ -67,7 +67,7 @@ def order(items: list[pytest.Item]) -> None:
     items.sort(key=key)
 
 
-def plan_line(plan: dict) -> str:
+def plan_line(plan: dict[str, int]) -> str:
     """The terminal's line on a plan (as `Plan.as_dict` gives it)."""
     return Plan(plan["budget"], plan["estimate"], plan["fits"], plan["tests"],
                 plan.get("workers", 1)).line()
@@ -87,7 +87,7 @@ class Plan:
     total: int
     workers: int = 1
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return {"budget": self.budget, "estimate": self.estimate, "fits": self.fits,
                 "tests": self.total, "workers": self.workers}
 

@@ -24,6 +24,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -45,12 +46,13 @@ def _one_parse_at_a_time() -> None:
         return
     parse = ast.parse
 
-    def locked(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def locked(*args: Any, **kwargs: Any) -> ast.AST:
         with _PARSING:
-            return parse(*args, **kwargs)
+            tree: ast.AST = parse(*args, **kwargs)
+            return tree
 
     locked.flexie_locked = True  # type: ignore[attr-defined]
-    ast.parse = locked  # type: ignore[assignment]
+    ast.parse = locked  # type: ignore[assignment]  # same call, one signature for the overloads
 
 
 @dataclass
@@ -99,7 +101,7 @@ class Fleet:
             finally:
                 outcome.done.set()
 
-    def _arguments(self, item: pytest.Item) -> dict:
+    def _arguments(self, item: pytest.Item) -> dict[str, object]:
         """What pytest would call the test with: its parameters and the session's run (the
         one fixture an alias test takes; pytest has not set up the others' fixtures yet)."""
         arguments = dict(item.callspec.params)  # type: ignore[attr-defined]

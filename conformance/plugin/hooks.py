@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from pluggy import Result
 
 from conformance import declared
 from conformance.config import profiles
@@ -23,12 +25,23 @@ from conformance.config.options import OPTIONS, OptionError, raw_values
 from conformance.config.settings import Settings
 from conformance.engine.outcomes import NotApplicable, SetupStopped, StartupError
 from conformance.engine.pacing import pace_file, remove_pace_files
-from conformance.observed import calling
-from conformance.plugin import fleet, verdict
+from conformance.observed import calling, checks_line, traffic_line
+from conformance.plugin import budget, fleet, sharding, verdict
+from conformance.plugin.budget import plan_line
+from conformance.plugin.fleet import account_of
 from conformance.plugin.params import fits
 from conformance.plugin.state import RUN, is_xdist_worker, run_if_any, run_of, worker_input
+from conformance.report import results
 from conformance.report.replay import replay_command
+from conformance.report.results import (
+    budget_line,
+    exercise_line,
+    record_test_report,
+    run_traffic,
+    spec_operations,
+)
 from conformance.run import Run, clean_up, ready, start_run
+from conformance.scenarios.steps import Steps
 from contract.resources import GROUPS
 
 if TYPE_CHECKING:
@@ -80,7 +93,6 @@ def pytest_configure(config: pytest.Config) -> None:
         remove_pace_files(settings)
     from hypothesis import settings as hypothesis_settings
 
-    from conformance.report import results
 
     hypothesis_settings.load_profile(f"flexie-{settings.profile}")
     _seed_hypothesis(config, settings.seed)
@@ -101,7 +113,7 @@ def _seed_hypothesis(config: pytest.Config, seed: int | None) -> None:
     if seed is not None and config.getoption("hypothesis_seed", None) is None:
         from hypothesis import core
 
-        core.global_force_seed = seed
+        core.global_force_seed = seed  # type: ignore[assignment]  # declared None, read as int
 
 
 def _default_outputs(config: pytest.Config, settings: Settings, *, late: bool) -> None:
@@ -173,16 +185,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     for line in pytest_report_header(config):
         terminalreporter.write_line(line)
-    from conformance.observed import checks_line, traffic_line
-    from conformance.report.results import budget_line, exercise_line, run_traffic
 
     terminalreporter.write_line(traffic_line(run_traffic(run)))
     terminalreporter.write_line(checks_line(run.observed.check_counts(),
                                             run.observed.reason_kinds))
     terminalreporter.write_line(exercise_line(run))
     if run.observed.plan:
-        from conformance.plugin.budget import plan_line
-
         terminalreporter.write_line(plan_line(run.observed.plan))
     budget = budget_line(run)
     if budget:
@@ -234,8 +242,6 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
     if run is not None and run.settings.shard is not None:
         _keep_shard(config, items, run)
     if run is not None and run.settings.budget is not None:
-        from conformance.plugin import budget
-
         budget.order(items)
         workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
         run.observed.plan = budget.plan(items, run.settings.budget, workers).as_dict()
@@ -244,9 +250,6 @@ def pytest_collection_modifyitems_last(config: pytest.Config, items: list[pytest
 def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: Run) -> None:
     """Only this job's share of the tests (conformance/plugin/sharding.py); the others are
     deselected, as `-k` deselects."""
-    from conformance.plugin import sharding
-    from conformance.plugin.fleet import account_of
-    from conformance.report.results import spec_operations
 
     plan = run.alias_plan
     kept, other = sharding.split(
@@ -260,7 +263,8 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: Run) -> No
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     # Where the engine said the test does not apply: pytest's unittest plugin turns that
     # unittest.SkipTest into its own skip, raised in pytest; the skip keeps the engine's line.
     not_applicable = call.excinfo.traceback[-1] if call.excinfo is not None and isinstance(
@@ -288,7 +292,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """The requests a test sends in its call phase are counted as its own (the traffic's
     buckets: conformance.observed.current_bucket)."""
     with calling(declared.traffic_bucket(item)):
@@ -325,8 +329,6 @@ class _Outcomes:
         self.run = run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        from conformance.report.results import record_test_report
-
         record_test_report(self.run, report)
 
 
@@ -366,8 +368,6 @@ def flexie(run: Run, request: pytest.FixtureRequest) -> Runner:
 def steps(flexie: Runner) -> Any:
     """The named steps a scenario or the state machine reads as (they write: not in a
     read-only run); the plugin names the last of them when an answer breaks a scenario."""
-    from conformance.scenarios.steps import Steps
-
     if flexie.settings.read_only:
         pytest.skip("scenarios write, and the run is read-only")
     return Steps(flexie)
@@ -403,7 +403,6 @@ def _hand_over(run: Run, config: pytest.Config) -> None:
 def _write_reports(run: Run, config: pytest.Config, exitstatus: int) -> None:
     """The controller (or the one process): the reports of the run, or a "did not run" report
     under --collect-only."""
-    from conformance.report import results
 
     if config.option.collectonly:
         results.discard_stale(run.settings, reason="--collect-only: no test ran")

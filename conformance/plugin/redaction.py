@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Generator
 from typing import Any
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr
+from _pytest._io import TerminalWriter
+from pluggy import Result
 
 from conformance.plugin.state import run_if_any
 from conformance.report.redact import redact
@@ -52,14 +56,14 @@ def _scrub(value: Any, keys: list[str], seen: set[int]) -> Any:
     return value
 
 
-class _RedactedText:
+class _RedactedText(TerminalRepr):
     """A traceback as redacted text, when its structure could not be redacted in place."""
 
-    def __init__(self, text: str, reprcrash: Any) -> None:
+    def __init__(self, text: str, reprcrash: ReprFileLocation | None) -> None:
         self.text = text
         self.reprcrash = reprcrash
 
-    def toterminal(self, tw: Any) -> None:
+    def toterminal(self, tw: TerminalWriter) -> None:
         for line in self.text.splitlines():
             tw.line(line)
 
@@ -83,13 +87,15 @@ def redact_report(report: pytest.TestReport | pytest.CollectReport, keys: list[s
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     redact_report(outcome.get_result(), secrets(item.config))
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_make_collect_report(collector: pytest.Collector):
+def pytest_make_collect_report(collector: pytest.Collector
+                                ) -> Generator[None, Result[pytest.CollectReport], None]:
     outcome = yield
     redact_report(outcome.get_result(), secrets(collector.config))
 

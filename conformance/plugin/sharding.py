@@ -18,25 +18,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
 import pytest
 
-T = TypeVar("T")
-
-
-def share(values: Sequence[T], shard: tuple[int, int] | None) -> list[T]:
-    """The K-th of every N values, in their order (all of them without a shard)."""
-    if shard is None:
-        return list(values)
-    index, total = shard
-    return list(values[index - 1::total])
-
-
-def fleet_share(accounts: Sequence[T], shard: tuple[int, int] | None) -> list[T]:
-    """The accounts a job verifies: its share of a fleet; one account is every job's (its
-    alias tests are shared out like any other test)."""
-    return share(accounts, shard) if len(accounts) > 1 else list(accounts)
+from conformance.config.shard import share
 
 
 def _checksum_share(name: str, total: int) -> int:
@@ -45,13 +30,15 @@ def _checksum_share(name: str, total: int) -> int:
 
 def split(items: list[pytest.Item], shard: tuple[int, int], operations: Sequence[str],
           operation_of: Callable[[pytest.Item], str | None],
-          fleet_test: Callable[[pytest.Item], bool]) -> tuple[list, list]:
+          fleet_test: Callable[[pytest.Item], bool]
+          ) -> tuple[list[pytest.Item], list[pytest.Item]]:
     """(kept, deselected): the tests of this shard and the others'. `operations` is the
     spec's operation keys in order; `fleet_test` says which tests belong to an account of a
     sharded fleet (already this job's: the plan holds only its accounts)."""
     index, total = shard
     known, mine = set(operations), set(share(operations, shard))
-    kept, other = [], []
+    kept: list[pytest.Item] = []
+    other: list[pytest.Item] = []
     for item in items:
         key = operation_of(item)
         if fleet_test(item):

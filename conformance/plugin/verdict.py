@@ -12,10 +12,14 @@ import json
 
 import pytest
 
+from conformance.checks import CheckFailure
+from conformance.declared import recorded
 from conformance.engine.outcomes import SetupStopped
 from conformance.engine.pacing import budget_spent_in
+from conformance.engine.runner import OperationFailed
 from conformance.findings import Outcome
-from conformance.report.results import LEFT_OUT, REPORT_CHECKS, REPORT_OUTCOME
+from conformance.report.baseline import fail_on_new
+from conformance.report.results import LEFT_OUT, REPORT_CHECKS, REPORT_OUTCOME, test_failure_entry
 from conformance.run import Run
 
 
@@ -49,29 +53,23 @@ def stopped_at_setup(run: Run) -> bool:
 
 
 def assumed_only_is_a_warning(run: Run, report: pytest.TestReport,
-                              call: pytest.CallInfo) -> None:
+                              call: pytest.CallInfo[None]) -> None:
     """Under `--flexie-assumptions warn`, a test that failed with one check failure resting
     only on our assumptions (an alias check; the runner itself raises only the others) is
     recorded as a warning and passes."""
-    from conformance.checks import CheckFailure
-    from conformance.report.results import test_failure_entry
-
     failure = call.excinfo.value if call.excinfo is not None else None
     if not isinstance(failure, CheckFailure) \
             or not failure.evidence.is_warning(run.settings.assumptions):
         return
-    entry = test_failure_entry(report, list(report.keywords))
+    entry = test_failure_entry(report, recorded(report))
     run.observed.failures.add(entry.graded(failure.evidence, run.settings.assumptions))
     report.outcome = "passed"
     report.longrepr = None
 
 
-def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> None:
+def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo[None]) -> None:
     """The short summary shows the crash line: let it start with `[check] operation`, not
     with the exception's module path."""
-    from conformance.checks import CheckFailure
-    from conformance.engine.runner import OperationFailed
-
     if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailure):
         # the checks it names (an alias test's, joined), for the report's evidence
         setattr(report, REPORT_CHECKS, call.excinfo.value.check.split(", "))
@@ -86,7 +84,8 @@ def lead_with_the_check(report: pytest.TestReport, call: pytest.CallInfo) -> Non
 _SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 
-def name_the_step(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo) -> None:
+def name_the_step(item: pytest.Item, report: pytest.TestReport,
+                  call: pytest.CallInfo[None]) -> None:
     """A scenario that met an answer of an unexpected shape fails as a step: the short
     summary and the report name the last call and what the scenario read, not a raw
     `KeyError` (the steps themselves raise StepFailed for missing keys and records)."""
@@ -119,8 +118,6 @@ def warning_lines(run: Run) -> list[str]:
 def ratchet(run: Run, session: pytest.Session) -> str | None:
     """`--flexie-fail-on new`: a run whose failures are all in the baseline exits 0; the
     written conformance.json (its baseline section) says which are new and which fixed."""
-    from conformance.report.baseline import fail_on_new
-
     s = run.settings
     if s.fail_on != "new" or s.baseline is None or session.exitstatus != 1:
         return None

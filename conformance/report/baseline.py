@@ -64,7 +64,7 @@ def load_baseline(path: Path | str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"baseline file {path} cannot be read: {exc}") from None
     try:
-        data = json.loads(text)
+        data: dict[str, Any] = json.loads(text)  # its shape is checked below
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"baseline file {path} is not valid JSON: {exc.msg} at line {exc.lineno} "

@@ -9,6 +9,8 @@ from typing import Any
 STATUSES = ("passed", "failed", "skipped", "not-run")
 NOT_EXERCISED = frozenset({"not-run", "skipped"})
 FAILURE_KINDS = ("property", "scenario", "alias", "stateful")
+#: Why an operation was not exercised when its test did not run at all (`-k`, `-m`).
+NOT_RUN = "its test did not run"
 
 
 def percent(part: int, whole: int) -> float:

@@ -35,7 +35,7 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def run_identity(settings: Settings) -> dict:
+def run_identity(settings: Settings) -> dict[str, object]:
     """The results' `run` section: commit, spec digest, accounts file digest (None without
     one: the accounts of a fleet are what its shards split) and shard (`{"index": K,
     "total": N}`, K counted from 1; None for a run that is not one of several shards)."""

@@ -23,6 +23,7 @@ from typing import Any
 from conformance.findings import Finding
 from conformance.observed import Observed
 from conformance.report.results import check_outcomes, worst
+from contract.fields import JsonObject
 
 from .render import JSON_NAME, write_atomic, write_reports
 from .validate import validate_results
@@ -41,7 +42,8 @@ class Part:
 
     @property
     def shard(self) -> dict[str, int] | None:
-        return self.doc["run"]["shard"]
+        shard: dict[str, int] | None = self.doc["run"]["shard"]
+        return shard
 
     @property
     def name(self) -> str:
@@ -72,7 +74,7 @@ def read_parts(folders: Iterable[Path]) -> list[Part]:
 
 
 #: What must be equal in every shard of one run, and how to read it.
-IDENTITY: tuple[tuple[str, Callable[[dict], Any]], ...] = (
+IDENTITY: tuple[tuple[str, Callable[[JsonObject], Any]], ...] = (
     ("commit", lambda d: d["run"]["commit"]),
     ("spec", lambda d: d["run"]["spec_digest"]),
     ("accounts file", lambda d: d["run"].get("accounts_digest")),
@@ -149,7 +151,7 @@ def merge_results(parts: list[Part], total: int | None, missing: list[int]) -> d
     docs = [p.doc for p in parts]
     first = docs[0]
     checks = _checks_seen(docs)
-    failures: dict[str, dict] = {}
+    failures: dict[str, JsonObject] = {}
     for doc in docs:
         for failure in doc["failures"]:
             failures.pop(failure["id"], None)  # a check every shard runs fails once
@@ -185,7 +187,7 @@ def _same(values: Iterable[Any]) -> Any:
     return found.pop() if len(found) == 1 else None
 
 
-def _timing(docs: list[dict]) -> dict[str, Any]:
+def _timing(docs: list[JsonObject]) -> dict[str, Any]:
     """From the first shard's start to the last one's end: the wall time of the whole run."""
     starts = [datetime.fromisoformat(d["started"]) for d in docs]
     ends = [s.timestamp() + d["duration_s"] for s, d in zip(starts, docs, strict=True)]
@@ -202,7 +204,7 @@ def _stopped(parts: list[Part], total: int | None, missing: list[int]) -> str | 
     return "; ".join(reasons) or None
 
 
-def _checks_seen(docs: list[dict]) -> Observed:
+def _checks_seen(docs: list[JsonObject]) -> Observed:
     """Every shard's check outcomes per operation, combined by the precedence a run applies
     across its processes (failed over passed over not checked)."""
     observed = Observed()
@@ -213,10 +215,10 @@ def _checks_seen(docs: list[dict]) -> Observed:
     return observed
 
 
-def _operations(docs: list[dict], observed: Observed) -> list[dict]:
+def _operations(docs: list[JsonObject], observed: Observed) -> list[JsonObject]:
     """Per operation: the worst status per column, status codes seen joined, counts summed,
     and each check's combined outcome."""
-    by_key: dict[str, list[dict]] = {}
+    by_key: dict[str, list[JsonObject]] = {}
     for doc in docs:
         for op in doc["operations"]:
             by_key.setdefault(op["key"], []).append(op)
@@ -236,7 +238,7 @@ def _operations(docs: list[dict], observed: Observed) -> list[dict]:
     return out
 
 
-def _traffic(traffics: list[dict]) -> dict[str, Any] | None:
+def _traffic(traffics: list[JsonObject]) -> dict[str, Any] | None:
     """Every request every shard sent (each sets up and cleans up its own records)."""
     if not traffics:
         return None
@@ -252,7 +254,7 @@ def _traffic(traffics: list[dict]) -> dict[str, Any] | None:
             "other": [{"name": name, **other[name]} for name in sorted(other)]}
 
 
-def _budget(budgets: list[dict]) -> dict[str, Any] | None:
+def _budget(budgets: list[JsonObject]) -> dict[str, Any] | None:
     """Each shard has a budget of its own: the limits, plans and spending add up."""
     if not budgets:
         return None

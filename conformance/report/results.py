@@ -29,10 +29,16 @@ import pytest
 from conformance.checks.aliases.plan import AliasPlan
 from conformance.checks.registry import finding_evidence
 from conformance.config.settings import Settings
+from conformance.config.shard import share
 from conformance.declared import Declared, alias_operations, entity_kind, recorded
 from conformance.declared import Kind as TestKind
+from conformance.engine.pacing import shared_pace
+from conformance.engine.tables import run_account
 from conformance.findings import Finding, Kind, Outcome
+from conformance.observed import Exercise, Observed, Traffic
+from conformance.report.coverage import NOT_RUN, alias_finding
 from conformance.report.identity import run_identity
+from conformance.report.render import write_reports
 from conformance.report.replay import replay_command
 from conformance.run import Run
 from contract.accounts import AccountSpec
@@ -82,8 +88,6 @@ def worst(states: Iterable[str]) -> str:
 
 # --- recording test reports ------------------------------------------------------------------
 
-#: Why an operation was not exercised when its test did not run at all (`-k`, `-m`).
-NOT_RUN = "its test did not run"
 #: What a test the budget stopped says (conformance.plugin.verdict.left_out).
 LEFT_OUT = "left out for lack of budget"
 #: The attribute of a test report that holds its Outcome when the run, not the test, decided
@@ -167,7 +171,8 @@ def _runner_nodeid(run: Run, operation: str) -> str | None:
     outcomes = run.observed.outcomes
     tests = [n for n in outcomes if runner_operation(run, n) == operation]
     failed = [n for n in tests if outcomes[n] == "failed"]
-    return (failed or tests or [None])[0]
+    found = failed or tests
+    return found[0] if found else None
 
 
 def collect_failures(run: Run) -> list[Finding]:
@@ -218,8 +223,6 @@ def _alias_rows(run: Run) -> list[dict]:
 
 def _alias_statuses(run: Run, aliases: list[dict]) -> dict[str, list[str]]:
     """Per operation, the states of the alias checks that exercise it (see docs/report.md)."""
-    from conformance.report.coverage import alias_finding
-
     states: dict[str, list[str]] = {}
 
     def add(entity: str, check: str, state: str) -> None:
@@ -282,8 +285,6 @@ def target_account(run: Run) -> str | None:
 
 
 def _account_of(s: Settings, everyone: Iterable[AccountSpec]) -> str | None:
-    from conformance.engine.tables import run_account
-
     accounts = list(everyone)
     account = run_account(accounts, s)
     if account is not None:
@@ -348,7 +349,7 @@ def build_results(run: Run, exitstatus: int) -> dict:
     }
 
 
-def check_outcomes(observed, key: str) -> dict[str, dict]:
+def check_outcomes(observed: Observed, key: str) -> dict[str, dict]:
     """Each check's outcome on one operation, with the reason of a check not checked."""
     reasons = observed.reasons.get(key, {})
     return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
@@ -356,11 +357,9 @@ def check_outcomes(observed, key: str) -> dict[str, dict]:
             for name, outcome in sorted(observed.checks.get(key, {}).items())}
 
 
-def operation_exercise(run: Run, key: str):  # -> conformance.observed.Exercise
+def operation_exercise(run: Run, key: str) -> Exercise:
     """Whether the operation was exercised (a positive case answered with success), from
     what the runner recorded; else why not: its test left out for lack of budget, not run."""
-    from conformance.observed import Exercise
-
     found = run.observed.exercises.get(key)
     if found is not None:
         return found
@@ -399,8 +398,6 @@ def _not_exercised(exercise: dict) -> str:
 def budget_summary(run: Run) -> dict | None:
     """The request budget: its limit, what the run spent against it and apart from it
     (cleanup of its own records), and the tests it left out; None without a budget."""
-    from conformance.engine.pacing import shared_pace
-
     s = run.settings
     pace = shared_pace(s) if s.budget is not None else None
     if pace is None:
@@ -423,12 +420,12 @@ def budget_line(run: Run) -> str | None:
                + (" ..." if len(left) > 5 else "") if left else "nothing left out"))
 
 
-def run_traffic(run: Run):  # -> conformance.observed.Traffic
+def run_traffic(run: Run) -> Traffic:
     """Every request the run sent and every retry, across xdist workers and this process."""
     return run.observed.total_traffic(run.target.traffic)
 
 
-def traffic_summary(traffic, operations: set[str]) -> dict:
+def traffic_summary(traffic: Traffic, operations: set[str]) -> dict:
     """The report's `traffic`: totals, and the requests no single operation's test sent
     (setup and cleanup, scenarios, alias checks) by who sent them."""
     others = sorted(set(traffic.requests) - operations)
@@ -476,8 +473,6 @@ def shard_summary(run: Run, raw: dict) -> dict | None:
 
 
 def _shard_of(s: Settings, plan: AliasPlan, raw: dict) -> dict | None:
-    from conformance.plugin.sharding import share
-
     shard = s.shard
     if shard is None:
         return None
@@ -491,8 +486,6 @@ def _shard_of(s: Settings, plan: AliasPlan, raw: dict) -> dict | None:
 def write_all(run: Run, exitstatus: int) -> None:
     """The report of a finished run (controller only); a run in which no test ran and
     nothing was recorded writes a "did not run" report instead (see discard_stale)."""
-    from conformance.report import write_reports
-
     exitstatus = int(exitstatus)
     if not run.observed.outcomes and not run.observed.failures:
         why = _stopped(exitstatus)
@@ -524,8 +517,6 @@ def discard_stale(settings: Settings, reason: str | None = None) -> None:
 
 
 def _write_not_run(settings: Settings, stopped: str) -> None:
-    from conformance.report import write_reports
-
     _remove_outputs(settings, PYTEST_OUTPUTS)
     results = not_run_results(settings, stopped)
     try:

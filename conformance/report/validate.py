@@ -18,7 +18,8 @@ SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 @cache
 def results_schema() -> dict[str, Any]:
     """The JSON Schema of the results dict (read once; it ships beside this module)."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def json_path(parts: Iterable[str | int]) -> str:

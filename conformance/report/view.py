@@ -15,7 +15,7 @@ from typing import Any
 from conformance.findings import UNCLASSIFIED, Finding, ReasonKind
 from contract.resources import GROUPS
 
-from .coverage import STATUSES, alias_finding
+from .coverage import NOT_RUN, STATUSES, alias_finding
 
 #: The report lists resource groups in the contract's order (the API page's).
 GROUP_ORDER = GROUPS
@@ -163,8 +163,6 @@ def _checks(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 def not_exercised(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Operations no positive case of which was answered with success, why, and the answer
     that came back (operations whose test did not run at all are left to the matrix)."""
-    from conformance.report.results import NOT_RUN
-
     rows = []
     for op in doc["operations"]:
         found = op.get("exercise")

@@ -7,12 +7,13 @@ was expected and what came back. All writes go to records the run created (journ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from conformance.checks.errors import error_problem
 from conformance.checks.shapes import render
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
+from contract.fields import JsonObject
 from contract.resources import KINDS_BY_NAME, RecordKind
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def _answered(value: Any, step: str) -> Any:
     return value
 
 
-class Answer(dict):
+class Answer(dict[str, Any]):
     """A JSON object a step answered; reading a key it lacks fails the step."""
 
     def __init__(self, value: Any = (), step: str = "") -> None:
@@ -48,7 +49,7 @@ class Answer(dict):
                              f"reads; it holds {sorted(map(str, self)) or 'nothing'}") from None
 
 
-class Items(list):
+class Items(list[Any]):
     """A JSON array a step answered; reading an item it lacks fails the step."""
 
     def __init__(self, value: Any = (), step: str = "") -> None:
@@ -91,7 +92,7 @@ class StepReply:
         step fails saying what came instead."""
         body = self.json
         record = body.get(key) if isinstance(body, dict) else None
-        if not isinstance(record, dict):
+        if not isinstance(record, Answer):  # every object of the answer is one
             raise StepFailed(f"{self.step}: answered HTTP {self.reply.status} without a {key!r} "
                              f"record: {self.reply.text[:200]!r}")
         return record
@@ -112,7 +113,8 @@ class Steps:
 
     # --- raw calls ----------------------------------------------------------------------
     def call(self, method: str, path: str, *, expect: int | tuple[int, ...],
-             body: Any = None, params: dict | None = None, step: str = "") -> StepReply:
+             body: Any = None, params: dict[str, Any] | None = None, step: str = ""
+             ) -> StepReply:
         reply = self.target.request(method, path, json_body=body, params=params)
         self.log.append(f"{method} {path}" + (f" {body}" if body is not None else "")
                         + f" -> {reply.status}")
@@ -146,7 +148,7 @@ class Steps:
     def base(self, kind: RecordKind) -> str:
         return render(kind.path, self.owned.ce_table)
 
-    def create(self, kind: RecordKind, /, **fields: Any) -> dict:
+    def create(self, kind: RecordKind, /, **fields: Any) -> Answer:
         body = {**self.owned.payload(kind.name), **fields}
         reply = self.call("POST", f"{self.base(kind)}/new", body=body,
                           expect=kind.create_status, step=f"create a {kind.singular}")
@@ -159,19 +161,31 @@ class Steps:
             self.owned.records[(kind.name, record["id"])] = record
         return record
 
-    def get(self, kind: RecordKind, record_id: int, *, expect: int = 200) -> dict | None:
+    @overload
+    def get(self, kind: RecordKind, record_id: int, *, expect: Literal[200] = ...) -> Answer: ...
+    @overload
+    def get(self, kind: RecordKind, record_id: int, *, expect: int) -> Answer | None: ...
+
+    def get(self, kind: RecordKind, record_id: int, *, expect: int = 200) -> Answer | None:
         reply = self.call("GET", f"{self.base(kind)}/{record_id}", expect=expect,
                           step=f"read {kind.singular} {record_id}")
         return reply.record(kind.singular) if expect == 200 else None
 
-    def update(self, kind: RecordKind, record_id: int, changes: dict, *,
-               method: str = "PUT") -> dict:
+    def update(self, kind: RecordKind, record_id: int, changes: JsonObject, *,
+               method: str = "PUT") -> Answer:
         reply = self.call(method, f"{self.base(kind)}/{record_id}", body=changes, expect=200,
                           step=f"update {kind.singular} {record_id} with {method}")
         return reply.record(kind.singular)
 
-    def edit(self, kind: RecordKind, body: dict, *, method: str = "PUT",
-             expect: int = 200) -> dict | None:
+    @overload
+    def edit(self, kind: RecordKind, body: JsonObject, *, method: str = ...,
+             expect: Literal[200] = ...) -> Answer: ...
+    @overload
+    def edit(self, kind: RecordKind, body: JsonObject, *, method: str = ...,
+             expect: int) -> Answer | None: ...
+
+    def edit(self, kind: RecordKind, body: JsonObject, *, method: str = "PUT",
+             expect: int = 200) -> Answer | None:
         reply = self.call(method, f"{self.base(kind)}/edit", body=body, expect=expect,
                           step=f"update a {kind.singular} by unique field")
         return reply.record(kind.singular) if expect == 200 else None
@@ -181,12 +195,14 @@ class Steps:
                   step=f"delete {kind.singular} {record_id}")
         self.owned.ledger.deleted(f"{self.base(kind)}/{record_id}")
 
-    def listing(self, kind: RecordKind, **params: Any) -> tuple[int, list[dict]]:
+    def listing(self, kind: RecordKind, **params: Any) -> tuple[int, list[Answer]]:
         reply = self.call("GET", self.base(kind), params={"limit": 100, **params}, expect=200,
                           step=f"list {kind.plural} {params}")
         return reply.json.get("total"), self._items(reply, kind.plural)
 
-    def search(self, kind: RecordKind, rules: list[dict], condition: str = "AND") -> list[int]:
+    def search(self, kind: RecordKind, rules: list[JsonObject], condition: str = "AND"
+               ) -> list[Any]:
+        """The ids the search answered, as answered."""
         reply = self.call("POST", f"{self.base(kind)}/search", expect=200,
                           body={"filters": {"condition": condition, "rules": rules},
                                 "page": 1, "limit": 100}, step=f"search {kind.plural}")
@@ -197,7 +213,15 @@ class Steps:
         return [f["alias"] for f in self.owned.custom_fields.get(kind.name, [])
                 if f.get("unique")]
 
-    def identify(self, kind: RecordKind, alias: str, value: Any, *, expect: int = 200):
+    @overload
+    def identify(self, kind: RecordKind, alias: str, value: Any, *,
+                 expect: Literal[200] = ...) -> Answer: ...
+    @overload
+    def identify(self, kind: RecordKind, alias: str, value: Any, *,
+                 expect: int) -> Answer | None: ...
+
+    def identify(self, kind: RecordKind, alias: str, value: Any, *,
+                 expect: int = 200) -> Answer | None:
         reply = self.call("POST", f"{self.base(kind)}/identify", expect=expect,
                           body={"unique_field": alias, "unique_field_value": value},
                           step=f"identify a {kind.singular} by {alias}")
@@ -220,12 +244,14 @@ class Steps:
         self.call("POST", f"{self.list_path(kind)}/lists/{list_id}/remove/{record_id}",
                   expect=200, step=f"remove {kind.singular} {record_id} from list {list_id}")
 
-    def lists_of(self, kind: RecordKind, record_id: int) -> set[int]:
+    def lists_of(self, kind: RecordKind, record_id: int) -> set[Any]:
+        """The ids of the lists the record is in, as answered."""
         reply = self.call("GET", f"{self.base(kind)}/{record_id}/lists", expect=200,
                           params={"limit": 100}, step=f"lists of {kind.singular} {record_id}")
         return {i.get("id") for i in self._items(reply, "lists")}
 
-    def members(self, kind: RecordKind, list_id: int) -> set[int]:
+    def members(self, kind: RecordKind, list_id: int) -> set[Any]:
+        """The ids of the list's members, as answered."""
         _, items = self.listing(kind, entityList=list_id)
         return {r.get("id") for r in items}
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.config.settings import Settings
+from conformance.config.shard import fleet_share
 from conformance.engine.ledger import Ledger
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Target
-from conformance.plugin.sharding import fleet_share
 from contract.accounts import AccountsError, AccountSpec, entity_path, load_accounts
+from workspace.accounts import DEMO_FILE
 
 if TYPE_CHECKING:  # the run holds the plan: it is imported only to name its type
     from conformance.run import Run
@@ -54,8 +55,6 @@ def build_plan(settings: Settings, only: str | None = None) -> AliasPlan:
     against the embedded one."""
     path = settings.accounts_file
     if path is None and settings.embedded:
-        from workspace.accounts import DEMO_FILE  # the mock's own file; live runs skip it
-
         path = DEMO_FILE
     if path is None:
         return AliasPlan()
