@@ -19,14 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pytest
-
-from conformance.engine.tables import NO_TABLE, needs_table
 from contract.accounts import entity_kind as kind_of_entity
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import RecordKind
+
+if TYPE_CHECKING:
+    import pytest
 
 #: The marker's name: `@pytest.mark.flexie(...)`.
 MARK = "flexie"
@@ -119,14 +119,15 @@ class _Item(_Marked, Protocol):
     def add_marker(self, marker: str) -> None: ...
 
 
-_FIELDS = frozenset(f.name for f in fields(Declared))
+#: The facts a declaration may name (the mark's keyword arguments).
+FIELDS = frozenset(f.name for f in fields(Declared))
 
 
 def _build(layers: Iterable[Mapping[str, object]]) -> Declared:
     """A declaration from mark kwargs, nearest first: the first layer naming a field wins."""
     found: dict[str, object] = {}
     for layer in layers:
-        unknown = set(layer) - _FIELDS
+        unknown = set(layer) - FIELDS
         if unknown:
             raise TypeError(f"@pytest.mark.{MARK}: unknown fields {sorted(unknown)}")
         for name, value in layer.items():
@@ -177,14 +178,6 @@ def declared(item: _Marked) -> Declared | None:
     return _build(layers) if layers else None
 
 
-def declare(**facts: object) -> pytest.MarkDecorator:
-    """The mark that declares a test or a parameter: `pytest.mark.flexie(**facts)`."""
-    unknown = set(facts) - _FIELDS
-    if unknown:
-        raise TypeError(f"@pytest.mark.{MARK}: unknown fields {sorted(unknown)}")
-    return pytest.mark.flexie(**facts)
-
-
 def group_marks(items: Iterable[_Item]) -> None:
     """Mark each test with the resource group it declares (`-m contacts`). The plugin calls
     this first of all collection hooks, before pytest's own `-m` selection."""
@@ -212,19 +205,6 @@ def on_every(kinds: Iterable[RecordKind], *templates: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(key for kind in kinds for key in on(kind, *templates)))
 
 
-def operation_params(keys: Iterable[str], kind: Kind, ce_table: str | None) -> list[object]:
-    """One pytest param per operation key, declaring the operation and its group; those
-    naming a custom-entity table skipped when the run has none."""
-    params: list[object] = []
-    for key in keys:
-        op = OPERATIONS_BY_KEY.get(key)
-        marks = [declare(kind=kind, exercises=(key,), group=op.group if op else None)]
-        if needs_table(key) and not ce_table:
-            marks.append(pytest.mark.skip(reason=NO_TABLE))
-        params.append(pytest.param(key, id=key, marks=marks))
-    return params
-
-
 #: Alias checks per entity (conformance/test_aliases.py): the published field list is read
 #: from `list/fields`; a round trip creates, reads, updates and filters through the alias.
 ALIAS_CHECKS: dict[str, tuple[str, ...]] = {
@@ -245,12 +225,6 @@ def alias_operations(entity: str, check: str) -> tuple[str, ...]:
     """The operations an alias check (`fields`, `round_trip`) of an entity exercises."""
     kind = entity_kind(entity)
     return on(kind, *ALIAS_CHECKS[check]) if kind is not None else ()
-
-
-def alias_param(*values: object, id: str, entity: str, check: str) -> object:
-    """A pytest param of an alias test, declaring its check, entity and operations."""
-    return pytest.param(*values, id=id, marks=declare(
-        kind=Kind.ALIAS, check=check, entity=entity, exercises=alias_operations(entity, check)))
 
 
 def traffic_bucket(item: _Named) -> str:

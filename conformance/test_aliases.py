@@ -20,8 +20,8 @@ from conformance.checks.aliases.drivers import (
     check_round_trip,
     published_definition,
 )
-from conformance.declared import Kind, alias_param
-from conformance.plugin.params import collected_if
+from conformance.declared import Kind
+from conformance.plugin.params import alias_param, collected_if
 from conformance.plugin.state import run_of
 from conformance.run import Run
 

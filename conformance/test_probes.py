@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.declared import Kind, operation_params
+from conformance.declared import Kind
+from conformance.plugin.params import operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
 from contract.operations import OPERATIONS_BY_KEY

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.declared import Kind, declare, on
+from conformance.declared import Kind, on
 from conformance.engine.safety import UNKNOWN_ID
 from conformance.engine.tables import NO_TABLE
+from conformance.plugin.params import declare
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import KINDS_BY_NAME, RECORD_KINDS
 

@@ -8,8 +8,9 @@ import json
 from types import SimpleNamespace
 
 from conformance.config.profiles import PROFILES
-from conformance.declared import Kind, declare
+from conformance.declared import Kind
 from conformance.plugin import budget
+from conformance.plugin.params import declare
 from contract.operations import OPERATIONS
 from tests.suite_runner import WRITES_A_RUN_MAY_NOT_MAKE, not_exercised, run_suite
 

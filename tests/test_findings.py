@@ -29,8 +29,7 @@ from conformance.findings import (
     ReasonKind,
 )
 from conformance.observed import Observed, checks_line
-from conformance.plugin import verdict
-from conformance.report import results
+from conformance.plugin import outcomes, verdict
 from conformance.report.validate import results_schema
 from tests.test_report_truth import synthetic_run
 
@@ -173,7 +172,7 @@ def test_a_failed_alias_test_names_its_checks_in_a_field():
     report = _report(ALIAS_TEST, "failed", "the message is not read")
     verdict.lead_with_the_check(report, SimpleNamespace(excinfo=SimpleNamespace(value=failure)))
     found = Declared(DeclaredKind.ALIAS, entity="deals", check="round_trip")
-    finding = results.test_failure_entry(report, found)
+    finding = outcomes.test_failure_entry(report, found)
     assert finding.kind is Kind.ALIAS
     assert finding.checks == ("created_value_reads_back", "invalid_value_refused")
     assert finding_evidence(finding) == alias_evidence(list(finding.checks))
@@ -184,8 +183,8 @@ def test_a_test_the_budget_left_out_says_so_in_a_field(tmp_path: Path):
     report = _report("conformance/test_operations.py::test_operation[GET /users]", "failed",
                      "BudgetSpent")
     verdict.left_out(report, SimpleNamespace(location=("conformance/x.py", 1, "x")), 10)
-    assert report.skipped and getattr(report, results.REPORT_OUTCOME) == Outcome.LEFT_OUT
-    results.record_test_report(run, report)
+    assert report.skipped and getattr(report, outcomes.REPORT_OUTCOME) == Outcome.LEFT_OUT
+    outcomes.record_test_report(run, report)
     assert run.observed.left_out == [report.nodeid]
 
 

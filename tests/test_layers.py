@@ -33,14 +33,8 @@ EDGE = "conformance.plugin"
 #: The layers of conformance/ under the edge: none imports the edge, nor pytest.
 INNER = ("conformance.config", "conformance.engine", "conformance.checks", "conformance.report",
          "conformance.scenarios")
-#: Inner layers that import pytest until issue 20's engine without pytest lands -> what does.
-PYTEST_BEING_REMOVED = {
-    "conformance.report": "results reads pytest's test reports",
-}
 #: Function-level imports of project modules that stay: (importer, imported) -> why.
 LATE_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {}
-#: Import cycles another change of issue 20 removes: members -> which change.
-CYCLES_BEING_REMOVED: dict[frozenset[str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -216,12 +210,6 @@ def _cycle_through(group: list[str], graph: Mapping[str, set[str]]) -> list[str]
     return paths[start]
 
 
-def unexpected_cycles(imports: Iterable[Import]) -> list[list[str]]:
-    """The import cycles, less those another change is removing (CYCLES_BEING_REMOVED)."""
-    return [cycle for cycle in import_cycles(imports)
-            if frozenset(cycle) not in CYCLES_BEING_REMOVED]
-
-
 def pytest_importers(root: Path, packages: Iterable[str] = PROJECT) -> set[str]:
     """The modules of `packages` that import pytest (or its internals) when they run."""
     found = set()
@@ -264,14 +252,8 @@ def test_a_layer_imports_only_the_layers_below_it(imports: list[Import], package
 
 
 def test_no_import_cycles(imports: list[Import]) -> None:
-    cycles = [" -> ".join(cycle) for cycle in unexpected_cycles(imports)]
+    cycles = [" -> ".join(cycle) for cycle in import_cycles(imports)]
     assert cycles == []
-
-
-def test_every_cycle_being_removed_still_exists(imports: list[Import]) -> None:
-    """An entry whose cycle is gone is dropped."""
-    present = {frozenset(cycle) for cycle in import_cycles(imports)}
-    assert sorted(map(sorted, set(CYCLES_BEING_REMOVED) - present)) == []
 
 
 @pytest.mark.parametrize("layer", INNER)
@@ -289,20 +271,15 @@ def test_conformance_config_is_the_floor(imports: list[Import]) -> None:
             and not in_layer(imp.imported, "conformance.config")] == []
 
 
-@pytest.mark.parametrize("layer", [
-    pytest.param(layer, marks=pytest.mark.xfail(
-        strict=False, reason=f"issue 20's engine without pytest: {PYTEST_BEING_REMOVED[layer]}"))
-    if layer in PYTEST_BEING_REMOVED else layer
-    for layer in INNER])
+@pytest.mark.parametrize("layer", INNER)
 def test_an_inner_layer_of_conformance_does_not_import_pytest(layer: str) -> None:
     assert sorted(m for m in pytest_importers(ROOT, ["conformance"]) if in_layer(m, layer)) == []
 
 
 def test_only_the_edge_and_the_test_modules_import_pytest() -> None:
     """Outside the inner layers too: run.py, observed.py and the rest stay free of pytest."""
-    allowed = (EDGE, *PYTEST_BEING_REMOVED)
     assert sorted(m for m in pytest_importers(ROOT, ["conformance"])
-                  if not any(in_layer(m, layer) for layer in allowed)
+                  if not in_layer(m, EDGE)
                   and not m.split(".")[-1].startswith(("test_", "conftest"))) == []
 
 
@@ -382,7 +359,7 @@ def test_a_bad_import_added_to_a_copy_of_the_project_fails(tmp_path: Path) -> No
         shutil.copytree(ROOT / package, tmp_path / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     assert upward_imports(project_imports(tmp_path, LAYERS), LAYERS) == []
-    assert unexpected_cycles(project_imports(tmp_path, LAYERS)) == []
+    assert import_cycles(project_imports(tmp_path, LAYERS)) == []
 
     with (tmp_path / "contract" / "fields.py").open("a", encoding="utf-8") as out:
         out.write("\nfrom workspace.faults import describe_all  # a fact read from the mock\n")

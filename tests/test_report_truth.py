@@ -25,13 +25,13 @@ from conformance.config.settings import DEMO_KEY, ROOT, Settings
 from conformance.declared import REPORT_ATTRIBUTE
 from conformance.findings import Finding
 from conformance.observed import Observed
+from conformance.plugin.outcomes import record_test_report
 from conformance.report import results
 from conformance.report.coverage import alias_finding
 from conformance.report.results import (
     COLUMN,
     build_results,
     discard_stale,
-    record_test_report,
     write_all,
     write_startup_failure,
 )
@@ -466,3 +466,10 @@ def test_a_run_without_tests_leaves_no_result(tmp_path: Path) -> None:
     run = synthetic_run(settings)
     write_all(run, 5)
     assert_no_result(settings, "no test ran: no test was selected")
+
+
+def test_the_report_reads_pytests_exit_statuses_by_their_numbers():
+    """results.Exit spells the statuses the report tells apart as pytest numbers them (the
+    report layer imports no pytest)."""
+    for status in results.Exit:
+        assert int(status) == int(pytest.ExitCode[status.name])

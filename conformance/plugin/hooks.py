@@ -29,6 +29,7 @@ from conformance.observed import calling, checks_line, traffic_line
 from conformance.plugin import budget, fleet, sharding, verdict
 from conformance.plugin.budget import plan_line
 from conformance.plugin.fleet import account_of
+from conformance.plugin.outcomes import record_test_report
 from conformance.plugin.params import fits
 from conformance.plugin.state import RUN, is_xdist_worker, run_if_any, run_of, worker_input
 from conformance.report import results
@@ -36,7 +37,6 @@ from conformance.report.replay import replay_command
 from conformance.report.results import (
     budget_line,
     exercise_line,
-    record_test_report,
     run_traffic,
     spec_operations,
 )

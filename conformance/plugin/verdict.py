@@ -18,8 +18,9 @@ from conformance.engine.outcomes import SetupStopped
 from conformance.engine.pacing import budget_spent_in
 from conformance.engine.runner import OperationFailed
 from conformance.findings import Outcome
+from conformance.plugin.outcomes import REPORT_CHECKS, REPORT_OUTCOME, test_failure_entry
 from conformance.report.baseline import fail_on_new
-from conformance.report.results import LEFT_OUT, REPORT_CHECKS, REPORT_OUTCOME, test_failure_entry
+from conformance.report.results import LEFT_OUT
 from conformance.run import Run
 
 

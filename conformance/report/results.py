@@ -7,7 +7,7 @@ Nothing sets a status apart from them, so the report cannot say "passed" next to
 
 The plugin calls, in this order:
 
-- `record_test_report(run, report)` from `pytest_runtest_logreport`, for every report;
+- (conformance/plugin/outcomes.py records each pytest report into the run's Observed);
 - `write_all(run, exitstatus)` at the end of a run on the controller (or `discard_stale(settings)`
   for `--collect-only`); `write_all` itself falls back to `discard_stale` when no test ran;
 - `write_startup_failure(settings, message)` when the run stopped before any test could run.
@@ -22,19 +22,18 @@ import sys
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import IntEnum
 from pathlib import Path
-
-import pytest
 
 from conformance.checks.aliases.plan import AliasPlan
 from conformance.checks.registry import finding_evidence
 from conformance.config.settings import Settings
 from conformance.config.shard import share
-from conformance.declared import Declared, alias_operations, entity_kind, recorded
 from conformance.declared import Kind as TestKind
+from conformance.declared import alias_operations
 from conformance.engine.pacing import shared_pace
 from conformance.engine.tables import run_account
-from conformance.findings import Finding, Kind, Outcome
+from conformance.findings import Finding, Kind
 from conformance.observed import Exercise, Observed, Traffic
 from conformance.report.coverage import NOT_RUN, alias_finding
 from conformance.report.identity import run_identity
@@ -72,7 +71,8 @@ def spec_operations(raw: dict) -> list[tuple[str, dict]]:
             for m, op in item.items() if m in METHODS]
 
 
-def _group(key: str, op: dict | None = None) -> str:
+def group_of(key: str, op: dict | None = None) -> str:
+    """The resource group of an operation (its tag's, for one the contract does not know)."""
     known = OPERATIONS_BY_KEY.get(key)
     if known is not None:
         return known.group
@@ -90,63 +90,6 @@ def worst(states: Iterable[str]) -> str:
 
 #: What a test the budget stopped says (conformance.plugin.verdict.left_out).
 LEFT_OUT = "left out for lack of budget"
-#: The attribute of a test report that holds its Outcome when the run, not the test, decided
-#: it (conformance.plugin.verdict.left_out sets Outcome.LEFT_OUT); it travels from xdist workers.
-REPORT_OUTCOME = "flexie_outcome"
-#: The attribute of a failed test report that names the checks its CheckFailure named (an
-#: alias test's), set where the exception is at hand (conformance.plugin.verdict).
-REPORT_CHECKS = "flexie_checks"
-
-
-def record_test_report(run: Run, report: pytest.TestReport) -> None:
-    """One pytest report (setup, call or teardown; on the xdist controller too): the test's
-    outcome, its failure when nothing else records it, and a scenario's outcome."""
-    observed = run.observed
-    if report.when == "setup" and report.passed:
-        return
-    if report.when == "teardown" and not report.failed:
-        return
-    state = "failed" if report.failed else "skipped" if report.skipped else "passed"
-    found = recorded(report)
-    if found is not None:
-        observed.tests[report.nodeid] = found
-    observed.outcome(report.nodeid, state)
-    if report.skipped and getattr(report, REPORT_OUTCOME, None) == Outcome.LEFT_OUT:
-        observed.left_out.append(report.nodeid)
-    if report.failed:
-        observed.test_failure(report.nodeid, test_failure_entry(report, found))
-    if found is not None and found.is_scenario:
-        name = report.nodeid.split("::")[-1]
-        observed.scenario(name, found.group or "scenarios", state, report.duration)
-
-
-#: The kind of failure a failed test of each kind is.
-_FAILURE_KIND = {TestKind.STATE_MACHINE: Kind.STATEFUL, TestKind.ALIAS: Kind.ALIAS,
-                 TestKind.SCENARIO: Kind.SCENARIO}
-
-
-def test_failure_entry(report: pytest.TestReport, found: Declared | None) -> Finding:
-    """A failed test report as a failure entry, with the operation and group it declares."""
-    name = report.nodeid.split("::")[-1]
-    kind = _FAILURE_KIND.get(found.kind, Kind.PROPERTY) if found is not None else Kind.PROPERTY
-    operation = found.operation if found is not None else None
-    group = _group(operation) if operation else None
-    if found is not None and kind is Kind.SCENARIO:
-        group = found.group
-    elif found is not None and kind is Kind.ALIAS:
-        kind_ = entity_kind(found.entity) if found.entity else None
-        group = kind_.name if kind_ is not None else None
-        if found.check == "fields" and found.entity:
-            operation = next(iter(alias_operations(found.entity, "fields")), None)
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = crash.message if crash is not None else str(report.longrepr)[-800:]
-    if report.when != "call":
-        message = f"error in {report.when}: {message}"
-    return Finding(check=name, operation=operation, kind=kind, message=message[:1500],
-                   test=report.nodeid, group=group,
-                   checks=tuple(getattr(report, REPORT_CHECKS, None) or ()))
-
-
 # --- building the results ------------------------------------------------------------------
 
 def _graded(settings: Settings, f: Finding) -> Finding:
@@ -161,7 +104,7 @@ def _failure_entry(run: Run, f: Finding) -> Finding:
     operation = f.operation
     nodeid = f.test or (_runner_nodeid(run, operation) if operation else None)
     return _graded(settings, f).with_(
-        test=nodeid, group=f.group or (_group(operation) if operation else None),
+        test=nodeid, group=f.group or (group_of(operation) if operation else None),
         replay=f.replay or replay_command(settings, nodeid or "conformance"))
 
 
@@ -197,7 +140,7 @@ def collect_failures(run: Run) -> list[Finding]:
                 {m.upper() for m in METHODS} else None
             entries.append(_graded(s, Finding(
                 check=f"spec lint: {problem.rule}", operation=where, kind=Kind.PROPERTY,
-                message=problem.message, group=_group(where) if where else None,
+                message=problem.message, group=group_of(where) if where else None,
                 test=lint_nodeid, replay=replay_command(s, lint_nodeid),
                 ident=f"spec|{problem.where}|{problem.rule}")))
     for nodeid, f in observed.test_failures.items():
@@ -295,14 +238,24 @@ def _account_of(s: Settings, everyone: Iterable[AccountSpec]) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+class Exit(IntEnum):
+    """pytest's exit statuses the report tells apart (pytest.ExitCode's values: the report
+    reads the number pytest ended with, and imports no pytest)."""
+
+    TESTS_FAILED = 1
+    INTERRUPTED = 2
+    INTERNAL_ERROR = 3
+    USAGE_ERROR = 4
+
+
 def _stopped(exitstatus: int) -> str | None:
     return {
-        int(pytest.ExitCode.INTERRUPTED): "the run was interrupted (Ctrl-C, SIGTERM or "
+        int(Exit.INTERRUPTED): "the run was interrupted (Ctrl-C, SIGTERM or "
                                           "pytest.exit) before it finished: the results are "
                                           "partial",
-        int(pytest.ExitCode.INTERNAL_ERROR): "pytest hit an internal error: the results are "
+        int(Exit.INTERNAL_ERROR): "pytest hit an internal error: the results are "
                                              "partial",
-        int(pytest.ExitCode.USAGE_ERROR): "pytest was used wrongly: the results are partial",
+        int(Exit.USAGE_ERROR): "pytest was used wrongly: the results are partial",
     }.get(exitstatus)
 
 
@@ -311,7 +264,7 @@ def build_results(run: Run, exitstatus: int) -> dict:
     observed = run.observed
     raw = run.schema.raw_schema
     failures = collect_failures(run)
-    if exitstatus == int(pytest.ExitCode.TESTS_FAILED) and not failures:
+    if exitstatus == int(Exit.TESTS_FAILED) and not failures:
         failures.append(_unrecorded_failure(s))
     scenarios = _scenarios(run, failures)
     aliases = _alias_rows(run)
@@ -322,7 +275,7 @@ def build_results(run: Run, exitstatus: int) -> dict:
     for key, op in spec_operations(raw):
         operations.append({
             "key": key, "operation_id": op.get("operationId") or key,
-            "group": _group(key, op),
+            "group": group_of(key, op),
             "statuses": states.get(key, not_run),
             "documented_status_codes": sorted(int(c) for c in op.get("responses", {})
                                               if c.isdigit()),
@@ -556,5 +509,5 @@ def _remove_outputs(settings: Settings, names: Iterable[str]) -> None:
 
 
 __all__ = ["COLUMN", "build_results", "collect_failures",
-           "discard_stale", "record_test_report", "runner_operation",
+           "discard_stale", "runner_operation",
            "spec_operations", "write_all", "write_startup_failure"]
