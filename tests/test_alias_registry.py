@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from conformance.checks.aliases.checks import field_list_published, invalid_value_refused
+from conformance.checks.aliases.context import PublishedFields
 from conformance.checks.registry import (
     ALIAS_CHECKS,
     CHECKS,
@@ -74,3 +75,13 @@ def test_a_failure_of_an_unregistered_check_rests_on_nothing_known():
         "plugin_sees_fields",))).level == "unclassified"
     assert finding_evidence(Finding("x", kind=FindingKind.ALIAS, checks=(
         "invalid_value_refused",))).level == "assumed"
+
+
+def test_a_published_custom_field_without_a_string_alias_names_no_alias():
+    published = [{"alias": "tier", "custom": True, "type": "text"},
+                 {"alias": None, "custom": True, "type": "text"},
+                 {"alias": 7, "custom": True, "type": "number"},
+                 {"custom": True, "type": "text"},
+                 {"alias": "email", "custom": False, "type": "email"}]
+    ctx = PublishedFields("acme", "contacts", None, {}, published)  # no run: nothing recorded
+    assert list(ctx.custom) == ["tier"]

@@ -21,7 +21,6 @@ import jsonschema
 import pytest
 
 from conformance.checks import evidence
-from conformance.checks.aliases import checks as _alias_checks  # noqa: F401  (registers)
 from conformance.checks.registry import (
     ALIAS_CHECKS,
     CASE_CHECKS,
@@ -123,6 +122,18 @@ def test_the_report_labels_and_groups_an_unclassified_failure(tmp_path):
     assert results["failures"][0]["id"] in cards and results["failures"][2]["id"] in cards
     assert results["failures"][1]["id"] not in cards
     assert '<span class="pill evidence-unclassified">unclassified</span>' in cards
+
+
+def test_the_report_alone_registers_every_alias_check():
+    """The xdist controller grades failures' evidence by check name (`finding_evidence`) and
+    may import nothing of the alias checks itself: importing the report registers them."""
+    code = ("import conformance.report.results\n"
+            "from conformance.checks.registry import ALIAS_CHECKS\n"
+            "print(len(ALIAS_CHECKS))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, env=os.environ)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.strip()) > 0
 
 
 def test_a_check_without_evidence_is_refused_at_registration():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis.strategies import SearchStrategy
 
@@ -20,9 +20,11 @@ from conformance.checks.failure import CheckFailure
 from conformance.engine.generation import operation_seed, seeded_value
 from conformance.engine.owned import Drawer, OwnedRecords
 from conformance.engine.target import Reply, Target
-from conformance.run import Run
 from contract.accounts import entity_kind
-from contract.fields import Field
+from contract.fields import Field, JsonObject
+
+if TYPE_CHECKING:  # the run holds the plan and the engine: imported only to name its type
+    from conformance.run import Run
 
 
 @dataclass
@@ -51,17 +53,19 @@ class PublishedFields(AliasContext):
 
     run: Run
     expected: dict[str, Field]
-    published: list[dict] | None
+    published: list[JsonObject] | None
 
     @property
-    def custom(self) -> dict[Any, dict]:
-        """The published custom fields by alias (as published: the workspace's own values)."""
-        return {f.get("alias"): f for f in self.published or () if f.get("custom")}
+    def custom(self) -> dict[str, JsonObject]:
+        """The published custom fields by alias (as published: the workspace's own values);
+        a field whose alias is no string names no alias, so it is left out."""
+        return {f["alias"]: f for f in self.published or ()
+                if f.get("custom") and isinstance(f.get("alias"), str)}
 
     def record(self, alias: str, **values: Any) -> None:
         plan_of(self.run).record(self.account, self.entity, alias, **values)
 
-    def present(self) -> Iterator[tuple[str, Field, dict]]:
+    def present(self) -> Iterator[tuple[str, Field, JsonObject]]:
         """(alias, expected, published) for each expected alias the account publishes."""
         custom = self.custom
         for alias, exp in self.expected.items():
@@ -77,7 +81,7 @@ class SeededDraws:
     seed: int
     counts: dict[str, int] = field(default_factory=dict)
 
-    def draw(self, strategy: SearchStrategy, label: Any = None) -> Any:
+    def draw(self, strategy: SearchStrategy[Any], label: object = None) -> Any:
         key = str(label)
         self.counts[key] = self.counts.get(key, 0) + 1
         return seeded_value(strategy, operation_seed(self.seed, f"{key}#{self.counts[key]}")
@@ -94,8 +98,8 @@ class RoundTrip(AliasContext):
     target: Target
     owned: OwnedRecords
     data: Drawer
-    definitions: list[dict]
-    published: list[dict]
+    definitions: list[JsonObject]
+    published: list[JsonObject]
     batched: bool = False
     path: str | None = None  # the record the steps work on, once created
     record_id: int | None = None
@@ -104,7 +108,7 @@ class RoundTrip(AliasContext):
     failed: dict[str, str] = field(default_factory=dict)  # alias: the check it failed
     failures: list[CheckFailure] = field(default_factory=list)  # what the steps raised
 
-    def active(self) -> list[dict]:
+    def active(self) -> list[JsonObject]:
         """The definitions of the fields that have failed no step yet."""
         return [d for d in self.definitions if d["alias"] not in self.failed]
 
@@ -119,10 +123,10 @@ class RoundTrip(AliasContext):
             self.failed.setdefault(str(d["alias"]), self.check)
         return [problem]
 
-    def draw(self, strategy: SearchStrategy, label: str) -> Any:
+    def draw(self, strategy: SearchStrategy[Any], label: str) -> Any:
         return self.data.draw(strategy, label=label)
 
-    def read_back(self) -> tuple[Reply, dict | None]:
+    def read_back(self) -> tuple[Reply, JsonObject | None]:
         """(reply, the record it holds or None) of a fresh GET."""
         reply = self.target.request("GET", self.path or "")
         body = reply.json if reply.status == 200 and isinstance(reply.json, dict) else {}
