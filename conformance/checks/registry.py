@@ -47,6 +47,7 @@ from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Reply, Target
 from conformance.findings import Finding, ReasonKind
 from conformance.findings import Kind as FindingKind
+from contract.fields import JsonObject
 from contract.operations import Action, Operation
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class CheckContext:
     op: Operation
     other_apikey: str | None = None
     read_only: bool = False
-    before: dict | None = None  # the record as it was before an update, when relevant
+    before: JsonObject | None = None  # the record as it was before an update, when relevant
     before_read: Reply | None = None  # the answer `before` was read from (None: not read)
     observe: Callable[[int], None] = lambda status: None  # a status this operation answered
     #: Under a request budget a check may spend fewer requests on each operation (paging: one
@@ -89,7 +90,7 @@ class CheckContext:
         """The running check cannot judge here (for the check to raise), saying why."""
         return NotChecked(reason)
 
-    def read(self, path: str, *, what: str, params: dict | None = None,
+    def read(self, path: str, *, what: str, params: JsonObject | None = None,
              method: str = "GET", json_body: Any = None) -> Reply:
         """A read the running check relies on (a read-back, a membership read, a listing):
         its answer must be 2xx with a JSON object, else the check fails naming the read
@@ -103,8 +104,8 @@ class CheckContext:
                             f"{body}; the check needs a 2xx JSON answer to judge", reply)
         return reply
 
-    def read_items(self, path: str, plural: str, *, what: str, params: dict | None = None,
-                   method: str = "GET", json_body: Any = None) -> tuple[Reply, list[dict]]:
+    def read_items(self, path: str, plural: str, *, what: str, params: JsonObject | None = None,
+                   method: str = "GET", json_body: Any = None) -> tuple[Reply, list[JsonObject]]:
         """A listing the running check relies on: (reply, its items under `plural`), or
         the check fails when the answer is no 2xx listing."""
         reply = self.read(path, what=what, params=params, method=method, json_body=json_body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.checks import CASE_CHECKS, PROBES, CheckContext, CheckFailure
 from conformance.checks.evidence import schemathesis_evidence
@@ -35,6 +35,9 @@ from conformance.findings import Finding
 from conformance.observed import FAILED, NOT_CHECKED, PASSED, Exercise, Observed
 from conformance.report.redact import redact
 from contract.operations import OPERATIONS_BY_KEY, Operation
+
+if TYPE_CHECKING:
+    from schemathesis.checks import CheckFunction
 
 
 def stop_if_budget_spent(exc: BaseException) -> None:
@@ -189,7 +192,7 @@ class Runner:
         # Every check sees every answer, so a report names all that broke, not just the first.
         found: list[Finding] = []
         try:
-            case.validate_response(response, **self._validate_kwargs(reply, op))
+            case.validate_response(response, excluded_checks=self._excluded_checks(reply, op))
         except (Exception, BaseExceptionGroup) as exc:  # Schemathesis: a group of failures
             stop_if_budget_spent(exc)
             found += self._remember_schemathesis_failure(op, case, reply)
@@ -334,8 +337,9 @@ class Runner:
 
         return self.target.send_with_retries(call, _status_of, request, bucket=key)
 
-    def _validate_kwargs(self, reply: Reply | None = None, op: Operation | None = None) -> dict:
-        """Schemathesis checks that do not apply to this answer.
+    def _excluded_checks(self, reply: Reply | None = None,
+                         op: Operation | None = None) -> list[CheckFunction] | None:
+        """Schemathesis checks that do not apply to this answer (None: every one applies).
 
         Swagger 2.0 names media types per operation, not per answer, so Schemathesis expects a
         Content-Type even on an empty 204, which rightly has none. With an OAuth token,
@@ -351,13 +355,13 @@ class Runner:
         """
         from schemathesis.specs.openapi.checks import content_type_conformance, ignored_auth
 
-        excluded = []
+        excluded: list[CheckFunction] = []
         if reply is not None and reply.status == 204 and not reply.text:
             excluded.append(content_type_conformance)
         if self.target.bearer or self.settings.budget is not None or \
                 self._auth_proven(op, reply):
             excluded.append(ignored_auth)
-        return {"excluded_checks": excluded} if excluded else {}
+        return excluded or None
 
     def _before(self, op: Operation, case: Any) -> Reply | None:
         """The read of the record an update names, before it is sent (None: not read)."""

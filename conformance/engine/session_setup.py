@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
+from requests.structures import CaseInsensitiveDict
 
 from conformance.checks.evidence import schemathesis_evidence
 from conformance.config.settings import Settings
@@ -30,6 +31,9 @@ from contract.lint import Problem, lint
 from contract.spec import SpecError, load_spec, response_schema
 from workspace import create_app
 from workspace.server import serve_in_thread
+
+if TYPE_CHECKING:
+    from schemathesis import AuthContext, Case
 
 EMBEDDED_BASE = "http://localhost/api"
 
@@ -108,7 +112,7 @@ def _client_credentials_token(s: Settings) -> str:
         "content-type", "").startswith("application/json") else None
     if resp.status_code != 200 or not token:
         raise TargetError(f"{origin}/oauth2/token refused the client (HTTP {resp.status_code})")
-    return token
+    return str(token)
 
 
 def load_schema(s: Settings, target: Target) -> tuple[Any, list[Problem]]:
@@ -156,13 +160,17 @@ def _register_auth(schema: Any, target: Target) -> None:
     them from generated ones and can probe without them."""
 
     class FlexieAuth:
-        def get(self, case: Any, ctx: Any) -> tuple[dict, dict]:
+        def get(self, case: Case[Any], ctx: AuthContext) -> tuple[dict[str, str], dict[str, str]]:
             return target.credentials()
 
-        def set(self, case: Any, data: tuple[dict, dict], ctx: Any) -> None:
+        def set(self, case: Case[Any], data: tuple[dict[str, str], dict[str, str]],
+                ctx: AuthContext) -> None:
             headers, query = data
             if headers:
-                case.headers = {**(case.headers or {}), **headers}
+                # Schemathesis's headers are case-insensitive: ours replace any spelling
+                merged = CaseInsensitiveDict(case.headers or None)
+                merged.update(headers)
+                case.headers = merged
             if query:
                 case.query = {**(case.query or {}), **query}
 

@@ -25,7 +25,7 @@ from conformance.checks.registry import AliasStage, alias_check
 from conformance.engine.owned import Drawer, OwnedRecords, unique_value
 from conformance.engine.target import Reply
 from contract.accounts import entity_kind, entity_path
-from contract.fields import FILTER_TYPE
+from contract.fields import FILTER_TYPE, JsonObject
 from strategies import invalid_value_for, value_for, values_equal
 
 # The published-fields checks run in the order their results-matrix rows are written; the
@@ -101,8 +101,8 @@ def no_unexpected_aliases(ctx: PublishedFields) -> None:
 _BATCH_ATTEMPTS = 3
 
 
-def base_payload(owned: OwnedRecords, entity: str, published: list[dict],
-                 data: Drawer) -> dict:
+def base_payload(owned: OwnedRecords, entity: str, published: list[JsonObject],
+                 data: Drawer) -> JsonObject:
     """A valid create body: the kind's example, fresh unique values (valid for their type)
     and drawn values for required custom fields."""
     kind = entity_kind(entity)
@@ -125,7 +125,7 @@ def _fold(value: Any) -> str:
     return " ".join(text.casefold().split())
 
 
-def clearly_differs(definition: dict, old: Any, new: Any) -> bool:
+def clearly_differs(definition: JsonObject, old: Any, new: Any) -> bool:
     """Whether a filter for `old` cannot match a record holding `new` under any reading of
     "equals" a workspace may have: case- and accent-blind, substring or date-only matching."""
     if old in (None, [], "") or values_equal(definition, old, new):
@@ -163,7 +163,7 @@ def _named(text: str, aliases: Iterable[str]) -> list[str]:
     return [a for a in aliases if re.search(rf"(?<![\w.-]){re.escape(a)}(?![\w-])", text)]
 
 
-def _send_values(rt: RoundTrip, method: str, path: str, base: dict,
+def _send_values(rt: RoundTrip, method: str, path: str, base: JsonObject,
                  values: dict[str, Any], ok: tuple[int, ...],
                  what: str) -> tuple[Reply, list[str]]:
     """Send `base` with `values`; a batch refused by an answer that names some of the
@@ -185,11 +185,11 @@ def _send_values(rt: RoundTrip, method: str, path: str, base: dict,
     raise AssertionError("unreachable")
 
 
-def _label(rt: RoundTrip, word: str, d: dict) -> str:
+def _label(rt: RoundTrip, word: str, d: JsonObject) -> str:
     return f"{word} {d['alias']}" if rt.batched else word
 
 
-def _first_value(rt: RoundTrip, d: dict) -> Any:
+def _first_value(rt: RoundTrip, d: JsonObject) -> Any:
     if rt.batched and d.get("unique"):
         return unique_value(rt.owned, d, rt.data)  # where the type can, no record holds it
     return rt.draw(value_for(d), _label(rt, "written", d))
@@ -217,7 +217,7 @@ def created_value_reads_back(rt: RoundTrip) -> None:
         raise rt.fail(*problems)
 
 
-def _new_value(rt: RoundTrip, d: dict) -> Any:
+def _new_value(rt: RoundTrip, d: JsonObject) -> Any:
     """The update's value; in a batch one a filter for the old value cannot match, where
     the type has one (so a dropped update or an ignored filter cannot pass by chance)."""
     if not rt.batched:
@@ -236,7 +236,7 @@ def _new_value(rt: RoundTrip, d: dict) -> Any:
     return new
 
 
-def _draw_where(rt: RoundTrip, d: dict, keep: Callable[[Any], bool]) -> Any:
+def _draw_where(rt: RoundTrip, d: JsonObject, keep: Callable[[Any], bool]) -> Any:
     """A valid value that `keep` accepts; the value the field holds where there is none (a
     select of one option)."""
     try:
@@ -268,7 +268,8 @@ def _filter_input(value: Any) -> tuple[str, Any]:
     return "eq", value
 
 
-def _filtered(rt: RoundTrip, wanted: list[tuple[dict, Any]]) -> tuple[Reply, list | None]:
+def _filtered(rt: RoundTrip, wanted: list[tuple[JsonObject, Any]]
+              ) -> tuple[Reply, list[Any] | None]:
     """(reply, record ids or None) of a listing filtered on each (definition, value)."""
     filters = []
     for d, value in wanted:

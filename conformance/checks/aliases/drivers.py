@@ -26,6 +26,7 @@ from conformance.engine.generation import operation_seed
 from conformance.engine.pacing import BudgetSpent
 from conformance.run import Run
 from contract.accounts import AccountSpec
+from contract.fields import JsonObject
 
 C = TypeVar("C", bound=AliasContext)
 
@@ -69,7 +70,7 @@ def check_published_fields(run: Run, account: AccountSpec, entity: str) -> None:
 # --- round trip ----------------------------------------------------------------------------
 
 def published_definition(run: Run, account: AccountSpec, entity: str,
-                         alias: str) -> dict | None:
+                         alias: str) -> JsonObject | None:
     """The account's published definition of a custom alias (None: it is missing)."""
     return next((f for f in published_fields(run, account, entity) or ()
                  if f.get("alias") == alias and f.get("custom")), None)
@@ -90,7 +91,7 @@ def _delete(rt: RoundTrip) -> None:
         rt.owned.ledger.deleted(rt.path)
 
 
-def check_round_trip(run: Run, account: AccountSpec, entity: str, definition: dict,
+def check_round_trip(run: Run, account: AccountSpec, entity: str, definition: JsonObject,
                      data: DataObject) -> None:
     """The field of `definition` round-trips on a fresh record, which is deleted after."""
     target = target_for(run, account)
@@ -100,7 +101,7 @@ def check_round_trip(run: Run, account: AccountSpec, entity: str, definition: di
 
 
 def check_entity_round_trip(run: Run, account: AccountSpec, entity: str,
-                            definitions: list[dict]) -> None:
+                            definitions: list[JsonObject]) -> None:
     """Every field of `definitions` round-trips on one fresh record, batched: one create and
     one update for them all, each alias judged on its own. Under a request budget this is
     what fits (about 6 + 2 requests per field, not 21)."""

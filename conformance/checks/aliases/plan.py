@@ -18,6 +18,7 @@ from conformance.engine.ledger import Ledger
 from conformance.engine.owned import OwnedRecords
 from conformance.engine.target import Target
 from contract.accounts import AccountsError, AccountSpec, entity_path, load_accounts
+from contract.fields import JsonObject
 from workspace.accounts import DEMO_FILE
 
 if TYPE_CHECKING:  # the run holds the plan: it is imported only to name its type
@@ -32,9 +33,9 @@ class AliasPlan:
 
     accounts: list[AccountSpec] = field(default_factory=list)
     everyone: list[AccountSpec] = field(default_factory=list)
-    results: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    results: dict[tuple[str, str, str], JsonObject] = field(default_factory=dict)
     targets: dict[str, Target] = field(default_factory=dict)
-    published: dict[tuple[str, str], list[dict] | None] = field(default_factory=dict)
+    published: dict[tuple[str, str], list[JsonObject] | None] = field(default_factory=dict)
 
     @property
     def fleet(self) -> bool:
@@ -94,7 +95,7 @@ def target_for(run: Run, account: AccountSpec) -> Target:
     return plan.targets[account.name]
 
 
-def published_fields(run: Run, account: AccountSpec, entity: str) -> list[dict] | None:
+def published_fields(run: Run, account: AccountSpec, entity: str) -> list[JsonObject] | None:
     """What the account's `list/fields` publishes for `entity` (None: no field list), once."""
     plan = plan_of(run)
     key = (account.name, entity)
