@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from conformance.findings import Finding, Findings, ReasonKind
+from contract.fields import JsonObject
 
 if TYPE_CHECKING:
     from conformance.declared import Declared
@@ -35,9 +36,20 @@ class Exercise:
             return self.exercised
         return not other.exercised and other.status is None and self.status is not None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> JsonObject:
         return {"exercised": self.exercised, "reason": self.reason, "status": self.status,
                 "excerpt": self.excerpt}
+
+
+class CheckCounts(TypedDict):
+    """(operation, check) pairs by outcome, the not-checked ones' reasons with how many
+    pairs each (most first), and the generated requests not sent (`Observed.check_counts`)."""
+
+    passed: int
+    failed: int
+    not_checked: int
+    reasons: dict[str, int]
+    dropped: int
 
 
 @dataclass
@@ -62,9 +74,9 @@ class Observed:
     #: Tests the request budget stopped (node ids), recorded on the controller.
     left_out: list[str] = field(default_factory=list)
     #: The budget's plan (conformance.plugin.budget.Plan as a dict), made where tests are collected.
-    plan: dict | None = None
+    plan: JsonObject | None = None
     scenarios: dict[str, tuple[str, str, float]] = field(default_factory=dict)
-    aliases: dict[str, dict] = field(default_factory=dict)
+    aliases: dict[str, JsonObject] = field(default_factory=dict)
     #: Per operation, each check's outcome (PASSED, FAILED or NOT_CHECKED), merged by
     #: precedence: failed over passed over not checked (one case passed: it is judged).
     checks: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
@@ -151,7 +163,7 @@ class Observed:
         total.absorb(local.export())
         return total
 
-    def export(self) -> dict:
+    def export(self) -> JsonObject:
         return {"statuses": {k: sorted(v) for k, v in self.statuses.items()},
                 "cases": dict(self.cases), "failures": self.failures.to_json(),
                 "aliases": self.aliases, "traffic": self.traffic.export(),
@@ -161,7 +173,7 @@ class Observed:
                 "dropped": dict(self.dropped), "plan": self.plan,
                 "exercises": {k: e.as_dict() for k, e in self.exercises.items()}}
 
-    def absorb(self, data: dict) -> None:
+    def absorb(self, data: JsonObject) -> None:
         for key, codes in data.get("statuses", {}).items():
             self.statuses[key].update(codes)
         for key, count in data.get("cases", {}).items():
@@ -182,7 +194,7 @@ class Observed:
         for key, outcome in data.get("exercises", {}).items():
             self.exercise(key, Exercise(**outcome))
 
-    def check_counts(self) -> dict:
+    def check_counts(self) -> CheckCounts:
         """(operation, check) pairs by outcome, the reasons of the not checked with how
         many pairs each, and the generated requests not sent."""
         counts = {PASSED: 0, FAILED: 0, NOT_CHECKED: 0}
@@ -205,7 +217,7 @@ INAPPLICABLE = str(ReasonKind.INAPPLICABLE)
 _RANK = {FAILED: 0, PASSED: 1, NOT_CHECKED: 2}
 
 
-def checks_line(counts: dict, kinds: Mapping[str, ReasonKind] | None = None) -> str:
+def checks_line(counts: CheckCounts, kinds: Mapping[str, ReasonKind] | None = None) -> str:
     """The terminal summary's line on what the checks judged, and what they could not;
     `kinds`: each reason's kind (Observed.reason_kinds), else read from its text."""
     kinds = kinds or {}
@@ -296,11 +308,11 @@ class Traffic:
     def total_retries(self) -> int:
         return sum(self.retries.values())
 
-    def export(self) -> dict:
+    def export(self) -> JsonObject:
         return {"requests": dict(self.requests), "retries": dict(self.retries),
                 "waited_s": self.waited_s}
 
-    def absorb(self, data: dict) -> None:
+    def absorb(self, data: JsonObject) -> None:
         with self._lock:
             for key, count in data.get("requests", {}).items():
                 self.requests[key] += count

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import IntEnum
 from pathlib import Path
+from typing import TypedDict
 
 from conformance.checks.aliases.plan import AliasPlan
 from conformance.checks.registry import finding_evidence
@@ -41,6 +42,7 @@ from conformance.report.render import write_reports
 from conformance.report.replay import replay_command
 from conformance.run import Run
 from contract.accounts import AccountSpec
+from contract.fields import JsonObject
 from contract.lint import METHODS
 from contract.operations import OPERATIONS_BY_KEY
 from contract.resources import TAGS
@@ -66,18 +68,19 @@ def runner_operation(run: Run, nodeid: str) -> str | None:
     return found.operation if found is not None else None
 
 
-def spec_operations(raw: dict) -> list[tuple[str, dict]]:
+def spec_operations(raw: JsonObject) -> list[tuple[str, JsonObject]]:
     return [(f"{m.upper()} {p}", op) for p, item in raw.get("paths", {}).items()
             for m, op in item.items() if m in METHODS]
 
 
-def group_of(key: str, op: dict | None = None) -> str:
+def group_of(key: str, op: JsonObject | None = None) -> str:
     """The resource group of an operation (its tag's, for one the contract does not know)."""
     known = OPERATIONS_BY_KEY.get(key)
     if known is not None:
         return known.group
     tags = (op or {}).get("tags") or ["untagged"]
-    return _TAG_TO_GROUP.get(tags[0], tags[0].lower().replace(" ", "_"))
+    tag = str(tags[0])
+    return _TAG_TO_GROUP.get(tag, tag.lower().replace(" ", "_"))
 
 
 def worst(states: Iterable[str]) -> str:
@@ -158,13 +161,13 @@ def collect_failures(run: Run) -> list[Finding]:
     return list(by_id.values())
 
 
-def _alias_rows(run: Run) -> list[dict]:
+def _alias_rows(run: Run) -> list[JsonObject]:
     rows = dict(run.observed.aliases)
     rows.update({"|".join(k): row for k, row in run.alias_plan.results.items()})
     return [rows[k] for k in sorted(rows)]
 
 
-def _alias_statuses(run: Run, aliases: list[dict]) -> dict[str, list[str]]:
+def _alias_statuses(run: Run, aliases: list[JsonObject]) -> dict[str, list[str]]:
     """Per operation, the states of the alias checks that exercise it (see docs/report.md)."""
     states: dict[str, list[str]] = {}
 
@@ -185,7 +188,8 @@ def _alias_statuses(run: Run, aliases: list[dict]) -> dict[str, list[str]]:
 
 
 def _operation_states(run: Run, failures: list[Finding],
-                      scenarios: list[dict], aliases: list[dict]) -> dict[str, dict[str, str]]:
+                      scenarios: list[Scenario], aliases: list[JsonObject]
+                      ) -> dict[str, dict[str, str]]:
     """statuses per operation key: every column from what was recorded, never set apart."""
     columns: dict[str, dict[str, list[str]]] = {
         "property": {}, "scenarios": {}, "aliases": _alias_statuses(run, aliases)}
@@ -204,13 +208,24 @@ def _operation_states(run: Run, failures: list[Finding],
             for key in keys}
 
 
-def _scenarios(run: Run, failures: list[Finding]) -> list[dict]:
+class Scenario(TypedDict):
+    """A scenario's row in the report: its name (its test's), group, status, how long it
+    took and the operations its test declares it exercises."""
+
+    name: str
+    group: str
+    status: str
+    duration_s: float
+    operations: list[str]
+
+
+def _scenarios(run: Run, failures: list[Finding]) -> list[Scenario]:
     failed = {f.check for f in failures if f.kind in (Kind.SCENARIO, Kind.STATEFUL)
               and f.blocking}
     # A scenario's name is its test's (`test_record_lifecycle[contacts]`): what it checks is
     # what that test declares.
     declared = {nodeid.split("::")[-1]: found for nodeid, found in run.observed.tests.items()}
-    out = []
+    out: list[Scenario] = []
     for name, (group, state, duration) in run.observed.scenarios.items():
         out.append({"name": name, "group": group,
                     "status": "failed" if name in failed else state,
@@ -259,7 +274,7 @@ def _stopped(exitstatus: int) -> str | None:
     }.get(exitstatus)
 
 
-def build_results(run: Run, exitstatus: int) -> dict:
+def build_results(run: Run, exitstatus: int) -> JsonObject:
     s = run.settings
     observed = run.observed
     raw = run.schema.raw_schema
@@ -302,7 +317,7 @@ def build_results(run: Run, exitstatus: int) -> dict:
     }
 
 
-def check_outcomes(observed: Observed, key: str) -> dict[str, dict]:
+def check_outcomes(observed: Observed, key: str) -> dict[str, dict[str, str]]:
     """Each check's outcome on one operation, with the reason of a check not checked."""
     reasons = observed.reasons.get(key, {})
     return {name: {"outcome": outcome, **({"reason": reasons[name]} if name in reasons
@@ -336,24 +351,35 @@ def exercise_line(run: Run) -> str:
             "answered with success)" + (f", {not_run} not run" if not_run else ""))
     if not missing:
         return line
-    shown = "; ".join(f"{key}: {_not_exercised(e.as_dict())}" for key, e in missing[:8])
+    shown = "; ".join(f"{key}: {_not_exercised(e)}" for key, e in missing[:8])
     return (f"{line}; {len(missing)} not exercised: {shown}"
             + ("; ... (conformance.html lists them all)" if len(missing) > 8 else ""))
 
 
-def _not_exercised(exercise: dict) -> str:
-    answer = exercise.get("status")
-    return str(exercise.get("reason")) + (f" (answered {answer}: "
-                                          f"{str(exercise.get('excerpt') or '')[:80]!r})"
-                                          if answer is not None else "")
+def _not_exercised(exercise: Exercise) -> str:
+    answer = exercise.status
+    return str(exercise.reason) + (f" (answered {answer}: "
+                                   f"{(exercise.excerpt or '')[:80]!r})"
+                                   if answer is not None else "")
 
 
-def budget_summary(run: Run) -> dict | None:
+class BudgetSummary(TypedDict):
+    """The report's `budget`: its limit, the plan's estimate, what the run spent against it
+    and apart from it (cleanup), and the tests it left out (node ids)."""
+
+    limit: int
+    planned: int | None
+    spent: int
+    exempt: int
+    left_out: list[str]
+
+
+def budget_summary(run: Run) -> BudgetSummary | None:
     """The request budget: its limit, what the run spent against it and apart from it
     (cleanup of its own records), and the tests it left out; None without a budget."""
     s = run.settings
     pace = shared_pace(s) if s.budget is not None else None
-    if pace is None:
+    if pace is None or s.budget is None:
         return None
     spent, exempt = pace.spent()
     plan = run.observed.plan or {}
@@ -378,7 +404,7 @@ def run_traffic(run: Run) -> Traffic:
     return run.observed.total_traffic(run.target.traffic)
 
 
-def traffic_summary(traffic: Traffic, operations: set[str]) -> dict:
+def traffic_summary(traffic: Traffic, operations: set[str]) -> JsonObject:
     """The report's `traffic`: totals, and the requests no single operation's test sent
     (setup and cleanup, scenarios, alias checks) by who sent them."""
     others = sorted(set(traffic.requests) - operations)
@@ -397,12 +423,12 @@ def _unrecorded_failure(settings: Settings) -> Finding:
         replay=replay_command(settings, "conformance")))
 
 
-def _header(run: Run, raw: dict) -> dict:
+def _header(run: Run, raw: JsonObject) -> JsonObject:
     return _header_of(run.settings, raw, run.target.base_url, run.alias_plan, run.started)
 
 
-def _header_of(s: Settings, raw: dict, target_url: str | None, plan: AliasPlan,
-               started: float) -> dict:
+def _header_of(s: Settings, raw: JsonObject, target_url: str | None, plan: AliasPlan,
+               started: float) -> JsonObject:
     """The report's header: the target (at `target_url` when the run had one), the spec,
     the profile and seed, when it started, its share of a split run."""
     info = raw.get("info", {})
@@ -420,12 +446,12 @@ def _header_of(s: Settings, raw: dict, target_url: str | None, plan: AliasPlan,
     }
 
 
-def shard_summary(run: Run, raw: dict) -> dict | None:
+def shard_summary(run: Run, raw: JsonObject) -> JsonObject | None:
     """This job's share of a split run (conformance/plugin/sharding.py); None when not split."""
     return _shard_of(run.settings, run.alias_plan, raw)
 
 
-def _shard_of(s: Settings, plan: AliasPlan, raw: dict) -> dict | None:
+def _shard_of(s: Settings, plan: AliasPlan, raw: JsonObject) -> JsonObject | None:
     shard = s.shard
     if shard is None:
         return None
@@ -481,7 +507,7 @@ def _write_not_run(settings: Settings, stopped: str) -> None:
     sys.stderr.write(f"flexie: no result; {paths['html']} says why\n")
 
 
-def not_run_results(settings: Settings, stopped: str) -> dict:
+def not_run_results(settings: Settings, stopped: str) -> JsonObject:
     """The results of a run that did not run: verdict "error", and why."""
     raw = _spec_quietly(settings.spec)
     header = _header_of(settings, raw, None, AliasPlan(), time.time())
@@ -491,7 +517,7 @@ def not_run_results(settings: Settings, stopped: str) -> dict:
             "baseline": None}
 
 
-def _spec_quietly(path: Path) -> dict:
+def _spec_quietly(path: Path) -> JsonObject:
     """The spec's raw document for the header, or {} if it cannot be read (it may be why)."""
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
