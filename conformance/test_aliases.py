@@ -24,6 +24,8 @@ from conformance.declared import Kind
 from conformance.plugin.params import alias_param, collected_if
 from conformance.plugin.state import run_of
 from conformance.run import Run
+from contract.accounts import AccountSpec
+from contract.fields import Field
 
 pytestmark = [pytest.mark.aliases, pytest.mark.flexie(kind=Kind.ALIAS)]
 
@@ -63,7 +65,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.mark.flexie(check="fields", cost=1, tier=2)
-def test_fields_match_expectation(account, entity, run):
+def test_fields_match_expectation(account: AccountSpec, entity: str, run: Run) -> None:
     check_published_fields(run, account, entity)
 
 
@@ -72,7 +74,8 @@ def test_fields_match_expectation(account, entity, run):
 @settings(max_examples=3, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
-def test_field_round_trips(account, entity, field, run, data):
+def test_field_round_trips(account: AccountSpec, entity: str, field: Field, run: Run,
+                           data: st.DataObject) -> None:
     definition = published_definition(run, account, entity, field.alias)
     if definition is None:
         pytest.skip(f"alias {field.alias!r} is missing (reported by test_fields_match_"
@@ -82,7 +85,7 @@ def test_field_round_trips(account, entity, field, run, data):
 
 @collected_if(batched)
 @pytest.mark.flexie(check="round_trip", cost=12, tier=2)
-def test_entity_round_trips(account, entity, run):
+def test_entity_round_trips(account: AccountSpec, entity: str, run: Run) -> None:
     """Every expected field of the entity the account publishes, on one record."""
     definitions = [d for f in account.fields_of(entity)
                    if (d := published_definition(run, account, entity, f.alias))]

@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 
 from conformance.declared import Kind
+from conformance.engine.runner import Runner
 from conformance.plugin.params import operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
+from conformance.run import Run
 
 OFF = pytest.param(None, id="coverage-off", marks=pytest.mark.skip(
     reason="the coverage phase is off (--flexie-coverage on runs its boundary cases)"))
@@ -27,5 +29,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.mark.flexie(kind=Kind.COVERAGE)
-def test_coverage(key, flexie, run):
+def test_coverage(key: str, flexie: Runner, run: Run) -> None:
     flexie.run_coverage(run.schema, key)

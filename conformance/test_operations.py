@@ -12,9 +12,11 @@ from __future__ import annotations
 import pytest
 
 from conformance.declared import Kind
+from conformance.engine.runner import Runner
 from conformance.plugin.params import operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
+from conformance.run import Run
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -24,5 +26,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.mark.flexie(kind=Kind.OPERATION, cost=2.1, tier=0, order=1)
-def test_operation(key, flexie, run):
+def test_operation(key: str, flexie: Runner, run: Run) -> None:
     flexie.run_property(run.schema, key)

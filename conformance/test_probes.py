@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.declared import Kind
+from conformance.engine.runner import Runner
 from conformance.plugin.params import operation_params
 from conformance.plugin.state import run_of
 from conformance.report.results import spec_operations
@@ -20,5 +21,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.mark.flexie(kind=Kind.PROBE, cost=3.9, tier=0, order=0)
-def test_probes(key, flexie):
+def test_probes(key: str, flexie: Runner) -> None:
     flexie.probe(OPERATIONS_BY_KEY[key])

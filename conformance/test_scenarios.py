@@ -38,7 +38,7 @@ NOTES = ("POST /notes/{entityType}/{entityId}", "GET /notes/{id}", "PUT /notes/{
 @pytest.mark.parametrize("name", [
     pytest.param(k.name, marks=declare(exercises=on(k, *LIFECYCLE), group=k.name))
     for k in RECORD_KINDS])
-def test_record_lifecycle(steps: Steps, name: str):
+def test_record_lifecycle(steps: Steps, name: str) -> None:
     k = kind(name)
     if k.is_custom_entity and not steps.owned.ce_table:
         pytest.skip(NO_TABLE)
@@ -97,7 +97,7 @@ def test_record_lifecycle(steps: Steps, name: str):
     None, "POST /tasks/new", "POST /tasks/{id}/complete", "GET /tasks/{id}",
     "POST /tasks/{id}/incomplete", "PATCH /tasks/{id}", "GET /tasks/list/categories",
     "DELETE /tasks/{id}"))
-def test_task_lifecycle(steps: Steps):
+def test_task_lifecycle(steps: Steps) -> None:
     task = steps.call("POST", "/tasks/new", expect=201, step="create a task",
                       body=steps.owned.payload("tasks")).json["task"]
     tid = task["id"]
@@ -122,7 +122,7 @@ def test_task_lifecycle(steps: Steps):
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=declare(exercises=on(KINDS_BY_NAME[name], *NOTES)))
     for name in ["contacts", "leads", "accounts", "deals", "cases"]])
-def test_notes_on_a_record(steps: Steps, name: str):
+def test_notes_on_a_record(steps: Steps, name: str) -> None:
     k = kind(name)
     rid = steps.create(k)["id"]
     base = f"/notes/{k.note_type}/{rid}"
@@ -148,7 +148,7 @@ def test_notes_on_a_record(steps: Steps, name: str):
 @pytest.mark.flexie(cost=6, group="cases", exercises=on(
     None, "POST /cases/{id}/replies", "POST /cases/replies/{identifier}",
     "GET /cases/{id}/replies", "GET /cases/replies/{identifier}"))
-def test_case_replies_by_id_and_identifier(steps: Steps):
+def test_case_replies_by_id_and_identifier(steps: Steps) -> None:
     k = kind("cases")
     case = steps.create(k)
     steps.call("POST", f"/cases/{case['id']}/replies", expect=200, body={"text": "by id"})
@@ -164,7 +164,7 @@ def test_case_replies_by_id_and_identifier(steps: Steps):
 
 @pytest.mark.flexie(cost=3, group="emails", exercises=on(
     None, "GET /emails", "POST /emails/{id}/send"))
-def test_email_send(steps: Steps):
+def test_email_send(steps: Steps) -> None:
     if not steps.owned.allow_send:
         pytest.skip("sending email on a live workspace needs --flexie-allow-send")
     emails = steps.call("GET", "/emails", expect=200, params={"limit": 5}).json["emails"]
@@ -179,7 +179,7 @@ def test_email_send(steps: Steps):
 @pytest.mark.flexie(cost=8, group="users", exercises=on(
     None, "POST /users/new", "POST /users/{id}/permission", "GET /users/self",
     "PUT /users/{id}", "GET /users/{id}", "DELETE /users/{id}"))
-def test_user_lifecycle(steps: Steps):
+def test_user_lifecycle(steps: Steps) -> None:
     body = steps.owned.payload("users")
     user = steps.call("POST", "/users/new", expect=201, body=body).json["user"]
     uid = user["id"]
@@ -202,7 +202,7 @@ def test_user_lifecycle(steps: Steps):
 
 @pytest.mark.flexie(cost=7, group="deals", exercises=on(
     None, "POST /deals/{id}/associations", "DELETE /deals/{id}/associations"))
-def test_deal_associations(steps: Steps):
+def test_deal_associations(steps: Steps) -> None:
     deal = steps.create(kind("deals"))["id"]
     contact = steps.create(kind("contacts"))["id"]
     account = steps.create(kind("accounts"))["id"]
@@ -225,7 +225,7 @@ def test_deal_associations(steps: Steps):
 @pytest.mark.flexie(cost=7, group="pipelines", exercises=on(
     None, "POST /pipelines", "GET /pipelines", "PATCH /pipelines/{id}", "GET /pipelines/{id}",
     "GET /stages", "DELETE /pipelines/{id}"))
-def test_pipeline_lifecycle(steps: Steps):
+def test_pipeline_lifecycle(steps: Steps) -> None:
     body = steps.owned.payload("pipelines")
     pipeline = steps.call("POST", "/pipelines", expect=201, body=body).json["pipeline"]
     pid = pipeline["id"]

@@ -19,6 +19,7 @@ from hypothesis.stateful import (
 
 from conformance.declared import Kind, on_every
 from conformance.engine.generation import operation_seed
+from conformance.engine.runner import Runner
 from conformance.scenarios.steps import Steps, kind, unique_alias
 from contract.resources import RECORD_KINDS
 from strategies import record_payload
@@ -29,9 +30,11 @@ pytestmark = pytest.mark.scenario
 TEXT = {"contacts": "company", "leads": "company", "accounts": "name", "deals": "name",
         "cases": "title", "custom_entities": "name"}
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+#: A record the model holds: (its kind's name, its id).
+Key = tuple[str, int]
 
 
-def machine_for(steps: Steps):
+def machine_for(steps: Steps) -> type[RuleBasedStateMachine]:
     kinds = [k.name for k in RECORD_KINDS
              if not (k.is_custom_entity and not steps.owned.ce_table)]
 
@@ -55,7 +58,7 @@ def machine_for(steps: Steps):
             return f"{self.marker} {word} {self.writes}"
 
         @rule(target=records, kind_name=st.sampled_from(kinds), word=WORDS, data=st.data())
-        def create(self, kind_name: str, word: str, data):
+        def create(self, kind_name: str, word: str, data: st.DataObject) -> Key:
             k = kind(kind_name)
             # The account's own custom fields, with values drawn for their types.
             custom = [f for f in steps.owned.custom_fields.get(kind_name, [])
@@ -70,7 +73,7 @@ def machine_for(steps: Steps):
             return key
 
         @rule(key=records, word=WORDS, method=st.sampled_from(["PUT", "PATCH"]))
-        def update_by_id(self, key, word, method):
+        def update_by_id(self, key: Key, word: str, method: str) -> None:
             if key not in self.text:
                 return
             k = kind(key[0])
@@ -80,7 +83,7 @@ def machine_for(steps: Steps):
             self._read_back(key)
 
         @rule(key=records, word=WORDS)
-        def update_by_unique_field(self, key, word):
+        def update_by_unique_field(self, key: Key, word: str) -> None:
             if key not in self.text:
                 return
             k = kind(key[0])
@@ -93,7 +96,7 @@ def machine_for(steps: Steps):
             self._read_back(key)
 
         @rule(key=consumes(records))
-        def delete(self, key):
+        def delete(self, key: Key) -> None:
             if key not in self.text:
                 return
             steps.delete(kind(key[0]), key[1])
@@ -102,7 +105,7 @@ def machine_for(steps: Steps):
             self.listing_matches_model(key[0])
 
         @rule(key=records, add=st.booleans())
-        def change_membership(self, key, add):
+        def change_membership(self, key: Key, add: bool) -> None:
             if key not in self.text:
                 return
             k = kind(key[0])
@@ -114,13 +117,13 @@ def machine_for(steps: Steps):
                 steps.remove_from_list(k, list_id, key[1])
                 self.members[key].discard(list_id)
 
-        def _read_back(self, key) -> None:
+        def _read_back(self, key: Key) -> None:
             got = steps.get(kind(key[0]), key[1])[TEXT[key[0]]]
             steps.check(got == self.text[key], f"{key[0]} {key[1]} reads back {got!r}, the "
                                                f"model says {self.text[key]!r}")
 
         @rule(kind_name=st.sampled_from(kinds))
-        def listing_matches_model(self, kind_name):
+        def listing_matches_model(self, kind_name: str) -> None:
             k = kind(kind_name)
             total, items = steps.listing(k, search=self.marker)
             expected = {i: t for (n, i), t in self.text.items() if n == kind_name}
@@ -130,7 +133,7 @@ def machine_for(steps: Steps):
                         f"(total {len(expected)}), got {got} (total {total})")
 
         @invariant()
-        def memberships_match_model(self):
+        def memberships_match_model(self) -> None:
             for (kind_name, rid), lists in list(self.members.items())[-2:]:
                 k = kind(kind_name)
                 got = steps.lists_of(k, rid) & set(steps.owned.lists.get(kind_name, []))
@@ -144,7 +147,7 @@ def machine_for(steps: Steps):
     RECORD_KINDS, "POST P/new", "GET P/{id}", "PUT P/{id}", "PATCH P/{id}", "PUT P/edit",
     "DELETE P/{id}", "POST L/lists/{id}/add/{entityId}", "POST L/lists/{id}/remove/{entityId}",
     "GET P", "GET P/{id}/lists"))
-def test_model_based_sequences(flexie, steps: Steps):
+def test_model_based_sequences(flexie: Runner, steps: Steps) -> None:
     # (examples, steps): under a request budget two sequences besides Hypothesis's first,
     # which is its simplest (creates only).
     examples, step_count = {"thorough": (40, 30)}.get(flexie.settings.profile, (6, 12))
