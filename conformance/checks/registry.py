@@ -31,7 +31,7 @@ import enum
 import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 
 from conformance.checks.evidence import (
     NO_EVIDENCE,
@@ -126,7 +126,7 @@ Probe = Callable[[CheckContext], None]
 #: An alias check (conformance/checks/aliases/checks.py): it judges one account's entity
 #: (`PublishedFields`) or a round trip (`RoundTrip`), and raises `ctx.fail(...)`.
 AliasCheck = Callable[["AliasContext"], None]
-F = TypeVar("F", bound=Callable[..., None])
+P = ParamSpec("P")
 C = TypeVar("C", bound="AliasContext")
 R = TypeVar("R", CaseCheck, Probe, AliasCheck)
 
@@ -223,18 +223,20 @@ def check_evidence(name: str, op: Operation | None) -> Evidence:
     return resolve(EVIDENCE.get(name), op)
 
 
-def runs_as(name: str, func: F, evidence: EvidenceSpec | None = None) -> F:
+def runs_as(name: str, func: Callable[Concatenate[CheckContext, P], None],
+            evidence: EvidenceSpec | None = None
+            ) -> Callable[Concatenate[CheckContext, P], None]:
     """`func` run with `name` as the context's running check (and its evidence on this
     operation), so its failures carry both."""
     @functools.wraps(func)
-    def run(ctx: CheckContext, *args: Any) -> None:
+    def run(ctx: CheckContext, /, *args: P.args, **kwargs: P.kwargs) -> None:
         outer = ctx.check, ctx.evidence
         ctx.check, ctx.evidence = name, resolve(evidence, ctx.op)
         try:
-            func(ctx, *args)
+            func(ctx, *args, **kwargs)
         finally:
             ctx.check, ctx.evidence = outer
-    return run  # type: ignore[return-value]
+    return run
 
 
 def _applies_to(values: Collection[str], what: str) -> str:

@@ -163,9 +163,10 @@ def remove_pace_files(settings: Settings) -> None:
         path.unlink(missing_ok=True)
 
 
-def _shared(path: Path, **limits: float | int | None) -> SharedPace:
+def _shared(path: Path, *, per_second: float | None = None,
+            budget: int | None = None) -> SharedPace:
     if path not in _PACES:
-        _PACES[path] = SharedPace(path, **limits)  # type: ignore[arg-type]
+        _PACES[path] = SharedPace(path, per_second=per_second, budget=budget)
     return _PACES[path]
 
 

@@ -51,7 +51,7 @@ def _one_parse_at_a_time() -> None:
             tree: ast.AST = parse(*args, **kwargs)
             return tree
 
-    locked.flexie_locked = True  # type: ignore[attr-defined]
+    locked.flexie_locked = True  # type: ignore[attr-defined]  # a mark on the wrapper
     ast.parse = locked  # type: ignore[assignment]  # same call, one signature for the overloads
 
 
@@ -95,7 +95,7 @@ class Fleet:
                 if self._stopping.is_set():
                     raise pytest.skip.Exception("the run stopped before this test")
                 with sending_as(traffic_bucket(item)):
-                    item.obj(**self._arguments(item))  # type: ignore[attr-defined]
+                    item.obj(**self._arguments(item))  # type: ignore[attr-defined]  # Function's
             except BaseException as exc:  # the test's outcome, raised again by `call`
                 outcome.error = exc
             finally:
@@ -104,7 +104,7 @@ class Fleet:
     def _arguments(self, item: pytest.Item) -> dict[str, object]:
         """What pytest would call the test with: its parameters and the session's run (the
         one fixture an alias test takes; pytest has not set up the others' fixtures yet)."""
-        arguments = dict(item.callspec.params)  # type: ignore[attr-defined]
+        arguments = dict(item.callspec.params)  # type: ignore[attr-defined]  # a Function's
         if "run" in getattr(item, "fixturenames", ()):
             arguments["run"] = self.run
         return arguments

@@ -397,7 +397,8 @@ def _hand_over(run: Run, config: pytest.Config) -> None:
     """An xdist worker: what it observed (and its alias results) goes to the controller,
     which writes the reports."""
     run.observed.aliases.update({"|".join(k): row for k, row in run.alias_plan.results.items()})
-    config.workeroutput["flexie"] = json.dumps(run.observed.export())  # type: ignore[attr-defined]
+    output = config.workeroutput  # type: ignore[attr-defined]  # xdist's, on a worker only
+    output["flexie"] = json.dumps(run.observed.export())
 
 
 def _write_reports(run: Run, config: pytest.Config, exitstatus: int) -> None:

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 from hypothesis.strategies import DataObject
 
-from conformance.checks.aliases import checks as _registers  # noqa: F401  (the built-in checks)
 from conformance.checks.aliases.context import AliasContext, PublishedFields, RoundTrip, SeededDraws
 from conformance.checks.aliases.plan import owned_for, plan_of, published_fields, target_for
 from conformance.checks.evidence import strongest
