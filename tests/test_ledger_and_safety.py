@@ -218,6 +218,24 @@ def test_positive_edit_and_identify_name_a_value_an_owned_record_holds(owned):
     assert c.body["unique_field_value"] != "fcTEST-a@example.test"  # names no record
 
 
+def test_a_negative_edit_keeps_a_select_value_outside_the_accounts_options(owned):
+    """A unique select's value the account does not offer is what makes the case negative:
+    binding keeps it (it names no record), so the invalid part is still sent. (Found on an
+    account with a unique select, tests/accounts/umbrella.toml: binding took "__not_in_enum__"
+    for a valid value, dropped it, and the workspace rightly accepted what was left.)"""
+    owned.ids = {"accounts": [401]}
+    owned.records = {("accounts", 401): {"id": 401, "portal": "https://fcTEST-1.example.com/"}}
+    owned.custom_fields = {"accounts": [{"alias": "grade", "type": "select", "custom": True,
+                                         "unique": True, "options": ["A+", "B/C"]}]}
+    c = generated("negative", body={"grade": "__not_in_enum__",
+                                    "portal": "https://fcTEST-1.example.com/"})
+    bind(c, OPERATIONS_BY_KEY["POST /accounts/edit"], owned)
+    assert c.body["grade"] == "__not_in_enum__"
+    c = generated("negative", body={"grade": "A+", "portal": "https://fcTEST-1.example.com/"})
+    bind(c, OPERATIONS_BY_KEY["POST /accounts/edit"], owned)
+    assert "grade" not in c.body  # a valid select value may name a record the run does not own
+
+
 def test_a_positive_case_that_cannot_be_made_valid_says_why(owned):
     c = generated("positive", {"id": 3})
     binding = bind(c, OPERATIONS_BY_KEY["PUT /workflows/{id}"], owned)

@@ -108,14 +108,18 @@ def _aim(value: object, pick: Callable[[int], int | None], *,
 
 @functools.cache
 def _field_validator(resource: str, alias: str, custom_type: str | None,
-                     required: bool = False) -> jsonschema_rs.Validator | None:
+                     required: bool = False,
+                     options: tuple[str, ...] = ()) -> jsonschema_rs.Validator | None:
     """A compiled validator for one input field, formats included: Schemathesis marks a value
     invalid by the same format rules, and the two must agree on what a negative test is."""
     res = KINDS_BY_NAME.get(resource) or COLLECTIONS_BY_NAME.get(resource)
     standard = input_schema(res)["properties"].get(alias) if res is not None else None
     if standard is None:
         try:
-            standard = field_schema(Field(alias, custom_type or "text"), for_input=True)
+            # A select's options are the account's (narrowing.py types the field by them):
+            # a value outside them is the negative case's invalid part, never a record's name.
+            standard = field_schema(Field(alias, custom_type or "text", options=options),
+                                    for_input=True)
         except ValueError:
             return None
         if required and standard.get("type") == "string":  # as narrowing.py types it
@@ -129,7 +133,9 @@ def _valid_value(resource: str, alias: str, value: Any, owned: OwnedRecords) -> 
     custom = next((f for f in owned.custom_fields.get(resource, [])
                    if f.get("alias") == alias), None)
     validator = _field_validator(resource, alias, custom.get("type", "text") if custom else None,
-                                 bool(custom and custom.get("required")))
+                                 bool(custom and custom.get("required")),
+                                 tuple(str(o) for o in custom.get("options") or ()) if custom
+                                 else ())
     if validator is None:
         return isinstance(value, str) and value != ""
     return validator.is_valid(value)
