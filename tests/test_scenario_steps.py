@@ -98,10 +98,12 @@ def test_any_other_shape_error_of_a_scenario_names_the_last_call():
     call and what the scenario read, not a bare TypeError; other tests are left alone."""
     from conformance.plugin.verdict import name_the_step
 
-    def outcome(keywords: set[str], error: BaseException) -> str:
+    def outcome(kinds: set[str], error: BaseException) -> str:
+        """What the short summary shows for a test that declares `kinds` (its flexie mark)."""
         crash = SimpleNamespace(message=f"{type(error).__name__}: {error}")
-        item = SimpleNamespace(keywords=keywords, funcargs={"steps": SimpleNamespace(
-            log=["POST /tasks/7/complete -> 201"])})
+        marks = [pytest.mark.flexie(kind=k).mark for k in kinds]
+        item = SimpleNamespace(iter_markers=lambda name=None: marks, funcargs={
+            "steps": SimpleNamespace(log=["POST /tasks/7/complete -> 201"])})
         report = SimpleNamespace(longrepr=SimpleNamespace(reprcrash=crash))
         name_the_step(item, report, SimpleNamespace(excinfo=SimpleNamespace(value=error)))
         return crash.message
@@ -110,6 +112,7 @@ def test_any_other_shape_error_of_a_scenario_names_the_last_call():
     named = outcome({"scenario"}, error)
     assert named.startswith("the answer to the last step (POST /tasks/7/complete -> 201)")
     assert "TypeError" in named
-    assert outcome(set(), error).startswith("TypeError")  # not a scenario: untouched
+    assert outcome({"operation"}, error).startswith("TypeError")  # not a scenario: untouched
+    assert outcome({"state_machine"}, error).startswith("the answer to the last step")
     assert outcome({"scenario"}, StepFailed("read task 7: ...")) == \
         "StepFailed: read task 7: ..."

@@ -13,7 +13,7 @@ import json
 import pytest
 
 from conformance.checks import CheckFailure
-from conformance.declared import recorded
+from conformance.declared import declared, recorded
 from conformance.engine.outcomes import SetupStopped
 from conformance.engine.pacing import budget_spent_in
 from conformance.engine.runner import OperationFailed
@@ -92,8 +92,9 @@ def name_the_step(item: pytest.Item, report: pytest.TestReport,
     `KeyError` (the steps themselves raise StepFailed for missing keys and records)."""
     error = call.excinfo.value if call.excinfo is not None else None
     crash = getattr(report.longrepr, "reprcrash", None)
-    if "scenario" not in item.keywords or crash is None or isinstance(error, AssertionError) \
-            or not isinstance(error, _SHAPE_ERRORS):
+    found = declared(item)
+    if found is None or not found.is_scenario or crash is None \
+            or isinstance(error, AssertionError) or not isinstance(error, _SHAPE_ERRORS):
         return
     steps = getattr(item, "funcargs", {}).get("steps")
     last = steps.log[-1] if steps is not None and steps.log else "no call yet"
