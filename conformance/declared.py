@@ -1,8 +1,9 @@
 """What a suite test exercises, costs and belongs to, declared on the test itself.
 
-Every test of `conformance/test_*.py` carries `@pytest.mark.flexie(...)` (`declare(...)`), and a
-parametrized test adds per-parameter facts (the operation a case is of, the record kind a
-scenario runs on) with `pytest.param(..., marks=declare(...))`, where the params are built. The
+Every test of `conformance/test_*.py` carries `@pytest.mark.flexie(...)`, and a parametrized
+test adds per-parameter facts (the operation a case is of, the record kind a scenario runs on)
+with `pytest.param(..., marks=declare(...))` where the params are built (the marks and params
+are made at the pytest edge, conformance/plugin/params.py; this module imports no pytest). The
 budget (its order and its estimate), the results (which operation or scenario an outcome is of),
 the alias columns, the traffic buckets and the replay read `of(item)`, or the declaration the
 test's report carries (`recorded(report)`), never the test's name or node id: renaming a test or
