@@ -218,6 +218,20 @@ def test_positive_edit_and_identify_name_a_value_an_owned_record_holds(owned):
     assert c.body["unique_field_value"] != "fcTEST-a@example.test"  # names no record
 
 
+def test_a_positive_edit_that_names_no_unique_field_is_made_to_name_an_owned_record(owned):
+    """The coverage phase sends `{}` to an /edit as a valid body (the schema cannot say "one
+    of the unique fields"); bound, it names a record the run owns by a value that record
+    holds, so the workspace's 400 for a nameless /edit is never judged as a refusal."""
+    owned.ids = {"contacts": [101]}
+    for key in ("PUT /contacts/edit", "PATCH /contacts/edit", "POST /contacts/edit"):
+        c = generated("positive", body={})
+        assert bind(c, OPERATIONS_BY_KEY[key], owned).unbound is None
+        assert c.body == {"email": "fcTEST-a@example.test"}
+    c = generated("negative", body={})
+    bind(c, OPERATIONS_BY_KEY["POST /contacts/edit"], owned)
+    assert c.body == {}  # an invalid body stays as generated
+
+
 def test_a_negative_edit_keeps_a_select_value_outside_the_accounts_options(owned):
     """A unique select's value the account does not offer is what makes the case negative:
     binding keeps it (it names no record), so the invalid part is still sent. (Found on an

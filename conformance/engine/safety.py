@@ -284,10 +284,13 @@ def _bind_body(body: JsonObject, op: Operation, owned: OwnedRecords, binding: Bi
         present = sorted(a for a in unique & set(body)
                          if positive or _valid_value(resource, a, body[a], owned))
         definitions = {f["alias"]: f for f in owned.unique_fields(resource)}
-        if op.is_edit and present:
+        if op.is_edit and (present or positive):
             # Every unique field of an /edit body names the same record: one owned record,
             # picked by the first one, or (a negative case, 1 time in 4) values no record has.
-            target = _edit_target(owned, resource, str(body[present[0]]), always=positive)
+            # A positive body that names none (the coverage phase sends `{}`: the schema cannot
+            # say "one of the unique fields") is made to name an owned record too.
+            target = _edit_target(owned, resource, str(body[present[0]]) if present else "",
+                                  always=positive)
             if positive and target is None:
                 binding.because(f"the run owns no record of {resource} to name")
             for alias in present:
