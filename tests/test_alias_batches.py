@@ -12,9 +12,11 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from conformance.checks.aliases.checks import FILTER_PAGE, _filtered
 from conformance.checks.aliases.drivers import check_entity_round_trip, published_definition
 from conformance.checks.registry import CheckFailure
 from conformance.config.settings import Settings
@@ -108,3 +110,27 @@ def test_a_refused_create_names_the_field_and_the_others_still_pass(run):
             in run.alias_plan.results.items() if entity == "contacts"}
     assert rows.pop("industry_code") == "failed"
     assert rows and set(rows.values()) == {"passed"}, rows
+
+
+def test_a_filter_pages_until_it_finds_the_record():
+    """A value many records hold (a select's option, written all run long) fills more than
+    one page: the filter reads on with `start` until the record is among them, and stops at
+    the first short page (umbrella's `branch`, coverage on, seed 5: the record was on page 3)."""
+    holders = list(range(1, 2 * FILTER_PAGE + 51))  # 250 records hold the value
+    asked: list[int] = []
+
+    def request(method: str, path: str, json_body: dict) -> SimpleNamespace:
+        start = json_body["start"]
+        asked.append(start)
+        page = holders[start:start + json_body["limit"]]
+        return SimpleNamespace(status=200, json={"contacts": [{"id": i} for i in page]})
+
+    definition = {"alias": "branch", "type": "select"}
+    rt = SimpleNamespace(record_id=2 * FILTER_PAGE + 7, entity="contacts",
+                         target=SimpleNamespace(request=request))
+    _, ids = _filtered(rt, [(definition, "R&D / Ops")])
+    assert rt.record_id in ids and asked == [0, FILTER_PAGE, 2 * FILTER_PAGE]
+    asked.clear()
+    rt.record_id = 9999  # not among them: every page is read, up to the short last one
+    _, ids = _filtered(rt, [(definition, "R&D / Ops")])
+    assert rt.record_id not in ids and len(ids) == len(holders) and len(asked) == 3

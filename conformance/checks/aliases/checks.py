@@ -268,19 +268,31 @@ def _filter_input(value: Any) -> tuple[str, Any]:
     return "eq", value
 
 
+#: A filtered listing's page, and how many pages are read at most looking for the record (a
+#: select value many records hold, written by a whole run, fills more than one page).
+FILTER_PAGE, FILTER_PAGES = 100, 20
+
+
 def _filtered(rt: RoundTrip, wanted: list[tuple[JsonObject, Any]]
               ) -> tuple[Reply, list[Any] | None]:
-    """(reply, record ids or None) of a listing filtered on each (definition, value)."""
+    """(reply, record ids or None) of a listing filtered on each (definition, value), paged
+    with `start` until the round trip's record is among them or the pages end."""
     filters = []
     for d, value in wanted:
         operator, text = _filter_input(value)
         filters.append({"type": FILTER_TYPE[d["type"]], "alias": d["alias"], "strict": True,
                         "starts": False, "ends": False,
                         "value": {"operator": operator, "input": text}})
-    found = rt.target.request("POST", entity_path(rt.entity),
-                              json_body={"limit": 100, "filters": filters})
-    ids = [r.get("id") for r in (found.json or {}).get(entity_kind(rt.entity).plural, [])] \
-        if found.status == 200 and isinstance(found.json, dict) else None
+    ids: list[Any] = []
+    for page in range(FILTER_PAGES):
+        found = rt.target.request("POST", entity_path(rt.entity), json_body={
+            "limit": FILTER_PAGE, "start": page * FILTER_PAGE, "filters": filters})
+        if found.status != 200 or not isinstance(found.json, dict):
+            return found, None
+        records = found.json.get(entity_kind(rt.entity).plural, [])
+        ids += [r.get("id") for r in records if isinstance(r, dict)]
+        if rt.record_id in ids or len(records) < FILTER_PAGE:
+            break
     return found, ids
 
 
