@@ -61,9 +61,11 @@ class _Outcome:
     error: BaseException | None = None
 
 
-def _is_alias_test(item: pytest.Item) -> bool:
+def is_account_alias_test(item: pytest.Item) -> bool:
+    """Whether the test is one of an account's alias tests (what a fleet runs, and what a
+    shard keeps per account): it declares the alias kind and is given an account."""
     found = declared(item)
-    return found is not None and found.kind is Kind.ALIAS
+    return found is not None and found.kind is Kind.ALIAS and account_of(item) is not None
 
 
 def account_of(item: pytest.Item) -> str | None:
@@ -137,15 +139,13 @@ def eligible(run: Run, config: pytest.Config) -> bool:
 def call(run: Run, item: pytest.Item) -> bool | None:
     """`pytest_pyfunc_call` for an alias test of a fleet: True once it ran (in its account's
     thread); None for any other test, which pytest calls as usual."""
-    if account_of(item) is None or not _is_alias_test(item) or \
-            not eligible(run, item.config):
+    if not is_account_alias_test(item) or not eligible(run, item.config):
         return None
     fleet = item.config.stash.get(FLEET, None)
     if fleet is None:
         stopping.install()  # Ctrl-C stops every account between two requests
         _one_parse_at_a_time()
-        tests = [i for i in item.session.items
-                 if account_of(i) is not None and _is_alias_test(i)]
+        tests = [i for i in item.session.items if is_account_alias_test(i)]
         fleet = item.config.stash[FLEET] = Fleet(tests, run.settings.concurrency, run)
     fleet.call(item)
     return True

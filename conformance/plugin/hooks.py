@@ -28,7 +28,7 @@ from conformance.engine.pacing import pace_file, remove_pace_files
 from conformance.observed import calling, checks_line, traffic_line
 from conformance.plugin import budget, fleet, sharding, verdict
 from conformance.plugin.budget import plan_line
-from conformance.plugin.fleet import account_of
+from conformance.plugin.fleet import is_account_alias_test
 from conformance.plugin.outcomes import record_test_report
 from conformance.plugin.params import fits
 from conformance.plugin.state import RUN, is_xdist_worker, run_if_any, run_of, worker_input
@@ -220,11 +220,6 @@ def _rank(item: pytest.Item) -> int:
     return _ORDER.index(found.kind) if found is not None else len(_ORDER)
 
 
-def _is_alias_test(item: pytest.Item) -> bool:
-    found = declared.declared(item)
-    return found is not None and found.kind is declared.Kind.ALIAS
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test with the resource group it declares before pytest's own `-m`
@@ -255,8 +250,7 @@ def _keep_shard(config: pytest.Config, items: list[pytest.Item], run: Run) -> No
     kept, other = sharding.split(
         items, run.settings.shard or (1, 1),
         [key for key, _ in spec_operations(run.schema.raw_schema)],
-        operation_key, lambda i: bool(plan.fleet and account_of(i)
-                                      and _is_alias_test(i)))
+        operation_key, lambda i: bool(plan.fleet) and is_account_alias_test(i))
     if other:
         config.hook.pytest_deselected(items=other)
         items[:] = kept
